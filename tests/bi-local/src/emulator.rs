@@ -1,0 +1,458 @@
+//! Endpoints that exist only in the emulator, under `{auth}/_emulator/`.
+
+use std::sync::{Arc, PoisonError};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::binding::{self, Link, LinkError};
+use crate::errors::ApiError;
+use crate::faults::Fault;
+use crate::keys::{self, EcJwk};
+use crate::model::{
+    self, Credential, CredentialState, EnrollmentStatus, JobState, StoredCredential,
+};
+use crate::{Ctx, oidc, pages, random};
+
+pub fn router() -> Router<Arc<Ctx>> {
+    Router::new()
+        .route("/_emulator/", get(outbox_page))
+        .route("/_emulator/outbox", get(outbox))
+        .route("/_emulator/bind", post(bind).options(preflight))
+        .route(
+            "/_emulator/authenticate",
+            post(authenticate).options(preflight),
+        )
+        .route(
+            "/_emulator/faults",
+            get(list_faults).post(add_faults).delete(clear_faults),
+        )
+        .route("/_emulator/keys/rotate", post(rotate_keys))
+        .route("/_emulator/tokens/expire", post(expire_tokens))
+        .route("/_emulator/reset", post(reset))
+}
+
+/// The prefixes the SDK stand-in signs, so that a proof for one purpose is never
+/// accepted for another.
+pub const BIND_PROOF_PREFIX: &str = "bi-local-bind:";
+pub const AUTHENTICATE_PROOF_PREFIX: &str = "bi-local-authenticate:";
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|_| ApiError::invalid_request())
+}
+
+async fn outbox(State(ctx): State<Arc<Ctx>>) -> Response {
+    let emails = ctx.store.read(|inner| inner.state.outbox.clone());
+    axum::Json(json!({ "emails": emails })).into_response()
+}
+
+async fn outbox_page(State(ctx): State<Arc<Ctx>>) -> Response {
+    let emails = ctx.store.read(|inner| inner.state.outbox.clone());
+    let rows: String = emails
+        .iter()
+        .rev()
+        .map(|e| {
+            format!(
+                "<tr><td>{}</td><td>{}<br><a href=\"{}\">Set up your passkey</a></td><td class=\"muted\">{}</td></tr>",
+                pages::escape(&e.to),
+                pages::escape(&e.subject),
+                pages::escape(&e.link),
+                pages::escape(&e.sent_at),
+            )
+        })
+        .collect();
+    let body = if emails.is_empty() {
+        "<p>No enrolment email has been sent yet. Register on the app and reload this page.</p>"
+            .to_owned()
+    } else {
+        format!(
+            "<p class=\"muted\">Newest first. The same list as JSON: <a href=\"/_emulator/outbox\">/_emulator/outbox</a>.</p>\
+                 <table><thead><tr><th>To</th><th>Email</th><th>Sent</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    };
+    pages::page(StatusCode::OK, "Outbox", &body)
+}
+
+/// The browser calls `bind` and `authenticate` from the app's pages, as the real SDK
+/// calls Beyond Identity: cross-origin, allowed only from the config's trusted origins.
+fn cors(ctx: &Ctx, headers: &HeaderMap) -> Result<Option<HeaderValue>, ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(None);
+    };
+    let trusted = ctx.store.read(|inner| {
+        inner
+            .state
+            .authenticator_config
+            .trusted_origins
+            .iter()
+            .any(|t| t.as_bytes() == origin.as_bytes())
+    });
+    if trusted {
+        Ok(Some(origin.clone()))
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "origin is not trusted",
+        ))
+    }
+}
+
+fn with_cors(mut response: Response, origin: Option<HeaderValue>) -> Response {
+    if let Some(origin) = origin {
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
+async fn preflight(State(ctx): State<Arc<Ctx>>, headers: HeaderMap) -> Response {
+    match cors(&ctx, &headers) {
+        Ok(origin) => {
+            let mut response = with_cors(StatusCode::NO_CONTENT.into_response(), origin);
+            let h = response.headers_mut();
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("POST"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("content-type"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
+            response
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+/// Runs a cross-origin JSON endpoint: CORS check, then the handler.
+fn cross_origin(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    run: impl FnOnce() -> Result<Value, ApiError>,
+) -> Response {
+    match cors(ctx, headers) {
+        Ok(origin) => {
+            let response = match run() {
+                Ok(body) => axum::Json(body).into_response(),
+                Err(error) => error.into_response(),
+            };
+            with_cors(response, origin)
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct BindRequest {
+    url: String,
+    public_key: EcJwk,
+    /// ECDSA P-256 over `bi-local-bind:{token}`, P1363 form, base64url.
+    signature: String,
+}
+
+/// `POST /_emulator/bind`: the SDK stand-in's `bindPasskey`. Redeems a binding link
+/// for a new credential holding the browser's public key, once the browser proves it
+/// holds the private key.
+async fn bind(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Bytes) -> Response {
+    cross_origin(&ctx, &headers, || {
+        let request: BindRequest = parse(&body)?;
+        let link = Link::parse(&request.url).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "this is not a passkey binding link",
+            )
+        })?;
+        let proof = format!("{BIND_PROOF_PREFIX}{}", link.token);
+        if !request
+            .public_key
+            .verify(proof.as_bytes(), &request.signature)
+        {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "the proof of possession does not verify with this P-256 public key",
+            ));
+        }
+        let now = model::now();
+        ctx.store.write(|inner| {
+            let job = binding::usable_job(inner, &link, now.timestamp())
+                .map_err(LinkError::into_api_error)?;
+            let credential = Credential {
+                id: random::hex_id(),
+                identity_id: link.identity_id.clone(),
+                realm_id: link.realm_id.clone(),
+                tenant_id: link.tenant_id.clone(),
+                state: CredentialState::Active,
+                csr_type: "JWT".into(),
+                jwk_json: serde_json::to_string(&request.public_key)
+                    .map_err(|_| ApiError::invalid_request())?,
+                jwk_thumbprint: request.public_key.thumbprint(),
+                create_time: model::timestamp(now),
+                update_time: model::timestamp(now),
+            };
+            job.job.state = JobState::Complete;
+            job.job.credential_id = Some(credential.id.clone());
+            job.job.update_time = model::timestamp(now);
+            let post_binding_redirect_uri = job.job.post_binding_redirect_uri.clone();
+            let (tenant_name, realm_name) = (
+                inner.state.tenant_display_name.clone(),
+                inner.state.realm.display_name.clone(),
+            );
+            let identity = inner
+                .state
+                .identity_mut(&link.realm_id, &link.identity_id)
+                .ok_or_else(|| LinkError::NotFound.into_api_error())?;
+            identity.enrollment_status = EnrollmentStatus::Enrolled;
+            identity.update_time = model::timestamp(now);
+            let passkey = json!({
+                "id": credential.id,
+                "passkeyId": credential.id,
+                "created": credential.create_time,
+                "state": "Active",
+                "keyType": "subtle",
+                "tenant": {"id": link.tenant_id, "displayName": tenant_name},
+                "realm": {"id": link.realm_id, "displayName": realm_name},
+                "identity": {
+                    "id": identity.id,
+                    "username": identity.traits.username,
+                    "displayName": identity.display_name,
+                    "emailAddress": identity.traits.primary_email_address,
+                },
+                "theme": {"logoUrlLight": "", "logoUrlDark": ""},
+            });
+            inner.state.credentials.push(StoredCredential {
+                credential,
+                public_key: request.public_key.clone(),
+            });
+            Ok(json!({"passkey": passkey, "postBindingRedirectUri": post_binding_redirect_uri}))
+        })
+    })
+}
+
+#[derive(Deserialize)]
+struct AuthenticateRequest {
+    url: String,
+    credential_id: String,
+    /// ECDSA P-256 over `bi-local-authenticate:{request}`, P1363 form, base64url.
+    signature: String,
+}
+
+/// `POST /_emulator/authenticate`: the SDK stand-in's `authenticate`. The browser
+/// signs the `/bi-authenticate` request with the passkey's key; the answer is the
+/// redirect back to the app with a code and the state.
+async fn authenticate(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Bytes) -> Response {
+    cross_origin(&ctx, &headers, || {
+        let request: AuthenticateRequest = parse(&body)?;
+        let invalid = || {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "this is not a valid authentication URL",
+            )
+        };
+        let url = url::Url::parse(&request.url).map_err(|_| invalid())?;
+        let jwt = url
+            .query_pairs()
+            .find(|(k, _)| k == "request")
+            .map(|(_, v)| v.into_owned())
+            .ok_or_else(invalid)?;
+        let now = model::now().timestamp();
+        ctx.store.write(|inner| {
+            inner.state.sweep(now);
+            let claims = keys::decode_own(&inner.keys, &jwt).ok_or_else(invalid)?;
+            let txn_id = claims
+                .get("jti")
+                .and_then(Value::as_str)
+                .ok_or_else(invalid)?;
+            let transaction = inner
+                .state
+                .transactions
+                .get(txn_id)
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::GONE,
+                        "this sign-in request has expired or was already used",
+                    )
+                })?;
+            let app = [
+                &inner.state.application,
+                &inner.state.management_application,
+            ]
+            .into_iter()
+            .find(|a| a.id == transaction.application_id)
+            .cloned()
+            .ok_or_else(invalid)?;
+            let stored = inner
+                .state
+                .credentials
+                .iter()
+                .find(|c| {
+                    c.credential.id == request.credential_id
+                        && c.credential.realm_id == app.realm_id
+                })
+                .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "passkey not found"))?;
+            if stored.credential.state != CredentialState::Active {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "this passkey has been revoked",
+                ));
+            }
+            let proof = format!("{AUTHENTICATE_PROOF_PREFIX}{jwt}");
+            if !stored
+                .public_key
+                .verify(proof.as_bytes(), &request.signature)
+            {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "the passkey signature does not verify",
+                ));
+            }
+            let identity_id = stored.credential.identity_id.clone();
+            let active = inner
+                .state
+                .identity(&app.realm_id, &identity_id)
+                .is_some_and(|i| i.status == "active");
+            if !active {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "this identity cannot sign in",
+                ));
+            }
+            inner.state.transactions.remove(txn_id);
+            let code = oidc::issue_code(inner, transaction.clone(), &identity_id, now);
+            let mut redirect = url::Url::parse(&transaction.redirect_uri).map_err(|_| invalid())?;
+            {
+                let mut query = redirect.query_pairs_mut();
+                query.append_pair("code", &code);
+                if let Some(state) = &transaction.state {
+                    query.append_pair("state", state);
+                }
+            }
+            Ok(json!({"redirectUrl": redirect.as_str(), "passkeyId": request.credential_id}))
+        })
+    })
+}
+
+fn faults_body(ctx: &Ctx) -> Response {
+    let faults = ctx
+        .faults
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    axum::Json(json!({ "faults": faults })).into_response()
+}
+
+async fn list_faults(State(ctx): State<Arc<Ctx>>) -> Response {
+    faults_body(&ctx)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddFaults {
+    faults: Vec<Fault>,
+}
+
+async fn add_faults(State(ctx): State<Arc<Ctx>>, body: Bytes) -> Response {
+    let request: AddFaults = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            return ApiError::new(StatusCode::BAD_REQUEST, format!("invalid faults: {error}"))
+                .into_response();
+        }
+    };
+    for (i, fault) in request.faults.iter().enumerate() {
+        if let Err(message) = fault.validate() {
+            return ApiError::new(StatusCode::BAD_REQUEST, format!("faults[{i}]: {message}"))
+                .into_response();
+        }
+    }
+    ctx.faults
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .extend(request.faults);
+    faults_body(&ctx)
+}
+
+async fn clear_faults(State(ctx): State<Arc<Ctx>>) -> Response {
+    ctx.faults
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
+    faults_body(&ctx)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Rotate {
+    #[serde(default)]
+    keep_old: bool,
+}
+
+/// `POST /_emulator/keys/rotate {"keep_old": false}`: a new signing key; the old ones
+/// stay in the JWKS only with `keep_old`.
+async fn rotate_keys(State(ctx): State<Arc<Ctx>>, body: Bytes) -> Response {
+    let request: Rotate = if body.is_empty() {
+        Rotate::default()
+    } else {
+        match parse(&body) {
+            Ok(r) => r,
+            Err(e) => return e.into_response(),
+        }
+    };
+    let result = ctx.store.write(|inner| {
+        inner.rotate_keys(request.keep_old)?;
+        Ok::<_, keys::KeyError>(inner.keys.iter().map(|k| k.kid.clone()).collect::<Vec<_>>())
+    });
+    match result {
+        Ok(kids) => axum::Json(json!({ "kid": kids[0], "kids": kids })).into_response(),
+        Err(_) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not generate a key",
+        )
+        .into_response(),
+    }
+}
+
+/// `POST /_emulator/tokens/expire`: every token issued so far stops working, as if it
+/// had expired (the console-made static API token is not affected).
+async fn expire_tokens(State(ctx): State<Arc<Ctx>>) -> Response {
+    let expired = ctx.store.write(|inner| {
+        let issued = std::mem::take(&mut inner.state.issued_tokens);
+        let n = issued.len();
+        inner.state.revoked_tokens.extend(issued);
+        n
+    });
+    axum::Json(json!({ "expired": expired })).into_response()
+}
+
+/// `POST /_emulator/reset`: forgets users, passkeys, jobs, emails, codes and faults;
+/// keeps the tenant, its applications, secrets and keys.
+async fn reset(State(ctx): State<Arc<Ctx>>) -> Response {
+    ctx.faults
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
+    ctx.store.write(|inner| {
+        let s = &mut inner.state;
+        s.identities.clear();
+        s.jobs.clear();
+        s.credentials.clear();
+        s.transactions.clear();
+        s.codes.clear();
+        s.outbox.clear();
+        s.issued_tokens.clear();
+        s.revoked_tokens.clear();
+    });
+    axum::Json(json!({ "ok": true })).into_response()
+}

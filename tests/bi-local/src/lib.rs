@@ -1,0 +1,520 @@
+//! `bi-local`: an offline stand-in for the Beyond Identity cloud.
+//!
+//! It serves two hosts, as Beyond Identity does: the **auth host** (per-application
+//! OpenID Connect provider: discovery, JWKS, `/authorize`, `/token`, `/userinfo`, and the
+//! links of credential binding jobs) and the **API host** (the management API:
+//! identities, credential binding jobs, credentials). Paths, JSON shapes, ids,
+//! timestamps and error bodies follow Beyond Identity's documentation and OpenAPI file.
+//!
+//! Emulator-only endpoints live under `{auth}/_emulator/`: the outbox of enrolment
+//! emails, the `bind` and `authenticate` calls the browser SDK stand-in makes, fault
+//! injection, key rotation, token expiry and reset. See `README.md` beside this crate.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), bi_local::StartError> {
+//! let bi = bi_local::BiLocal::start(bi_local::Options::default()).await?;
+//! let settings = bi.settings();
+//! println!("{}", settings.env_lines());
+//! assert!(bi.outbox().is_empty());
+//! bi.stop().await;
+//! # Ok(()) }
+//! ```
+
+mod api;
+mod binding;
+mod emulator;
+mod errors;
+mod faults;
+mod keys;
+mod model;
+mod oidc;
+mod pages;
+mod random;
+mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use faults::{Fault, Flaw, Target};
+pub use model::{Email, Invocation};
+
+use keys::KeyError;
+use model::{Application, AuthenticatorConfig, GrantType, Pkce, Realm, State};
+use store::Store;
+
+/// The scopes of the Management API application, as Beyond Identity grants them.
+pub const MANAGEMENT_SCOPES: &[&str] = &[
+    "identities:create",
+    "identities:read",
+    "identities:update",
+    "identities:delete",
+    "credential-binding-jobs:create",
+    "credential-binding-jobs:read",
+    "credential-binding-jobs:revoke",
+    "credentials:read",
+    "credentials:revoke",
+];
+
+/// How to start the emulator.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Where the auth host listens; port 0 picks a free port.
+    pub auth_addr: SocketAddr,
+    /// Where the management API host listens; port 0 picks a free port.
+    pub api_addr: SocketAddr,
+    /// Keep the tenant, keys and data here across restarts.
+    pub state_file: Option<PathBuf>,
+    /// The app's origin: the invoke URL, trusted origin and redirect URI host of the
+    /// demo application. `None` keeps the stored one (`http://localhost:3000` at first).
+    pub app_origin: Option<String>,
+    /// The demo authenticator config's invocation type; `None` keeps the stored one
+    /// (Automatic at first).
+    pub invocation: Option<Invocation>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            auth_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            api_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            state_file: None,
+            app_origin: None,
+            invocation: None,
+        }
+    }
+}
+
+pub const DEFAULT_APP_ORIGIN: &str = "http://localhost:3000";
+/// The path of the app's callback, appended to the app origin to make the redirect URI.
+pub const CALLBACK_PATH: &str = "/api/auth/callback/beyondidentity";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("--app-origin must be an http(s) origin such as http://localhost:3000, not {0:?}")]
+    AppOrigin(String),
+}
+
+/// Everything the request handlers share.
+pub(crate) struct Ctx {
+    pub store: Store,
+    pub auth_base: String,
+    pub api_base: String,
+    pub faults: Mutex<Vec<Fault>>,
+}
+
+impl Ctx {
+    pub fn issuer(&self, state: &State, app: &Application) -> String {
+        format!(
+            "{}/v1/tenants/{}/realms/{}/applications/{}",
+            self.auth_base, state.tenant_id, app.realm_id, app.id
+        )
+    }
+
+    /// Applies the first fault rule for `target`: waits, and returns the status to
+    /// answer with instead, if any.
+    pub async fn fault(&self, target: Target) -> Option<(StatusCode, Option<u64>)> {
+        let fault = {
+            let mut faults = self.faults.lock().unwrap_or_else(PoisonError::into_inner);
+            faults::take(&mut faults, target)?
+        };
+        if let Some(ms) = fault.delay_ms {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        let status = StatusCode::from_u16(fault.status?).ok()?;
+        Some((status, fault.retry_after))
+    }
+
+    pub fn take_flaws(&self) -> Vec<Flaw> {
+        let mut faults = self.faults.lock().unwrap_or_else(PoisonError::into_inner);
+        faults::take_flaws(&mut faults)
+    }
+}
+
+/// The values an app needs to use this emulator, as `BEYOND_IDENTITY_*` settings.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub auth_base_url: String,
+    pub api_base_url: String,
+    pub tenant_id: String,
+    pub realm_id: String,
+    pub application_id: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_uri: String,
+    pub authenticator_config_id: String,
+    pub admin_realm_id: String,
+    pub mgmt_application_id: String,
+    pub mgmt_client_id: String,
+    pub mgmt_client_secret: String,
+    pub api_token: String,
+}
+
+impl Settings {
+    /// The settings as environment variables, in the order of DESIGN.md's table.
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("BEYOND_IDENTITY_ISSUER", self.issuer.clone()),
+            ("BEYOND_IDENTITY_CLIENT_ID", self.client_id.clone()),
+            ("BEYOND_IDENTITY_CLIENT_SECRET", self.client_secret.clone()),
+            ("BEYOND_IDENTITY_REGION", "us".into()),
+            ("BEYOND_IDENTITY_TENANT_ID", self.tenant_id.clone()),
+            ("BEYOND_IDENTITY_REALM_ID", self.realm_id.clone()),
+            (
+                "BEYOND_IDENTITY_APPLICATION_CONFIG_ID",
+                self.authenticator_config_id.clone(),
+            ),
+            (
+                "BEYOND_IDENTITY_ADMIN_REALM_ID",
+                self.admin_realm_id.clone(),
+            ),
+            (
+                "BEYOND_IDENTITY_MGMT_APPLICATION_ID",
+                self.mgmt_application_id.clone(),
+            ),
+            (
+                "BEYOND_IDENTITY_MGMT_CLIENT_ID",
+                self.mgmt_client_id.clone(),
+            ),
+            (
+                "BEYOND_IDENTITY_MGMT_CLIENT_SECRET",
+                self.mgmt_client_secret.clone(),
+            ),
+            ("BEYOND_IDENTITY_AUTH_BASE_URL", self.auth_base_url.clone()),
+            ("BEYOND_IDENTITY_API_BASE_URL", self.api_base_url.clone()),
+        ]
+    }
+
+    /// `.env` lines. The static API token is printed commented out: the app then uses
+    /// the client-credentials grant, as most deployments do; uncomment it to use a
+    /// static token instead.
+    pub fn env_lines(&self) -> String {
+        let mut out = format!(
+            "# bi-local: Beyond Identity emulator. Outbox: {}/_emulator/\n",
+            self.auth_base_url
+        );
+        for (name, value) in self.vars() {
+            out.push_str(&format!("{name}={value}\n"));
+        }
+        out.push_str(&format!("# BEYOND_IDENTITY_API_TOKEN={}\n", self.api_token));
+        out
+    }
+}
+
+/// A running emulator. Dropping it stops the servers.
+pub struct BiLocal {
+    ctx: Arc<Ctx>,
+    auth_addr: SocketAddr,
+    api_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl BiLocal {
+    /// Binds both hosts, loads or seeds the tenant and starts serving.
+    pub async fn start(options: Options) -> Result<Self, StartError> {
+        if let Some(origin) = &options.app_origin {
+            validate_origin(origin)?;
+        }
+        let auth_listener = bind(options.auth_addr).await?;
+        let api_listener = bind(options.api_addr).await?;
+        let auth_addr = local_addr(&auth_listener, options.auth_addr)?;
+        let api_addr = local_addr(&api_listener, options.api_addr)?;
+        let auth_base = format!("http://{auth_addr}");
+        let api_base = format!("http://{api_addr}");
+
+        let store = Store::open(options.state_file.clone(), || seed(&auth_base))?;
+        store.write(|inner| apply_options(&mut inner.state, &options));
+
+        let ctx = Arc::new(Ctx {
+            store,
+            auth_base,
+            api_base,
+            faults: Mutex::new(Vec::new()),
+        });
+        let (shutdown, watcher) = watch::channel(false);
+        let tasks = vec![
+            serve(auth_listener, oidc::router(ctx.clone()), watcher.clone()),
+            serve(api_listener, api::router(ctx.clone()), watcher),
+        ];
+        Ok(Self {
+            ctx,
+            auth_addr,
+            api_addr,
+            shutdown,
+            tasks,
+        })
+    }
+
+    pub fn auth_addr(&self) -> SocketAddr {
+        self.auth_addr
+    }
+
+    pub fn api_addr(&self) -> SocketAddr {
+        self.api_addr
+    }
+
+    pub fn auth_url(&self) -> &str {
+        &self.ctx.auth_base
+    }
+
+    pub fn api_url(&self) -> &str {
+        &self.ctx.api_base
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.ctx.store.read(|inner| {
+            let s = &inner.state;
+            Settings {
+                auth_base_url: self.ctx.auth_base.clone(),
+                api_base_url: self.ctx.api_base.clone(),
+                tenant_id: s.tenant_id.clone(),
+                realm_id: s.realm.id.clone(),
+                application_id: s.application.id.clone(),
+                issuer: self.ctx.issuer(s, &s.application),
+                client_id: s.application.client_id.clone(),
+                client_secret: s.application.client_secret.clone(),
+                redirect_uri: s.application.redirect_uris[0].clone(),
+                authenticator_config_id: s.authenticator_config.id.clone(),
+                admin_realm_id: s.admin_realm.id.clone(),
+                mgmt_application_id: s.management_application.id.clone(),
+                mgmt_client_id: s.management_application.client_id.clone(),
+                mgmt_client_secret: s.management_application.client_secret.clone(),
+                api_token: s.api_token.clone(),
+            }
+        })
+    }
+
+    /// The enrolment emails sent so far, oldest first.
+    pub fn outbox(&self) -> Vec<Email> {
+        self.ctx.store.read(|inner| inner.state.outbox.clone())
+    }
+
+    /// Adds fault rules (as `POST /_emulator/faults` does).
+    pub fn inject(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.ctx
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(faults);
+    }
+
+    /// Stops both servers and waits for them.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+
+    /// Serves until the process gets Ctrl-C or SIGTERM.
+    pub async fn run_until_signal(self) {
+        shutdown_signal().await;
+        self.stop().await;
+    }
+}
+
+impl Drop for BiLocal {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })
+}
+
+fn local_addr(listener: &TcpListener, addr: SocketAddr) -> Result<SocketAddr, StartError> {
+    listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { addr, source })
+}
+
+fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let result = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|stopped| *stopped).await;
+            })
+            .await;
+        if let Err(error) = result {
+            tracing::error!(%error, "server stopped");
+        }
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+fn validate_origin(origin: &str) -> Result<(), StartError> {
+    let invalid = || StartError::AppOrigin(origin.to_owned());
+    let url = url::Url::parse(origin).map_err(|_| invalid())?;
+    let is_origin = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && !origin.ends_with('/');
+    if is_origin { Ok(()) } else { Err(invalid()) }
+}
+
+fn apply_options(state: &mut State, options: &Options) {
+    if let Some(origin) = &options.app_origin {
+        state.application.redirect_uris = vec![format!("{origin}{CALLBACK_PATH}")];
+        state.authenticator_config.invoke_url = origin.clone();
+        state.authenticator_config.trusted_origins = vec![origin.clone()];
+    }
+    if let Some(invocation) = options.invocation {
+        state.authenticator_config.invocation_type = invocation;
+    }
+}
+
+/// A fresh demo tenant: a realm with a confidential OIDC application (PKCE S256,
+/// client_secret_basic) and an Embedded SDK authenticator config, and the admin realm
+/// with the Management API application.
+fn seed(auth_base: &str) -> Result<State, KeyError> {
+    let tenant_id = random::tenant_id();
+    let realm = Realm {
+        id: random::hex_id(),
+        display_name: "Demo Realm".into(),
+    };
+    let admin_realm = Realm {
+        id: random::hex_id(),
+        display_name: "Beyond Identity Admin".into(),
+    };
+    let authenticator_config = AuthenticatorConfig {
+        id: random::uuid(),
+        realm_id: realm.id.clone(),
+        invocation_type: Invocation::Automatic,
+        invoke_url: DEFAULT_APP_ORIGIN.into(),
+        trusted_origins: vec![DEFAULT_APP_ORIGIN.into()],
+    };
+    let application = Application {
+        id: random::uuid(),
+        realm_id: realm.id.clone(),
+        display_name: "Demo App".into(),
+        client_id: random::client_id(),
+        client_secret: random::client_secret(),
+        grant_types: vec![GrantType::AuthorizationCode],
+        redirect_uris: vec![format!("{DEFAULT_APP_ORIGIN}{CALLBACK_PATH}")],
+        pkce: Pkce::S256,
+        allowed_scopes: vec!["openid".into(), "email".into(), "profile".into()],
+        authenticator_config_id: Some(authenticator_config.id.clone()),
+        classification: None,
+        expires_after: 3600,
+    };
+    let management_application = Application {
+        id: random::uuid(),
+        realm_id: admin_realm.id.clone(),
+        display_name: "Beyond Identity Management API".into(),
+        client_id: random::client_id(),
+        client_secret: random::client_secret(),
+        grant_types: vec![GrantType::ClientCredentials],
+        redirect_uris: Vec::new(),
+        pkce: Pkce::Disabled,
+        allowed_scopes: MANAGEMENT_SCOPES.iter().map(|s| s.to_string()).collect(),
+        authenticator_config_id: None,
+        classification: Some("management_api".into()),
+        expires_after: 3600,
+    };
+    let key = keys::SigningKey::generate()?;
+    let mut state = State {
+        tenant_id,
+        tenant_display_name: "bi-local".into(),
+        realm,
+        admin_realm,
+        application,
+        management_application,
+        authenticator_config,
+        keys: vec![key.to_stored()],
+        api_token: String::new(),
+        identities: Vec::new(),
+        jobs: Vec::new(),
+        credentials: Vec::new(),
+        transactions: Default::default(),
+        codes: Default::default(),
+        outbox: Vec::new(),
+        issued_tokens: Default::default(),
+        revoked_tokens: Default::default(),
+    };
+    // A console-made API token: long-lived, every management scope.
+    let now = model::now().timestamp();
+    let app = &state.management_application;
+    let claims = json!({
+        "iss": format!("{auth_base}/v1/tenants/{}/realms/{}/applications/{}", state.tenant_id, app.realm_id, app.id),
+        "sub": app.client_id,
+        "aud": ["beyondidentity"],
+        "azp": format!("tenants/{}/realms/{}/applications/{}", state.tenant_id, app.realm_id, app.id),
+        "bi_p": format!("tenants/{}/realms/{}/applications/{}", state.tenant_id, app.realm_id, app.id),
+        "bi_t": state.tenant_id,
+        "bi_r": "*",
+        "jti": random::jti(),
+        "scope": MANAGEMENT_SCOPES.join(" "),
+        "iat": now,
+        "nbf": now,
+        "exp": now + 7_776_000,
+    });
+    state.api_token = keys::encode(&key, "JWT", &claims, keys::Defects::default());
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_origins_are_checked() {
+        assert!(validate_origin("http://localhost:3000").is_ok());
+        assert!(validate_origin("https://app.example.com").is_ok());
+        for bad in [
+            "localhost:3000",
+            "http://localhost:3000/",
+            "http://x/y",
+            "ftp://x",
+            "",
+        ] {
+            assert!(validate_origin(bad).is_err(), "{bad}");
+        }
+    }
+}

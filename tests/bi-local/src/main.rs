@@ -1,0 +1,137 @@
+//! `bi-local [--auth-addr 127.0.0.1:8021] [--api-addr 127.0.0.1:8023] [--state FILE]
+//! [--app-origin http://localhost:3000] [--invocation automatic|manual]`
+//!
+//! Prints the app's `BEYOND_IDENTITY_*` settings as `.env` lines on standard output,
+//! logs to standard error, and serves until Ctrl-C or SIGTERM.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use bi_local::{BiLocal, Invocation, Options};
+
+const USAGE: &str = "usage: bi-local [--auth-addr ADDR] [--api-addr ADDR] [--state FILE] \
+[--app-origin ORIGIN] [--invocation automatic|manual]
+
+  --auth-addr ADDR     the OIDC / auth host (default 127.0.0.1:8021; port 0 picks one)
+  --api-addr ADDR      the management API host (default 127.0.0.1:8023)
+  --state FILE         keep the tenant, keys, users and passkeys in FILE across restarts
+  --app-origin ORIGIN  the app's origin: invoke URL, trusted origin, redirect URI host
+                       (default http://localhost:3000)
+  --invocation TYPE    the authenticator config's invocation type (default automatic)";
+
+fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut options = Options {
+        auth_addr: SocketAddr::from(([127, 0, 0, 1], 8021)),
+        api_addr: SocketAddr::from(([127, 0, 0, 1], 8023)),
+        ..Options::default()
+    };
+    let mut args = args.peekable();
+    while let Some(flag) = args.next() {
+        let (name, inline) = match flag.split_once('=') {
+            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+            None => (flag.clone(), None),
+        };
+        if name == "-h" || name == "--help" {
+            return Err(String::new());
+        }
+        let value = inline
+            .or_else(|| args.next())
+            .ok_or_else(|| format!("{name} needs a value"))?;
+        let addr = |v: &str| {
+            v.parse::<SocketAddr>()
+                .map_err(|_| format!("{name}: {v:?} is not an address such as 127.0.0.1:8021"))
+        };
+        match name.as_str() {
+            "--auth-addr" => options.auth_addr = addr(&value)?,
+            "--api-addr" => options.api_addr = addr(&value)?,
+            "--state" => options.state_file = Some(value.into()),
+            "--app-origin" => options.app_origin = Some(value),
+            "--invocation" => {
+                options.invocation = Some(match value.as_str() {
+                    "automatic" => Invocation::Automatic,
+                    "manual" => Invocation::Manual,
+                    other => {
+                        return Err(format!(
+                            "--invocation: {other:?} is not automatic or manual"
+                        ));
+                    }
+                })
+            }
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok(options)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(message) if message.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("bi-local: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let bi = match BiLocal::start(options).await {
+        Ok(bi) => bi,
+        Err(error) => {
+            eprintln!("bi-local: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = write!(stdout, "{}", bi.settings().env_lines());
+    let _ = stdout.flush();
+    drop(stdout);
+    tracing::info!(
+        auth = bi.auth_url(),
+        api = bi.api_url(),
+        "bi-local is serving; outbox at {}/_emulator/",
+        bi.auth_url()
+    );
+    bi.run_until_signal().await;
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> impl Iterator<Item = String> {
+        list.iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    #[test]
+    fn flags_parse_in_both_spellings() {
+        let o = parse_args(args(&[
+            "--auth-addr",
+            "127.0.0.1:0",
+            "--api-addr=127.0.0.1:9",
+            "--invocation",
+            "manual",
+        ]))
+        .expect("valid");
+        assert_eq!(o.auth_addr.port(), 0);
+        assert_eq!(o.api_addr.port(), 9);
+        assert_eq!(o.invocation, Some(Invocation::Manual));
+        assert!(parse_args(args(&["--auth-addr"])).is_err());
+        assert!(parse_args(args(&["--auth-addr", "nope"])).is_err());
+        assert!(parse_args(args(&["--bogus", "1"])).is_err());
+        assert_eq!(parse_args(args(&["--help"])).err(), Some(String::new()));
+    }
+}
