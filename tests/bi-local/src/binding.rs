@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::errors::ApiError;
@@ -190,7 +190,7 @@ pub async fn invoke_authenticator(
                 .append_pair("identity_id", &link.identity_id)
                 .append_pair("job_id", &link.job_id)
                 .append_pair("token", &link.token);
-            Redirect::to(url.as_str()).into_response()
+            pages::found(url.as_str())
         }
         Err(error) => pages::error(error.status(), error.message()),
     }

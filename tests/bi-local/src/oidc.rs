@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -153,7 +153,7 @@ fn error_redirect(
             query.append_pair("state", state);
         }
     }
-    Redirect::to(url.as_str()).into_response()
+    pages::found(url.as_str())
 }
 
 async fn authorize(
@@ -266,7 +266,7 @@ async fn authorize(
     };
     url.query_pairs_mut().append_pair("request", &request);
     match config.invocation_type {
-        Invocation::Automatic => Redirect::to(url.as_str()).into_response(),
+        Invocation::Automatic => pages::found(url.as_str()),
         Invocation::Manual => {
             axum::Json(json!({ "authenticate_url": url.as_str() })).into_response()
         }

@@ -43,6 +43,17 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
     response
 }
 
+/// `302 Found`, the redirect Beyond Identity answers with (axum's `Redirect::to` is a 303).
+pub fn found(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(value) => (StatusCode::FOUND, [(header::LOCATION, value)]).into_response(),
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The redirect target is not a valid URL.",
+        ),
+    }
+}
+
 /// An error page for a person who followed a link or was sent to `/authorize`.
 pub fn error(status: StatusCode, message: &str) -> Response {
     page(

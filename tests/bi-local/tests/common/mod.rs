@@ -1,0 +1,218 @@
+//! Helpers shared by bi-local's integration tests: an HTTP client that follows no
+//! redirects, a passkey (a P-256 key, as the browser SDK stand-in holds one), and the
+//! calls an app and the stand-in make.
+#![allow(dead_code)]
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bi_local::{BiLocal, Options, Settings};
+use serde_json::{Value, json};
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+pub async fn start() -> BiLocal {
+    BiLocal::start(Options::default())
+        .await
+        .expect("bi-local starts")
+}
+
+/// A passkey as the SDK stand-in keeps it: a P-256 key pair.
+pub struct Passkey {
+    pair: EcdsaKeyPair,
+    pub credential_id: Option<String>,
+}
+
+impl Passkey {
+    pub fn new() -> Self {
+        let rng = SystemRandom::new();
+        let pkcs8 =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
+        Self {
+            pair: EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref())
+                .expect("key"),
+            credential_id: None,
+        }
+    }
+
+    pub fn jwk(&self) -> Value {
+        let point = self.pair.public_key().as_ref();
+        json!({
+            "kty": "EC",
+            "crv": "P-256",
+            "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+            "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
+        })
+    }
+
+    pub fn sign(&self, message: &str) -> String {
+        let sig = self
+            .pair
+            .sign(&SystemRandom::new(), message.as_bytes())
+            .expect("sign");
+        URL_SAFE_NO_PAD.encode(sig.as_ref())
+    }
+
+    /// `bindPasskey(url)`: returns the emulator's answer (status, body).
+    pub async fn bind(&mut self, bi: &BiLocal, url: &str) -> (u16, Value) {
+        let token = url::Url::parse(url)
+            .expect("url")
+            .query_pairs()
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        let response = http()
+            .post(format!("{}/_emulator/bind", bi.auth_url()))
+            .json(&json!({
+                "url": url,
+                "public_key": self.jwk(),
+                "signature": self.sign(&format!("bi-local-bind:{token}")),
+            }))
+            .send()
+            .await
+            .expect("bind");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.expect("json");
+        if status == 200 {
+            self.credential_id = body["passkey"]["id"].as_str().map(str::to_owned);
+        }
+        (status, body)
+    }
+
+    /// `authenticate(url, passkeyId)`: returns (status, body).
+    pub async fn authenticate(&self, bi: &BiLocal, url: &str) -> (u16, Value) {
+        let request = url::Url::parse(url)
+            .expect("url")
+            .query_pairs()
+            .find(|(k, _)| k == "request")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        let response = http()
+            .post(format!("{}/_emulator/authenticate", bi.auth_url()))
+            .json(&json!({
+                "url": url,
+                "credential_id": self.credential_id.clone().unwrap_or_default(),
+                "signature": self.sign(&format!("bi-local-authenticate:{request}")),
+            }))
+            .send()
+            .await
+            .expect("authenticate");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("json"))
+    }
+}
+
+/// A management API token from the client-credentials grant.
+pub async fn management_token(s: &Settings) -> String {
+    let response = http()
+        .post(format!(
+            "{}/v1/tenants/{}/realms/{}/applications/{}/token",
+            s.auth_base_url, s.tenant_id, s.admin_realm_id, s.mgmt_application_id
+        ))
+        .basic_auth(&s.mgmt_client_id, Some(&s.mgmt_client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
+}
+
+pub fn realm_url(s: &Settings) -> String {
+    format!(
+        "{}/v1/tenants/{}/realms/{}",
+        s.api_base_url, s.tenant_id, s.realm_id
+    )
+}
+
+/// Creates an identity and returns it.
+pub async fn create_identity(s: &Settings, token: &str, email: &str) -> Value {
+    let response = http()
+        .post(format!("{}/identities", realm_url(s)))
+        .bearer_auth(token)
+        .json(&json!({"identity": {
+            "display_name": email,
+            "traits": {"type": "traits_v0", "username": email, "primary_email_address": email}
+        }}))
+        .send()
+        .await
+        .expect("create identity");
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("json")
+}
+
+/// Creates a binding job and returns the whole answer.
+pub async fn create_job(
+    s: &Settings,
+    token: &str,
+    identity_id: &str,
+    delivery: &str,
+) -> (u16, Value) {
+    let response = http()
+        .post(format!(
+            "{}/identities/{identity_id}/credential-binding-jobs",
+            realm_url(s)
+        ))
+        .bearer_auth(token)
+        .json(&json!({"job": {
+            "delivery_method": delivery,
+            "authenticator_config_id": s.authenticator_config_id,
+            "post_binding_redirect_uri": "http://localhost:3000/",
+        }}))
+        .send()
+        .await
+        .expect("create job");
+    (
+        response.status().as_u16(),
+        response.json().await.expect("json"),
+    )
+}
+
+/// A user with an identity and a bound passkey.
+pub async fn enrolled_user(bi: &BiLocal, email: &str) -> (Value, Passkey) {
+    let s = bi.settings();
+    let token = management_token(&s).await;
+    let identity = create_identity(&s, &token, email).await;
+    let (status, job) =
+        create_job(&s, &token, identity["id"].as_str().expect("id"), "RETURN").await;
+    assert_eq!(status, 200);
+    let mut passkey = Passkey::new();
+    let (status, body) = passkey
+        .bind(bi, job["credential_binding_link"].as_str().expect("link"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    (identity, passkey)
+}
+
+/// Follows `/authorize` (Automatic) to the `/bi-authenticate` URL it redirects to.
+pub async fn authenticate_url(authorize_url: &str) -> String {
+    let response = http().get(authorize_url).send().await.expect("authorize");
+    assert_eq!(
+        response.status(),
+        302,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
