@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `make dev`: the whole product on this machine, offline. Starts the local DynamoDB
+# server with the session table, bi-local (unless Beyond Identity settings are given in
+# the environment or .env), and whatever else exists; prints where each listens; Ctrl-C
+# stops everything it started.
+#
+# Ports can be moved with DEV_DYNAMODB_PORT (8000), DEV_BI_AUTH_PORT (8021) and
+# DEV_BI_API_PORT (8023); DEV_DIR (.dev) holds logs and bi-local's state.
+source "$(dirname "$0")/lib.sh"
+
+DEV_DIR="${DEV_DIR:-$ROOT/.dev}"
+LOG_DIR="$DEV_DIR/logs"
+DYNAMODB_PORT="${DEV_DYNAMODB_PORT:-8000}"
+BI_AUTH_PORT="${DEV_BI_AUTH_PORT:-8021}"
+BI_API_PORT="${DEV_BI_API_PORT:-8023}"
+mkdir -p "$LOG_DIR"
+
+scripts/bootstrap.sh
+trap 'say "stopping"; stop_bg' EXIT
+trap 'exit 0' INT TERM
+
+load_dotenv .env
+export SESSION_TABLE="${SESSION_TABLE:-auth-sessions}"
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DYNAMODB_PORT"
+
+start_dynamodb "$DYNAMODB_PORT" "$SESSION_TABLE"
+
+if [ -n "${BEYOND_IDENTITY_ISSUER:-}${BEYOND_IDENTITY_DISCOVERY:-}" ]; then
+  provider="the OpenID provider in your settings: ${BEYOND_IDENTITY_ISSUER:-$BEYOND_IDENTITY_DISCOVERY}"
+else
+  say "building bi-local"
+  cargo build --quiet -p bi-local
+  for port in "$BI_AUTH_PORT" "$BI_API_PORT"; do
+    port_in_use "$port" && die "port $port is taken; stop what listens there or set DEV_BI_AUTH_PORT / DEV_BI_API_PORT"
+  done
+  start_bg "bi-local" "$LOG_DIR/bi-local.log" sh -c \
+    "exec target/debug/bi-local --auth-addr 127.0.0.1:$BI_AUTH_PORT --api-addr 127.0.0.1:$BI_API_PORT --state '$DEV_DIR/bi-local.json' >'$DEV_DIR/bi-local.env'"
+  wait_for_port "$BI_API_PORT" 30 "bi-local"
+  until grep -q '^# BEYOND_IDENTITY_API_TOKEN=' "$DEV_DIR/bi-local.env" 2>/dev/null; do sleep 0.1; done
+  load_dotenv "$DEV_DIR/bi-local.env"
+  provider="bi-local, the offline Beyond Identity: http://127.0.0.1:$BI_AUTH_PORT (outbox: http://127.0.0.1:$BI_AUTH_PORT/_emulator/), API http://127.0.0.1:$BI_API_PORT"
+fi
+
+cat <<TXT
+
+  Local stack is up.
+    DynamoDB      http://127.0.0.1:$DYNAMODB_PORT  (table $SESSION_TABLE)
+    Provider      $provider
+    Settings      $DEV_DIR/bi-local.env  (logs in $LOG_DIR)
+
+  Ctrl-C stops everything.
+TXT
+
+# Stay up until Ctrl-C, or until one of the services dies (then say which).
+while true; do
+  for pid in "${BG_PIDS[@]}"; do
+    kill -0 "$pid" 2>/dev/null || die "a service stopped unexpectedly; see the logs in $LOG_DIR"
+  done
+  sleep 1
+done

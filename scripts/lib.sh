@@ -1,0 +1,76 @@
+# Shared helpers for the scripts; `source` it. Puts the project's Python tools on PATH.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/.venv/bin:$HOME/.cargo/bin:$PATH"
+
+# Dummy credentials for the local DynamoDB server: the AWS SDK insists on some.
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
+export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# A TCP port that is free on 127.0.0.1 right now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# port_in_use PORT: true if something listens on 127.0.0.1:PORT.
+port_in_use() {
+  python3 -c 'import socket, sys; s = socket.socket(); sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
+}
+
+# wait_for_port PORT SECONDS WHAT: waits until 127.0.0.1:PORT accepts connections.
+wait_for_port() {
+  local deadline=$((SECONDS + $2))
+  until port_in_use "$1"; do
+    [ "$SECONDS" -lt "$deadline" ] || die "$3 did not start listening on 127.0.0.1:$1 within $2 s"
+    sleep 0.1
+  done
+}
+
+# start_bg NAME LOG COMMAND...: runs COMMAND in its own process group, logging to LOG;
+# remembers it in BG_PIDS so that stop_bg can end it and everything it started.
+BG_PIDS=()
+start_bg() {
+  local name="$1" log="$2"
+  shift 2
+  setsid "$@" >"$log" 2>&1 &
+  BG_PIDS+=("$!")
+  say "started $name (log: $log)"
+}
+
+stop_bg() {
+  local pid
+  for pid in "${BG_PIDS[@]}"; do
+    kill -TERM -- "-$pid" 2>/dev/null || true
+  done
+  for pid in "${BG_PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  BG_PIDS=()
+}
+
+# load_dotenv FILE: exports KEY=VALUE lines of FILE that the environment does not set.
+load_dotenv() {
+  [ -f "$1" ] || return 0
+  local line key value
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in ''|'#'*) continue ;; esac
+    key="${line%%=*}"
+    value="${line#*=}"
+    value="${value%\"}"; value="${value#\"}"
+    [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
+    if [ -z "${!key+x}" ]; then export "$key=$value"; fi
+  done <"$1"
+}
+
+# start_dynamodb PORT TABLE: the local DynamoDB server (moto) and the session table.
+start_dynamodb() {
+  port_in_use "$1" && die "port $1 is taken; stop what listens there (a DynamoDB server from an earlier run?) or set DEV_DYNAMODB_PORT"
+  start_bg "DynamoDB (moto) on 127.0.0.1:$1" "$LOG_DIR/dynamodb.log" moto_server -H 127.0.0.1 -p "$1"
+  python3 scripts/session_table.py --endpoint "http://127.0.0.1:$1" --table "$2" --wait 30
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make test`: every check CI runs, in order; stops at the first failure.
+source "$(dirname "$0")/lib.sh"
+
+LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/auth-test.XXXXXX")"
+scripts/bootstrap.sh
+trap 'stop_bg; rm -rf "$LOG_DIR"' EXIT
+
+say "formatting: cargo fmt --check"
+cargo fmt --all -- --check
+
+say "lints: cargo clippy, warnings are errors"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+say "TLS is rustls only: no openssl-sys in the dependency tree"
+if cargo tree --workspace --target all -i openssl-sys 2>/dev/null | grep -q openssl-sys; then
+  cargo tree --workspace --target all -i openssl-sys >&2
+  die "openssl-sys is in the dependency tree"
+fi
+
+say "local DynamoDB server for the tests"
+DYNAMODB_PORT="$(free_port)"
+export SESSION_TABLE="auth-sessions-test"
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DYNAMODB_PORT"
+start_dynamodb "$DYNAMODB_PORT" "$SESSION_TABLE"
+
+say "Rust tests: unit, bi-local, functions, hostile provider"
+cargo test --workspace --quiet
+
+say "make dev smoke test"
+tests/dev-smoke.sh
+
+say "all tests passed"
