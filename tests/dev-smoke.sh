@@ -9,6 +9,7 @@ export SESSION_TABLE="smoke-sessions"
 # Settings from the environment would make make dev skip bi-local; this test wants it.
 unset BEYOND_IDENTITY_ISSUER BEYOND_IDENTITY_DISCOVERY
 
+: >"$dir/out.log"
 scripts/dev.sh >"$dir/out.log" 2>&1 &
 dev=$!
 cleanup() {

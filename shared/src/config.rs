@@ -1,0 +1,468 @@
+//! Typed configuration from environment variables, read once per cold start.
+//!
+//! Every problem is collected before failing, so a function with bad settings refuses to
+//! start with one message that names every missing or malformed variable. Values are
+//! never echoed back, since some are secrets.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::secret::{AuthSecret, Secret};
+
+/// The path of the OIDC callback, under the app origin.
+pub const CALLBACK_PATH: &str = "/api/auth/callback/beyondidentity";
+const DISCOVERY_SUFFIX: &str = "/.well-known/openid-configuration";
+
+/// Where variables come from: the process environment, or a map in tests.
+pub struct Env(HashMap<String, String>);
+
+impl Env {
+    pub fn from_process() -> Self {
+        Self(std::env::vars().collect())
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        )
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+}
+
+/// What is wrong with the configuration: one line per variable.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigError(pub Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "the configuration is not valid:")?;
+        for problem in &self.0 {
+            writeln!(f, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Reads variables and collects problems instead of stopping at the first.
+struct Reader<'a> {
+    env: &'a Env,
+    problems: Vec<String>,
+}
+
+impl<'a> Reader<'a> {
+    fn required(&mut self, name: &str, what: &str) -> Option<&'a str> {
+        let value = self.env.get(name);
+        if value.is_none() {
+            self.problems.push(format!("{name} is missing: {what}"));
+        }
+        value
+    }
+
+    fn parsed<T>(
+        &mut self,
+        name: &str,
+        value: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match parse(value?) {
+            Ok(v) => Some(v),
+            Err(why) => {
+                self.problems.push(format!("{name} {why}"));
+                None
+            }
+        }
+    }
+
+    fn finish<T>(self, value: Option<T>) -> Result<T, ConfigError> {
+        match value {
+            Some(v) if self.problems.is_empty() => Ok(v),
+            _ => Err(ConfigError(self.problems)),
+        }
+    }
+}
+
+/// The app itself: its public origin, its secret and its sessions.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// `AUTH_URL`: the origin users see, e.g. `https://app.example.com`. Redirects,
+    /// the callback URL and the Origin check are built from this, never from request
+    /// headers.
+    pub origin: Url,
+    pub sessions: SessionConfig,
+}
+
+impl AppConfig {
+    /// The origin as the browser sends it in `Origin` (no trailing slash).
+    pub fn origin_str(&self) -> String {
+        self.origin.origin().ascii_serialization()
+    }
+
+    pub fn redirect_uri(&self) -> String {
+        format!("{}{CALLBACK_PATH}", self.origin_str())
+    }
+}
+
+/// Session lifetimes and storage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// `SESSION_TABLE`: the DynamoDB table.
+    pub table: String,
+    /// `SESSION_IDLE_TIMEOUT` (default 24 h): a session unused this long ends.
+    pub idle_timeout: Duration,
+    /// `SESSION_MAX_AGE` (default 7 days): no session lives longer, however active.
+    pub max_age: Duration,
+}
+
+impl SessionConfig {
+    pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+    pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
+    /// Activity is written back at most this often, so a busy session costs one write an hour.
+    pub const TOUCH_INTERVAL: Duration = Duration::from_secs(3600);
+}
+
+/// The OpenID provider and this app's client registration with it.
+#[derive(Clone, Debug)]
+pub struct ProviderConfig {
+    /// `BEYOND_IDENTITY_ISSUER` (or `BEYOND_IDENTITY_DISCOVERY` without its
+    /// `/.well-known/openid-configuration`): compared exactly with `iss`.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// `AUTH_SCOPES` (default `openid email profile`); `openid` is always included.
+    pub scopes: Vec<String>,
+}
+
+/// The flow cookie's key material.
+#[derive(Clone, Debug)]
+pub struct FlowConfig {
+    pub secret: AuthSecret,
+}
+
+fn parse_origin(value: &str) -> Result<Url, String> {
+    let url =
+        Url::parse(value).map_err(|_| "is not a URL such as https://app.example.com".to_owned())?;
+    let is_origin = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    if !is_origin {
+        return Err("must be an origin: scheme, host and optional port, no path (e.g. https://app.example.com)".into());
+    }
+    let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if url.scheme() == "http" && !local {
+        return Err("must use https (plain http is allowed only for localhost)".into());
+    }
+    Ok(url)
+}
+
+fn parse_issuer(value: &str) -> Result<String, String> {
+    let url = Url::parse(value).map_err(|_| "is not a URL".to_owned())?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err("must be an http(s) URL without query or fragment".into());
+    }
+    // Kept as written: `iss` is compared with it by simple string comparison.
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+/// `3600`, `30m`, `12h`, `7d`.
+pub fn parse_duration(value: &str) -> Result<Duration, String> {
+    let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => value.split_at(i),
+        None => (value, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("is not a duration such as 3600, 30m, 12h or 7d: {value:?}"))?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("has an unknown unit {unit:?}; use s, m, h or d")),
+    };
+    if seconds == 0 {
+        return Err("must be more than zero".into());
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+fn read_app(r: &mut Reader<'_>) -> Option<AppConfig> {
+    let origin_value = r.env.get("AUTH_URL").or_else(|| r.env.get("NEXTAUTH_URL"));
+    if origin_value.is_none() {
+        r.problems.push(
+            "AUTH_URL is missing: the app's public origin, e.g. https://app.example.com".into(),
+        );
+    }
+    let origin = r.parsed("AUTH_URL", origin_value, parse_origin);
+    let sessions = read_sessions(r);
+    Some(AppConfig {
+        origin: origin?,
+        sessions: sessions?,
+    })
+}
+
+fn read_sessions(r: &mut Reader<'_>) -> Option<SessionConfig> {
+    let table = r.required("SESSION_TABLE", "the DynamoDB table that holds sessions");
+    let idle = match r.env.get("SESSION_IDLE_TIMEOUT") {
+        None => Some(SessionConfig::DEFAULT_IDLE_TIMEOUT),
+        v => r.parsed("SESSION_IDLE_TIMEOUT", v, parse_duration),
+    };
+    let max_age = match r.env.get("SESSION_MAX_AGE") {
+        None => Some(SessionConfig::DEFAULT_MAX_AGE),
+        v => r.parsed("SESSION_MAX_AGE", v, parse_duration),
+    };
+    if let Some(idle) = idle.filter(|i| *i <= SessionConfig::TOUCH_INTERVAL) {
+        r.problems.push(format!(
+            "SESSION_IDLE_TIMEOUT must be longer than one hour (activity is recorded hourly); it is {} s",
+            idle.as_secs()
+        ));
+    }
+    if let (Some(idle), Some(max)) = (idle, max_age)
+        && idle > max
+    {
+        r.problems
+            .push("SESSION_IDLE_TIMEOUT must not be longer than SESSION_MAX_AGE".into());
+    }
+    Some(SessionConfig {
+        table: table?.to_owned(),
+        idle_timeout: idle?,
+        max_age: max_age?,
+    })
+}
+
+fn read_provider(r: &mut Reader<'_>) -> Option<ProviderConfig> {
+    let issuer = match (
+        r.env.get("BEYOND_IDENTITY_ISSUER"),
+        r.env.get("BEYOND_IDENTITY_DISCOVERY"),
+    ) {
+        (Some(issuer), _) => r.parsed("BEYOND_IDENTITY_ISSUER", Some(issuer), parse_issuer),
+        (None, Some(discovery)) => r.parsed("BEYOND_IDENTITY_DISCOVERY", Some(discovery), |d| {
+            d.trim_end_matches('/')
+                .strip_suffix(DISCOVERY_SUFFIX)
+                .ok_or_else(|| format!("must end with {DISCOVERY_SUFFIX}"))
+                .and_then(parse_issuer)
+        }),
+        (None, None) => {
+            r.problems.push(
+                "BEYOND_IDENTITY_ISSUER is missing: the application's issuer URL (or give BEYOND_IDENTITY_DISCOVERY)"
+                    .into(),
+            );
+            None
+        }
+    };
+    let client_id = r.required(
+        "BEYOND_IDENTITY_CLIENT_ID",
+        "the OIDC application's client ID",
+    );
+    let client_secret = r.required(
+        "BEYOND_IDENTITY_CLIENT_SECRET",
+        "the OIDC application's client secret",
+    );
+    let mut scopes: Vec<String> = r
+        .env
+        .get("AUTH_SCOPES")
+        .unwrap_or("openid email profile")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    if !scopes.iter().any(|s| s == "openid") {
+        scopes.insert(0, "openid".into());
+    }
+    Some(ProviderConfig {
+        issuer: issuer?,
+        client_id: client_id?.to_owned(),
+        client_secret: Secret::new(client_secret?),
+        scopes,
+    })
+}
+
+fn read_flow(r: &mut Reader<'_>) -> Option<FlowConfig> {
+    let value = r.required(
+        "AUTH_SECRET",
+        "at least 32 random bytes, hex or base64 (openssl rand -base64 32)",
+    );
+    let secret = r.parsed("AUTH_SECRET", value, AuthSecret::parse);
+    Some(FlowConfig { secret: secret? })
+}
+
+/// What the `signin` and `callback` functions need.
+#[derive(Clone, Debug)]
+pub struct SignInConfig {
+    pub app: AppConfig,
+    pub provider: ProviderConfig,
+    pub flow: FlowConfig,
+}
+
+impl SignInConfig {
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let mut r = Reader {
+            env,
+            problems: Vec::new(),
+        };
+        let app = read_app(&mut r);
+        let provider = read_provider(&mut r);
+        let flow = read_flow(&mut r);
+        let config = (|| {
+            Some(Self {
+                app: app?,
+                provider: provider?,
+                flow: flow?,
+            })
+        })();
+        r.finish(config)
+    }
+}
+
+/// What the `session` function needs: no provider, no secret.
+impl AppConfig {
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let mut r = Reader {
+            env,
+            problems: Vec::new(),
+        };
+        let app = read_app(&mut r);
+        r.finish(app)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
+
+    fn full() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("AUTH_URL", "http://localhost:3000"),
+            ("AUTH_SECRET", SECRET),
+            ("SESSION_TABLE", "sessions"),
+            (
+                "BEYOND_IDENTITY_ISSUER",
+                "https://auth-us.beyondidentity.com/v1/tenants/t/realms/r/applications/a",
+            ),
+            ("BEYOND_IDENTITY_CLIENT_ID", "client"),
+            ("BEYOND_IDENTITY_CLIENT_SECRET", "s3cret-value"),
+        ]
+    }
+
+    #[test]
+    fn a_complete_configuration_loads_with_documented_defaults() {
+        let config = SignInConfig::load(&Env::from_pairs(full())).expect("valid");
+        assert_eq!(config.app.origin_str(), "http://localhost:3000");
+        assert_eq!(
+            config.app.redirect_uri(),
+            "http://localhost:3000/api/auth/callback/beyondidentity"
+        );
+        assert_eq!(
+            config.app.sessions.idle_timeout,
+            SessionConfig::DEFAULT_IDLE_TIMEOUT
+        );
+        assert_eq!(config.app.sessions.max_age, SessionConfig::DEFAULT_MAX_AGE);
+        assert_eq!(config.provider.scopes, ["openid", "email", "profile"]);
+        assert!(
+            !format!("{config:?}").contains("s3cret-value"),
+            "Debug leaks the client secret"
+        );
+    }
+
+    #[test]
+    fn every_missing_variable_is_named_at_once() {
+        let error = SignInConfig::load(&Env::from_pairs([])).expect_err("invalid");
+        let text = error.to_string();
+        for name in [
+            "AUTH_URL",
+            "AUTH_SECRET",
+            "SESSION_TABLE",
+            "BEYOND_IDENTITY_ISSUER",
+            "BEYOND_IDENTITY_CLIENT_ID",
+            "BEYOND_IDENTITY_CLIENT_SECRET",
+        ] {
+            assert!(text.contains(name), "{name} not named in:\n{text}");
+        }
+        assert_eq!(error.0.len(), 6);
+    }
+
+    #[test]
+    fn malformed_values_are_named_without_echoing_them() {
+        let mut env = full();
+        env.retain(|(k, _)| !matches!(*k, "AUTH_URL" | "AUTH_SECRET"));
+        env.push(("AUTH_URL", "http://app.example.com/path"));
+        env.push(("AUTH_SECRET", "tooshort-but-secret"));
+        env.push(("SESSION_MAX_AGE", "forever"));
+        let error = SignInConfig::load(&Env::from_pairs(env)).expect_err("invalid");
+        let text = error.to_string();
+        assert!(text.contains("AUTH_URL must be an origin"), "{text}");
+        assert!(text.contains("AUTH_SECRET"), "{text}");
+        assert!(text.contains("SESSION_MAX_AGE"), "{text}");
+        assert!(!text.contains("tooshort-but-secret"), "{text}");
+    }
+
+    #[test]
+    fn plain_http_is_only_for_localhost() {
+        assert!(parse_origin("http://localhost:3000").is_ok());
+        assert!(parse_origin("https://app.example.com/").is_ok());
+        assert!(parse_origin("http://app.example.com").is_err());
+        assert!(parse_origin("https://user@app.example.com").is_err());
+        assert!(parse_origin("app.example.com").is_err());
+    }
+
+    #[test]
+    fn the_guides_discovery_variable_and_nextauth_url_are_accepted() {
+        let mut env = full();
+        env.retain(|(k, _)| !matches!(*k, "BEYOND_IDENTITY_ISSUER" | "AUTH_URL"));
+        env.push(("NEXTAUTH_URL", "https://app.example.com"));
+        env.push((
+            "BEYOND_IDENTITY_DISCOVERY",
+            "https://auth-us.beyondidentity.com/v1/x/.well-known/openid-configuration",
+        ));
+        let config = SignInConfig::load(&Env::from_pairs(env)).expect("valid");
+        assert_eq!(
+            config.provider.issuer,
+            "https://auth-us.beyondidentity.com/v1/x"
+        );
+        assert_eq!(config.app.origin_str(), "https://app.example.com");
+    }
+
+    #[test]
+    fn the_session_function_needs_no_provider_and_no_secret() {
+        let config = AppConfig::load(&Env::from_pairs([
+            ("AUTH_URL", "http://localhost:3000"),
+            ("SESSION_TABLE", "s"),
+        ]))
+        .expect("valid");
+        assert_eq!(config.sessions.table, "s");
+    }
+
+    #[test]
+    fn durations_and_their_limits() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("1w").is_err());
+        assert!(parse_duration("h").is_err());
+        let mut env = full();
+        env.push(("SESSION_IDLE_TIMEOUT", "30m"));
+        assert!(SignInConfig::load(&Env::from_pairs(env)).is_err());
+        let mut env = full();
+        env.push(("SESSION_IDLE_TIMEOUT", "8d"));
+        assert!(SignInConfig::load(&Env::from_pairs(env)).is_err());
+    }
+}

@@ -1,0 +1,99 @@
+//! One error type for the routes, turned into an HTTP answer in exactly one place.
+
+use lambda_http::http::StatusCode;
+
+/// Everything a route can refuse or fail with. The `code` is stable (clients and the
+/// home page match on it); the message is for people.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    // Request rules.
+    #[error("this route answers {allowed} only")]
+    MethodNotAllowed { allowed: &'static str },
+    #[error("no such route")]
+    NotFound,
+    #[error("the request must come from this app's own pages")]
+    ForeignOrigin,
+    #[error("the body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    #[error("the body is larger than {limit} bytes")]
+    BodyTooLarge { limit: usize },
+    #[error("the request is malformed: {0}")]
+    BadRequest(String),
+
+    // Sign-in flow (callback). None of these ever reaches the token endpoint.
+    #[error("the sign-in could not be matched to this browser; start again")]
+    MissingFlow,
+    #[error("the sign-in expired or was tampered with; start again")]
+    InvalidFlow,
+    #[error("the sign-in response does not match the request this browser made")]
+    StateMismatch,
+    #[error("the sign-in response came from another issuer")]
+    IssuerMismatch,
+    #[error("the sign-in was started for another configuration; start again")]
+    FlowMismatch,
+    #[error("the provider did not sign you in ({0})")]
+    ProviderDenied(String),
+    #[error("the provider's answer is missing the authorization code")]
+    MissingCode,
+
+    // The provider.
+    #[error("the identity provider is unavailable; try again shortly")]
+    ProviderUnavailable,
+    #[error("the identity provider refused the authorization code")]
+    CodeRejected,
+    #[error("the identity provider's ID token failed verification: {0}")]
+    InvalidIdToken(String),
+
+    // Sessions.
+    #[error("the session store is unavailable; try again shortly")]
+    StoreUnavailable,
+
+    #[error("an internal error occurred")]
+    Internal,
+}
+
+impl AuthError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::ForeignOrigin => StatusCode::FORBIDDEN,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BadRequest(_)
+            | Self::MissingFlow
+            | Self::InvalidFlow
+            | Self::StateMismatch
+            | Self::IssuerMismatch
+            | Self::FlowMismatch
+            | Self::ProviderDenied(_)
+            | Self::MissingCode => StatusCode::BAD_REQUEST,
+            Self::CodeRejected | Self::InvalidIdToken(_) => StatusCode::BAD_GATEWAY,
+            Self::ProviderUnavailable | Self::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::NotFound => "not_found",
+            Self::ForeignOrigin => "forbidden_origin",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::BodyTooLarge { .. } => "body_too_large",
+            Self::BadRequest(_) => "bad_request",
+            Self::MissingFlow => "missing_flow",
+            Self::InvalidFlow => "invalid_flow",
+            Self::StateMismatch => "state_mismatch",
+            Self::IssuerMismatch => "issuer_mismatch",
+            Self::FlowMismatch => "flow_mismatch",
+            Self::ProviderDenied(_) => "access_denied",
+            Self::MissingCode => "missing_code",
+            Self::ProviderUnavailable => "provider_unavailable",
+            Self::CodeRejected => "code_rejected",
+            Self::InvalidIdToken(_) => "invalid_id_token",
+            Self::StoreUnavailable => "session_store_unavailable",
+            Self::Internal => "internal_error",
+        }
+    }
+}

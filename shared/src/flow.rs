@@ -1,0 +1,154 @@
+//! The flow cookie: what `signin` must remember for `callback`, sealed in the browser.
+//!
+//! It holds the `state`, `nonce` and PKCE verifier of one sign-in, where to go after it,
+//! and the issuer, client and redirect URI it was made for. It is encrypted and
+//! authenticated with AES-256-GCM under a key derived for this purpose alone, bound to
+//! its cookie name, good for ten minutes, and cleared by the callback that reads it.
+
+use std::time::Duration;
+
+use aws_lc_rs::aead::{AES_256_GCM, Aad, NONCE_LEN, Nonce, RandomizedNonceKey};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use crate::secret::{AuthSecret, KeyPurpose};
+
+pub const FLOW_COOKIE: &str = "__Host-auth-flow";
+/// How long a sign-in may take from `signin` to `callback`.
+pub const FLOW_TTL: Duration = Duration::from_secs(600);
+/// Sealed values longer than this are refused unread.
+const MAX_SEALED_LEN: usize = 2048;
+/// The version byte and purpose bound into every seal as associated data.
+const AAD: &[u8] = b"__Host-auth-flow\x00v1";
+
+/// One sign-in in progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flow {
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    /// A same-origin path to return to.
+    pub callback_url: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    /// When `signin` made it (Unix seconds).
+    pub created_at: i64,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FlowError {
+    #[error("the flow cookie is not one this app sealed")]
+    Invalid,
+    #[error("the sign-in took longer than ten minutes")]
+    Expired,
+    #[error("could not seal the flow cookie")]
+    Seal,
+}
+
+/// Seals and opens flow cookies.
+pub struct FlowSealer {
+    key: RandomizedNonceKey,
+}
+
+impl FlowSealer {
+    pub fn new(secret: &AuthSecret) -> Result<Self, FlowError> {
+        let key = RandomizedNonceKey::new(&AES_256_GCM, secret.key(KeyPurpose::FlowCookie))
+            .map_err(|_| FlowError::Seal)?;
+        Ok(Self { key })
+    }
+
+    /// `base64url(nonce ‖ ciphertext ‖ tag)`.
+    pub fn seal(&self, flow: &Flow) -> Result<String, FlowError> {
+        let mut data = serde_json::to_vec(flow).map_err(|_| FlowError::Seal)?;
+        let nonce = self
+            .key
+            .seal_in_place_append_tag(Aad::from(AAD), &mut data)
+            .map_err(|_| FlowError::Seal)?;
+        let mut out = nonce.as_ref().to_vec();
+        out.extend_from_slice(&data);
+        Ok(URL_SAFE_NO_PAD.encode(out))
+    }
+
+    /// Opens a sealed flow and checks its age against `now` (Unix seconds).
+    pub fn open(&self, sealed: &str, now: i64) -> Result<Flow, FlowError> {
+        if sealed.len() > MAX_SEALED_LEN {
+            return Err(FlowError::Invalid);
+        }
+        let bytes = URL_SAFE_NO_PAD
+            .decode(sealed)
+            .map_err(|_| FlowError::Invalid)?;
+        if bytes.len() < NONCE_LEN {
+            return Err(FlowError::Invalid);
+        }
+        let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| FlowError::Invalid)?;
+        let mut data = ciphertext.to_vec();
+        let plain = self
+            .key
+            .open_in_place(nonce, Aad::from(AAD), &mut data)
+            .map_err(|_| FlowError::Invalid)?;
+        let flow: Flow = serde_json::from_slice(plain).map_err(|_| FlowError::Invalid)?;
+        let age = now - flow.created_at;
+        // A flow from the future means a clock far off or a forgery; both fail closed.
+        if age < -60 || age > FLOW_TTL.as_secs() as i64 {
+            return Err(FlowError::Expired);
+        }
+        Ok(flow)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sealer(hex_byte: &str) -> FlowSealer {
+        FlowSealer::new(&AuthSecret::parse(&hex_byte.repeat(32)).expect("secret")).expect("sealer")
+    }
+
+    fn flow(now: i64) -> Flow {
+        Flow {
+            state: "s".into(),
+            nonce: "n".into(),
+            pkce_verifier: "v".into(),
+            callback_url: "/account".into(),
+            issuer: "https://issuer".into(),
+            client_id: "c".into(),
+            redirect_uri: "http://localhost:3000/api/auth/callback/beyondidentity".into(),
+            created_at: now,
+        }
+    }
+
+    #[test]
+    fn a_sealed_flow_opens_within_ten_minutes_only() {
+        let s = sealer("01");
+        let sealed = s.seal(&flow(1_000)).expect("seal");
+        assert_eq!(s.open(&sealed, 1_000), Ok(flow(1_000)));
+        assert_eq!(s.open(&sealed, 1_600), Ok(flow(1_000)));
+        assert_eq!(s.open(&sealed, 1_601), Err(FlowError::Expired));
+        assert_eq!(s.open(&sealed, 900), Err(FlowError::Expired));
+        assert_ne!(
+            sealed,
+            s.seal(&flow(1_000)).expect("seal"),
+            "nonces are random"
+        );
+    }
+
+    #[test]
+    fn tampered_foreign_or_garbage_values_are_refused() {
+        let s = sealer("01");
+        let sealed = s.seal(&flow(1_000)).expect("seal");
+        let mut bytes = URL_SAFE_NO_PAD.decode(&sealed).expect("b64");
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        assert_eq!(
+            s.open(&URL_SAFE_NO_PAD.encode(&bytes), 1_000),
+            Err(FlowError::Invalid)
+        );
+        assert_eq!(sealer("02").open(&sealed, 1_000), Err(FlowError::Invalid));
+        for garbage in ["", "x", "!!!", &"A".repeat(5000), "AAAAAAAAAAAAAAAAAAAA"] {
+            assert_eq!(s.open(garbage, 1_000), Err(FlowError::Invalid), "{garbage}");
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! HTTP helpers shared by the routes: cookies, JSON answers, security headers, redirect
+//! targets and the request rules for state-changing POSTs.
+
+use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::error::AuthError;
+
+/// The largest JSON body a route reads.
+pub const MAX_BODY: usize = 4096;
+const MAX_CALLBACK_URL: usize = 2048;
+
+/// What a request carried under one cookie name.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CookieValue {
+    Absent,
+    One(String),
+    /// The name appeared more than once: ambiguous, so treated as invalid.
+    Several,
+}
+
+/// Finds a cookie in every `Cookie` header, accepting the `;`-joined form that
+/// `lambda_http` builds from the `cookies` array of HTTP API and Function URL events.
+pub fn cookie(headers: &HeaderMap, name: &str) -> CookieValue {
+    let mut found = CookieValue::Absent;
+    for value in headers.get_all(header::COOKIE) {
+        let Ok(text) = value.to_str() else { continue };
+        for pair in text.split(';') {
+            let Some((k, v)) = pair.trim().split_once('=') else {
+                continue;
+            };
+            if k.trim() == name {
+                found = match found {
+                    CookieValue::Absent => CookieValue::One(v.trim().trim_matches('"').to_owned()),
+                    _ => CookieValue::Several,
+                };
+            }
+        }
+    }
+    found
+}
+
+/// `Set-Cookie` for a `__Host-` cookie: Secure, HttpOnly, SameSite=Lax, Path=/, no Domain.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: u64) -> String {
+    format!("{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; Secure; SameSite=Lax")
+}
+
+/// `Set-Cookie` that deletes a cookie.
+pub fn clear_cookie(name: &str) -> String {
+    format!(
+        "{name}=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax"
+    )
+}
+
+/// The headers every answer carries.
+fn secure(mut response: Response<Body>) -> Response<Body> {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// An answer under construction: status, body, cookies.
+pub struct Reply {
+    status: StatusCode,
+    body: Option<Value>,
+    location: Option<String>,
+    cookies: Vec<String>,
+    allow: Option<&'static str>,
+}
+
+impl Reply {
+    pub fn json(status: StatusCode, body: Value) -> Self {
+        Self {
+            status,
+            body: Some(body),
+            location: None,
+            cookies: Vec::new(),
+            allow: None,
+        }
+    }
+
+    /// `303 See Other`: after a callback the browser must GET the target.
+    pub fn see_other(location: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::SEE_OTHER,
+            body: None,
+            location: Some(location.into()),
+            cookies: Vec::new(),
+            allow: None,
+        }
+    }
+
+    /// `302 Found` to the provider's authorization endpoint.
+    pub fn found(location: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::FOUND,
+            ..Self::see_other(location)
+        }
+    }
+
+    pub fn error(error: &AuthError) -> Self {
+        let mut reply = Self::json(
+            error.status(),
+            json!({"error": error.code(), "message": error.to_string()}),
+        );
+        if let AuthError::MethodNotAllowed { allowed } = error {
+            reply.allow = Some(allowed);
+        }
+        reply
+    }
+
+    pub fn cookie(mut self, set_cookie: String) -> Self {
+        self.cookies.push(set_cookie);
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let body = match &self.body {
+            Some(v) => Body::Text(v.to_string()),
+            None => Body::Empty,
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        if self.body.is_some() {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+        }
+        if let Some(location) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            headers.insert(header::LOCATION, location);
+        }
+        if let Some(allow) = self.allow {
+            headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        for cookie in self.cookies {
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                headers.append(header::SET_COOKIE, value);
+            }
+        }
+        secure(response)
+    }
+}
+
+/// Reduces a `callbackUrl` to a same-origin path, or `/`.
+///
+/// Only a relative path on this origin is kept. Everything else falls back to `/`:
+/// absolute URLs (even to this origin), scheme-relative `//host`, `/\host`, their
+/// percent-encoded forms, `@`-userinfo tricks, control characters (tab, newline),
+/// `javascript:` and other schemes, and anything malformed or too long.
+pub fn safe_callback_url(raw: Option<&str>, origin: &Url) -> String {
+    let fallback = || "/".to_owned();
+    let Some(raw) = raw else { return fallback() };
+    if raw.len() > MAX_CALLBACK_URL
+        || !raw.starts_with('/')
+        || raw.chars().any(|c| c.is_control() || c == '\\')
+    {
+        return fallback();
+    }
+    let decoded = percent_decode(raw);
+    if decoded.starts_with("//")
+        || decoded.starts_with("/\\")
+        || decoded.chars().any(|c| c.is_control())
+    {
+        return fallback();
+    }
+    let Ok(joined) = origin.join(raw) else {
+        return fallback();
+    };
+    if joined.origin() != origin.origin() {
+        return fallback();
+    }
+    let mut path = joined.path().to_owned();
+    if path.starts_with("//") {
+        return fallback();
+    }
+    if let Some(query) = joined.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    path
+}
+
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// The request rules for state-changing routes: POST, `Content-Type: application/json`,
+/// `Origin` equal to the app's origin, and a body no larger than [`MAX_BODY`].
+pub fn check_json_post(
+    request: &Request,
+    origin: &str,
+    allowed: &'static str,
+) -> Result<(), AuthError> {
+    if request.method() != Method::POST {
+        return Err(AuthError::MethodNotAllowed { allowed });
+    }
+    let headers = request.headers();
+    let same_origin = headers
+        .get(header::ORIGIN)
+        .is_some_and(|o| o.as_bytes() == origin.as_bytes());
+    if !same_origin {
+        return Err(AuthError::ForeignOrigin);
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(AuthError::UnsupportedMediaType);
+    }
+    if request.body().len() > MAX_BODY {
+        return Err(AuthError::BodyTooLarge { limit: MAX_BODY });
+    }
+    Ok(())
+}
+
+/// The query parameters of a request, refusing any that appear twice.
+pub fn single_query(
+    request: &Request,
+) -> Result<std::collections::HashMap<String, String>, AuthError> {
+    let mut params = std::collections::HashMap::new();
+    for (name, value) in
+        url::form_urlencoded::parse(request.uri().query().unwrap_or_default().as_bytes())
+    {
+        if params
+            .insert(name.to_string(), value.into_owned())
+            .is_some()
+        {
+            return Err(AuthError::BadRequest(format!(
+                "the parameter {name} appears more than once"
+            )));
+        }
+    }
+    Ok(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin() -> Url {
+        Url::parse("https://app.example.com").expect("url")
+    }
+
+    #[test]
+    fn same_origin_paths_are_kept() {
+        for (raw, kept) in [
+            ("/", "/"),
+            ("/account", "/account"),
+            ("/a/b?c=d&e=f", "/a/b?c=d&e=f"),
+            ("/a/../b", "/b"),
+            ("/caf%C3%A9", "/caf%C3%A9"),
+        ] {
+            assert_eq!(safe_callback_url(Some(raw), &origin()), kept, "{raw}");
+        }
+    }
+
+    #[test]
+    fn every_known_open_redirect_trick_falls_back_to_root() {
+        for raw in [
+            "//evil.com",
+            "///evil.com",
+            "/\\evil.com",
+            "/\\/evil.com",
+            "https://app.example.com.evil.com",
+            "https://app.example.com@evil.com",
+            "https://evil.com",
+            "https://app.example.com/account",
+            "http://app.example.com/",
+            "@evil.com",
+            "/@evil.com/../..//evil.com",
+            "/\t/evil.com",
+            "/\n/evil.com",
+            "/%09/evil.com",
+            "/%2F%2Fevil.com",
+            "/%2f/evil.com",
+            "/%5Cevil.com",
+            "%2F%2Fevil.com",
+            "javascript:alert(1)",
+            "data:text/html,<script>",
+            "evil.com",
+            "",
+            " /account",
+            "/\u{0}",
+            "/%00",
+        ] {
+            assert_eq!(safe_callback_url(Some(raw), &origin()), "/", "{raw:?}");
+        }
+        // Odd but harmless: they stay paths on this origin.
+        for (raw, kept) in [
+            ("/javascript:alert(1)//", "/javascript:alert(1)//"),
+            ("/%E0%A4%A", "/%E0%A4%A"),
+        ] {
+            assert_eq!(safe_callback_url(Some(raw), &origin()), kept, "{raw:?}");
+        }
+        assert_eq!(safe_callback_url(None, &origin()), "/");
+        assert_eq!(
+            safe_callback_url(Some(&format!("/{}", "a".repeat(3000))), &origin()),
+            "/"
+        );
+    }
+
+    #[test]
+    fn cookies_are_read_from_lambda_joined_and_browser_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1;__Host-session=abc;b=2"),
+        );
+        assert_eq!(
+            cookie(&headers, "__Host-session"),
+            CookieValue::One("abc".into())
+        );
+        assert_eq!(cookie(&headers, "session"), CookieValue::Absent);
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("c=3; __Host-session=def"),
+        );
+        assert_eq!(cookie(&headers, "__Host-session"), CookieValue::Several);
+        assert_eq!(cookie(&HeaderMap::new(), "a"), CookieValue::Absent);
+    }
+
+    #[test]
+    fn replies_carry_the_security_headers_and_every_cookie() {
+        let response = Reply::see_other("/x")
+            .cookie(set_cookie("a", "1", 60))
+            .cookie(clear_cookie("b"))
+            .into_response();
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(response.headers()[header::REFERRER_POLICY], "no-referrer");
+        assert_eq!(
+            response.headers()[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff"
+        );
+        assert_eq!(
+            response
+                .headers()
+                .get_all(header::SET_COOKIE)
+                .iter()
+                .count(),
+            2
+        );
+        let error = Reply::error(&AuthError::MethodNotAllowed { allowed: "GET" }).into_response();
+        assert_eq!(error.status(), 405);
+        assert_eq!(error.headers()[header::ALLOW], "GET");
+    }
+}

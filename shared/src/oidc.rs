@@ -1,0 +1,337 @@
+//! The OpenID Connect client: discovery on first use, the authorization URL, the code
+//! exchange and a complete ID-token check, on the `openidconnect` crate.
+//!
+//! What `openidconnect` leaves to the application is done here: the JWKS is fetched
+//! again (at most once a minute) when a token names a key it does not know, so a
+//! provider's key rotation does not break sign-in in a warm container; `exp` gets a
+//! documented clock-skew allowance and `iat` a bound; only asymmetric algorithms the
+//! provider advertises are accepted; and the HTTP client follows no redirects and has
+//! connect and total timeouts.
+
+use std::future::Future;
+use std::sync::{Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use openidconnect::core::{
+    CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
+    CoreClientAuthMethod, CoreGrantType, CoreIdTokenVerifier, CoreJsonWebKey, CoreJsonWebKeySet,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
+    CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+};
+use openidconnect::{
+    AdditionalProviderMetadata, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
+    CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, JsonWebKeySetUrl, Nonce,
+    PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl, RequestTokenError, Scope,
+    SignatureVerificationError, TokenResponse,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::OnceCell;
+use url::Url;
+
+use crate::config::ProviderConfig;
+use crate::error::AuthError;
+use crate::flow::Flow;
+use crate::session::User;
+
+/// How far the provider's clock may be from ours: `exp` is accepted this long after it
+/// passes, and `iat` may be this far in the future.
+pub const CLOCK_SKEW: Duration = Duration::from_secs(120);
+/// The JWKS is fetched again on an unknown key at most this often.
+pub const JWKS_REFETCH_INTERVAL: Duration = Duration::from_secs(60);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the callback needs from an OpenID provider. [`OidcClient`] is the real one.
+pub trait IdentityProvider: Send + Sync {
+    /// Where to send the browser to sign in for this flow.
+    fn authorization_url(&self, flow: &Flow)
+    -> impl Future<Output = Result<Url, AuthError>> + Send;
+    /// Whether the provider promises the RFC 9207 `iss` parameter (so its absence is an error).
+    fn sends_iss_parameter(&self) -> impl Future<Output = Result<bool, AuthError>> + Send;
+    /// Exchanges the code (with the flow's PKCE verifier) and verifies the ID token
+    /// (with the flow's nonce). The only call that reaches the token endpoint.
+    fn redeem(
+        &self,
+        code: &str,
+        flow: &Flow,
+    ) -> impl Future<Output = Result<User, AuthError>> + Send;
+}
+
+/// The discovery fields `openidconnect` does not model.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct ExtraMetadata {
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: Option<bool>,
+}
+
+impl AdditionalProviderMetadata for ExtraMetadata {}
+
+type Metadata = ProviderMetadata<
+    ExtraMetadata,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
+
+type DiscoveredClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+struct Discovered {
+    client: DiscoveredClient,
+    issuer: IssuerUrl,
+    jwks_uri: JsonWebKeySetUrl,
+    iss_parameter: bool,
+    algorithms: Vec<CoreJwsSigningAlgorithm>,
+    jwks: RwLock<CoreJsonWebKeySet>,
+    last_jwks_fetch: Mutex<Instant>,
+}
+
+/// The real provider client. Build it once per container.
+pub struct OidcClient {
+    config: ProviderConfig,
+    redirect_uri: RedirectUrl,
+    http: reqwest::Client,
+    discovered: OnceCell<Discovered>,
+}
+
+/// The HTTP client for the provider: no redirects (an SSRF guard), short timeouts.
+pub fn http_client() -> Result<reqwest::Client, AuthError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .map_err(|_| AuthError::Internal)
+}
+
+fn asymmetric(alg: &CoreJwsSigningAlgorithm) -> bool {
+    use CoreJwsSigningAlgorithm::*;
+    matches!(
+        alg,
+        RsaSsaPkcs1V15Sha256
+            | RsaSsaPkcs1V15Sha384
+            | RsaSsaPkcs1V15Sha512
+            | RsaSsaPssSha256
+            | RsaSsaPssSha384
+            | RsaSsaPssSha512
+            | EcdsaP256Sha256
+            | EcdsaP384Sha384
+            | EdDsa
+    )
+}
+
+impl OidcClient {
+    pub fn new(config: ProviderConfig, redirect_uri: &str) -> Result<Self, AuthError> {
+        Ok(Self {
+            redirect_uri: RedirectUrl::new(redirect_uri.to_owned())
+                .map_err(|_| AuthError::Internal)?,
+            http: http_client()?,
+            config,
+            discovered: OnceCell::new(),
+        })
+    }
+
+    /// Discovery, once per container (retried on the next request if it fails).
+    async fn discovered(&self) -> Result<&Discovered, AuthError> {
+        self.discovered
+            .get_or_try_init(|| async {
+                let issuer =
+                    IssuerUrl::new(self.config.issuer.clone()).map_err(|_| AuthError::Internal)?;
+                // Checks that the document's `issuer` is exactly ours, and fetches the JWKS.
+                let metadata =
+                    Metadata::discover_async(issuer, &self.http)
+                        .await
+                        .map_err(|error| {
+                            tracing::warn!(error = %error, "OpenID discovery failed");
+                            AuthError::ProviderUnavailable
+                        })?;
+                let mut algorithms: Vec<_> = metadata
+                    .id_token_signing_alg_values_supported()
+                    .iter()
+                    .filter(|a| asymmetric(a))
+                    .cloned()
+                    .collect();
+                if algorithms.is_empty() {
+                    algorithms.push(CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256);
+                }
+                let iss_parameter = metadata
+                    .additional_metadata()
+                    .authorization_response_iss_parameter_supported
+                    .unwrap_or(false);
+                let issuer = metadata.issuer().clone();
+                let jwks_uri = metadata.jwks_uri().clone();
+                let jwks = metadata.jwks().clone();
+                let client = CoreClient::from_provider_metadata(
+                    metadata,
+                    ClientId::new(self.config.client_id.clone()),
+                    Some(ClientSecret::new(
+                        self.config.client_secret.expose().to_owned(),
+                    )),
+                )
+                .set_redirect_uri(self.redirect_uri.clone());
+                Ok(Discovered {
+                    client,
+                    issuer,
+                    jwks_uri,
+                    iss_parameter,
+                    algorithms,
+                    jwks: RwLock::new(jwks),
+                    last_jwks_fetch: Mutex::new(Instant::now()),
+                })
+            })
+            .await
+    }
+
+    fn verifier(&self, discovered: &Discovered) -> CoreIdTokenVerifier<'static> {
+        let jwks = discovered
+            .jwks
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let issuer = discovered.issuer.clone();
+        CoreIdTokenVerifier::new_confidential_client(
+            ClientId::new(self.config.client_id.clone()),
+            ClientSecret::new(self.config.client_secret.expose().to_owned()),
+            issuer,
+            jwks,
+        )
+        .set_allowed_algs(discovered.algorithms.clone())
+        .set_time_fn(|| Utc::now() - CLOCK_SKEW)
+        .set_issue_time_verifier_fn(|iat| {
+            if iat > Utc::now() + CLOCK_SKEW {
+                Err(format!(
+                    "iat is more than {} s in the future",
+                    CLOCK_SKEW.as_secs()
+                ))
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    /// Fetches the JWKS again if the last fetch is old enough. Returns whether it did.
+    async fn refetch_jwks(&self, discovered: &Discovered) -> bool {
+        {
+            let mut last = discovered
+                .last_jwks_fetch
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if last.elapsed() < JWKS_REFETCH_INTERVAL {
+                return false;
+            }
+            *last = Instant::now();
+        }
+        match CoreJsonWebKeySet::fetch_async(&discovered.jwks_uri, &self.http).await {
+            Ok(jwks) => {
+                *discovered
+                    .jwks
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner) = jwks;
+                tracing::info!("fetched the provider's JWKS again for an unknown signing key");
+                true
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "could not fetch the provider's JWKS again");
+                false
+            }
+        }
+    }
+}
+
+fn unknown_key(error: &ClaimsVerificationError) -> bool {
+    matches!(
+        error,
+        ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey)
+    )
+}
+
+impl IdentityProvider for OidcClient {
+    async fn authorization_url(&self, flow: &Flow) -> Result<Url, AuthError> {
+        let discovered = self.discovered().await?;
+        let verifier = PkceCodeVerifier::new(flow.pkce_verifier.clone());
+        let (state, nonce) = (flow.state.clone(), flow.nonce.clone());
+        let (url, _, _) = discovered
+            .client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                move || CsrfToken::new(state),
+                move || Nonce::new(nonce),
+            )
+            .add_scopes(
+                self.config
+                    .scopes
+                    .iter()
+                    .filter(|s| *s != "openid")
+                    .map(|s| Scope::new(s.clone())),
+            )
+            .set_pkce_challenge(PkceCodeChallenge::from_code_verifier_sha256(&verifier))
+            .url();
+        Ok(url)
+    }
+
+    async fn sends_iss_parameter(&self) -> Result<bool, AuthError> {
+        Ok(self.discovered().await?.iss_parameter)
+    }
+
+    async fn redeem(&self, code: &str, flow: &Flow) -> Result<User, AuthError> {
+        let discovered = self.discovered().await?;
+        let response = discovered
+            .client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .map_err(|_| AuthError::ProviderUnavailable)?
+            .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier.clone()))
+            .request_async(&self.http)
+            .await
+            .map_err(|error| match error {
+                RequestTokenError::ServerResponse(response) => {
+                    tracing::warn!(error = %response.error(), "the token endpoint refused the code");
+                    AuthError::CodeRejected
+                }
+                other => {
+                    tracing::warn!(error = %other, "the token endpoint could not be used");
+                    AuthError::ProviderUnavailable
+                }
+            })?;
+        let id_token = response.id_token().ok_or_else(|| {
+            AuthError::InvalidIdToken("the token response has no ID token".into())
+        })?;
+        let nonce = Nonce::new(flow.nonce.clone());
+        let claims = match id_token.claims(&self.verifier(discovered), &nonce) {
+            Ok(claims) => claims.clone(),
+            Err(error) if unknown_key(&error) && self.refetch_jwks(discovered).await => id_token
+                .claims(&self.verifier(discovered), &nonce)
+                .map_err(reject)?
+                .clone(),
+            Err(error) => return Err(reject(error)),
+        };
+        Ok(User {
+            issuer: claims.issuer().to_string(),
+            subject: claims.subject().to_string(),
+            name: claims
+                .name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.to_string()),
+            email: claims.email().map(|e| e.to_string()),
+        })
+    }
+}
+
+fn reject(error: ClaimsVerificationError) -> AuthError {
+    tracing::warn!(error = %error, "an ID token failed verification");
+    AuthError::InvalidIdToken(error.to_string())
+}

@@ -1,0 +1,139 @@
+//! `GET /api/auth/callback/beyondidentity?code&state[&iss]`: finishes a sign-in.
+//!
+//! Everything that can be checked without the network is checked first, and any
+//! failure ends the flow with nothing sent to the token endpoint: the flow cookie must
+//! be present, sealed by us, under ten minutes old and made for this issuer, client
+//! and redirect URI; `state` must match it; an `iss` parameter must be our issuer
+//! exactly (RFC 9207), and must be present if the provider promises it; a provider
+//! `error` ends here. Only then is the code exchanged and the ID token verified. A new
+//! session replaces any the browser had, and the flow cookie is cleared whatever
+//! happens. Errors go back to the home page as `/?error=<code>`.
+
+use aws_lc_rs::constant_time;
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, Response};
+
+use crate::config::SignInConfig;
+use crate::error::AuthError;
+use crate::flow::{FLOW_COOKIE, Flow, FlowError, FlowSealer};
+use crate::http::{CookieValue, Reply, clear_cookie, cookie, set_cookie, single_query};
+use crate::oidc::IdentityProvider;
+use crate::session::{SESSION_COOKIE, SessionStore, Sessions};
+
+pub struct Callback<P, S> {
+    config: SignInConfig,
+    provider: P,
+    sessions: Sessions<S>,
+    sealer: FlowSealer,
+}
+
+impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
+    pub fn new(
+        config: SignInConfig,
+        provider: P,
+        sessions: Sessions<S>,
+    ) -> Result<Self, AuthError> {
+        let sealer = FlowSealer::new(&config.flow.secret).map_err(|_| AuthError::Internal)?;
+        Ok(Self {
+            config,
+            provider,
+            sessions,
+            sealer,
+        })
+    }
+
+    pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
+        let reply = match self.finish(request, now).await {
+            Ok(reply) => reply,
+            Err(error @ AuthError::MethodNotAllowed { .. }) => Reply::error(&error),
+            Err(error) => {
+                tracing::info!(error = error.code(), "sign-in refused");
+                Reply::see_other(format!("/?error={}", error.code()))
+            }
+        };
+        reply.cookie(clear_cookie(FLOW_COOKIE)).into_response()
+    }
+
+    async fn finish(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+        if request.method() != Method::GET {
+            return Err(AuthError::MethodNotAllowed { allowed: "GET" });
+        }
+        let query = single_query(request)?;
+        let flow = self.open_flow(request, now)?;
+
+        // The flow must be this configuration's: an old cookie from before a change of
+        // provider or client must not be redeemed against the new one.
+        let expected_redirect = self.config.app.redirect_uri();
+        if flow.issuer != self.config.provider.issuer
+            || flow.client_id != self.config.provider.client_id
+            || flow.redirect_uri != expected_redirect
+        {
+            return Err(AuthError::FlowMismatch);
+        }
+
+        let state = query.get("state").map(String::as_str).unwrap_or_default();
+        if constant_time::verify_slices_are_equal(state.as_bytes(), flow.state.as_bytes()).is_err()
+        {
+            return Err(AuthError::StateMismatch);
+        }
+
+        match query.get("iss") {
+            Some(iss) if *iss != self.config.provider.issuer => {
+                return Err(AuthError::IssuerMismatch);
+            }
+            Some(_) => {}
+            None if self.provider.sends_iss_parameter().await? => {
+                return Err(AuthError::IssuerMismatch);
+            }
+            None => {}
+        }
+
+        if let Some(error) = query.get("error") {
+            return Err(AuthError::ProviderDenied(sanitize(error)));
+        }
+        let code = query
+            .get("code")
+            .filter(|c| !c.is_empty())
+            .ok_or(AuthError::MissingCode)?;
+
+        let user = self.provider.redeem(code, &flow).await?;
+
+        // A new session on every sign-in; the one this browser had (if any) ends.
+        if let CookieValue::One(old) = cookie(request.headers(), SESSION_COOKIE) {
+            self.sessions
+                .end(&old)
+                .await
+                .map_err(|_| AuthError::StoreUnavailable)?;
+        }
+        let (token, session) = self
+            .sessions
+            .start(user, now)
+            .await
+            .map_err(|_| AuthError::StoreUnavailable)?;
+        tracing::info!("signed in");
+        Ok(Reply::see_other(flow.callback_url).cookie(set_cookie(
+            SESSION_COOKIE,
+            token.as_cookie_value(),
+            self.sessions.cookie_max_age(&session, now),
+        )))
+    }
+
+    fn open_flow(&self, request: &Request, now: i64) -> Result<Flow, AuthError> {
+        match cookie(request.headers(), FLOW_COOKIE) {
+            CookieValue::Absent => Err(AuthError::MissingFlow),
+            CookieValue::Several => Err(AuthError::InvalidFlow),
+            CookieValue::One(sealed) => self.sealer.open(&sealed, now).map_err(|e| match e {
+                FlowError::Expired | FlowError::Invalid | FlowError::Seal => AuthError::InvalidFlow,
+            }),
+        }
+    }
+}
+
+/// An OAuth error code from the provider, kept to its grammar (RFC 6749 §4.1.2.1).
+fn sanitize(error: &str) -> String {
+    error
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(64)
+        .collect()
+}

@@ -1,0 +1,67 @@
+//! `GET /api/auth/signin?callbackUrl=/path`: starts a sign-in.
+//!
+//! A fresh `state`, `nonce` and PKCE verifier are sealed into the flow cookie together
+//! with the (same-origin) return path and the issuer, client and redirect URI they are
+//! for; the browser is sent to the provider's authorization endpoint.
+
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, Response};
+
+use crate::config::SignInConfig;
+use crate::error::AuthError;
+use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowSealer};
+use crate::http::{Reply, safe_callback_url, set_cookie, single_query};
+use crate::oidc::IdentityProvider;
+use crate::routes::random_value;
+
+pub struct SignIn<P> {
+    config: SignInConfig,
+    provider: P,
+    sealer: FlowSealer,
+}
+
+impl<P: IdentityProvider> SignIn<P> {
+    pub fn new(config: SignInConfig, provider: P) -> Result<Self, AuthError> {
+        let sealer = FlowSealer::new(&config.flow.secret).map_err(|_| AuthError::Internal)?;
+        Ok(Self {
+            config,
+            provider,
+            sealer,
+        })
+    }
+
+    pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
+        match self.start(request, now).await {
+            Ok(reply) => reply,
+            Err(error) => Reply::error(&error),
+        }
+        .into_response()
+    }
+
+    async fn start(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+        if request.method() != Method::GET && request.method() != Method::HEAD {
+            return Err(AuthError::MethodNotAllowed { allowed: "GET" });
+        }
+        let query = single_query(request)?;
+        let flow = Flow {
+            state: random_value()?,
+            nonce: random_value()?,
+            pkce_verifier: random_value()?,
+            callback_url: safe_callback_url(
+                query.get("callbackUrl").map(String::as_str),
+                &self.config.app.origin,
+            ),
+            issuer: self.config.provider.issuer.clone(),
+            client_id: self.config.provider.client_id.clone(),
+            redirect_uri: self.config.app.redirect_uri(),
+            created_at: now,
+        };
+        let sealed = self.sealer.seal(&flow).map_err(|_| AuthError::Internal)?;
+        let authorize = self.provider.authorization_url(&flow).await?;
+        Ok(Reply::found(authorize.as_str()).cookie(set_cookie(
+            FLOW_COOKIE,
+            &sealed,
+            FLOW_TTL.as_secs(),
+        )))
+    }
+}
