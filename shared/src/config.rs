@@ -39,8 +39,16 @@ impl Env {
 }
 
 /// What is wrong with the configuration: one line per variable.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 pub struct ConfigError(pub Vec<String>);
+
+/// The same text as `Display`: a function that refuses to start returns this from
+/// `main`, and Rust prints it with `Debug`.
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -30,6 +30,7 @@ mod model;
 mod oidc;
 mod pages;
 mod random;
+pub mod sdk;
 mod store;
 
 use std::net::SocketAddr;

@@ -1,0 +1,22 @@
+//! `GET /api/auth/callback/beyondidentity`: see `passkey_auth::routes::callback`.
+
+use lambda_http::{Error, Request, service_fn};
+use passkey_auth::dynamo::{DynamoSessionStore, client};
+use passkey_auth::oidc::OidcClient;
+use passkey_auth::routes::callback::Callback;
+use passkey_auth::{Env, Sessions, SignInConfig};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    passkey_auth::telemetry::init();
+    let config = SignInConfig::load(&Env::from_process())?;
+    let provider = OidcClient::new(config.provider.clone(), &config.app.redirect_uri())?;
+    let store = DynamoSessionStore::new(client().await, config.app.sessions.table.clone());
+    let sessions = Sessions::new(store, config.app.sessions.clone());
+    let route = Callback::new(config, provider, sessions)?;
+    lambda_http::run(service_fn(|request: Request| {
+        let route = &route;
+        async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }
+    }))
+    .await
+}

@@ -1,0 +1,21 @@
+//! `GET /api/auth/session` and `POST /api/auth/signout`: see
+//! `passkey_auth::routes::session`. Needs no OpenID provider and no secret.
+
+use lambda_http::{Error, Request, service_fn};
+use passkey_auth::dynamo::{DynamoSessionStore, client};
+use passkey_auth::routes::session::SessionRoutes;
+use passkey_auth::{AppConfig, Env, Sessions};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    passkey_auth::telemetry::init();
+    let config = AppConfig::load(&Env::from_process())?;
+    let store = DynamoSessionStore::new(client().await, config.sessions.table.clone());
+    let sessions = Sessions::new(store, config.sessions.clone());
+    let route = SessionRoutes::new(config, sessions);
+    lambda_http::run(service_fn(|request: Request| {
+        let route = &route;
+        async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }
+    }))
+    .await
+}

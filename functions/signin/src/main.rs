@@ -1,0 +1,19 @@
+//! `GET /api/auth/signin`: see `passkey_auth::routes::signin`.
+
+use lambda_http::{Error, Request, service_fn};
+use passkey_auth::oidc::OidcClient;
+use passkey_auth::routes::signin::SignIn;
+use passkey_auth::{Env, SignInConfig};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    passkey_auth::telemetry::init();
+    let config = SignInConfig::load(&Env::from_process())?;
+    let provider = OidcClient::new(config.provider.clone(), &config.app.redirect_uri())?;
+    let route = SignIn::new(config, provider)?;
+    lambda_http::run(service_fn(|request: Request| {
+        let route = &route;
+        async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }
+    }))
+    .await
+}

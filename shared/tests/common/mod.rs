@@ -1,0 +1,328 @@
+//! The function-test harness: bi-local and a local DynamoDB server over real HTTP, the
+//! three sign-in routes built as the functions build them, and API Gateway v2 /
+//! Function URL events in and Lambda responses out, through `lambda_http`'s own
+//! adapter.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType,
+};
+use bi_local::{BiLocal, Options};
+use lambda_http::request::LambdaRequest;
+use lambda_http::tower::Service;
+use lambda_http::{Adapter, Body, Context, LambdaEvent, Request, Response, service_fn};
+use passkey_auth::dynamo::DynamoSessionStore;
+use passkey_auth::oidc::OidcClient;
+use passkey_auth::routes::callback::Callback;
+use passkey_auth::routes::session::SessionRoutes;
+use passkey_auth::routes::signin::SignIn;
+use passkey_auth::{Env, Sessions, SignInConfig};
+use serde_json::{Value, json};
+
+pub const ORIGIN: &str = "http://localhost:3000";
+pub const AUTH_SECRET: &str = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
+
+/// A DynamoDB endpoint: the one `make test` started (`AWS_ENDPOINT_URL_DYNAMODB`), or
+/// a moto server this test starts on a free port and stops when dropped.
+pub struct LocalDynamo {
+    pub endpoint: String,
+    child: Option<Child>,
+}
+
+impl LocalDynamo {
+    pub fn start() -> Self {
+        if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
+            return Self { endpoint, child: None };
+        }
+        let port = TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("addr").port();
+        let moto = concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server");
+        let child = Command::new(moto)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server (run scripts/bootstrap.sh, or set AWS_ENDPOINT_URL_DYNAMODB)");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { endpoint: format!("http://127.0.0.1:{port}"), child: Some(child) }
+    }
+
+    pub async fn client(&self) -> aws_sdk_dynamodb::Client {
+        let config = aws_sdk_dynamodb::config::Builder::new()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "test"))
+            .build();
+        aws_sdk_dynamodb::Client::from_conf(config)
+    }
+
+    /// A fresh table as `infra/session-table.json` describes it.
+    pub async fn table(&self, client: &aws_sdk_dynamodb::Client) -> String {
+        let definition: Value = serde_json::from_str(include_str!("../../../infra/session-table.json")).expect("json");
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!("sessions-{}-{n}", std::process::id());
+        let key = |k: &Value| {
+            KeySchemaElement::builder()
+                .attribute_name(k["AttributeName"].as_str().expect("name"))
+                .key_type(KeyType::from(k["KeyType"].as_str().expect("type")))
+                .build()
+                .expect("key")
+        };
+        let mut request = client.create_table().table_name(&name).billing_mode(BillingMode::PayPerRequest);
+        for a in definition["AttributeDefinitions"].as_array().expect("attrs") {
+            request = request.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(a["AttributeName"].as_str().expect("name"))
+                    .attribute_type(ScalarAttributeType::from(a["AttributeType"].as_str().expect("type")))
+                    .build()
+                    .expect("attr"),
+            );
+        }
+        for k in definition["KeySchema"].as_array().expect("keys") {
+            request = request.key_schema(key(k));
+        }
+        for index in definition["GlobalSecondaryIndexes"].as_array().expect("indexes") {
+            let mut gsi = GlobalSecondaryIndex::builder()
+                .index_name(index["IndexName"].as_str().expect("name"))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build());
+            for k in index["KeySchema"].as_array().expect("keys") {
+                gsi = gsi.key_schema(key(k));
+            }
+            request = request.global_secondary_indexes(gsi.build().expect("gsi"));
+        }
+        request.send().await.expect("create table");
+        name
+    }
+}
+
+impl Drop for LocalDynamo {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+type Store = DynamoSessionStore;
+
+/// bi-local, a session table, and the three sign-in routes.
+pub struct Stack {
+    pub bi: BiLocal,
+    pub dynamo: LocalDynamo,
+    pub db: aws_sdk_dynamodb::Client,
+    pub table: String,
+    pub config: SignInConfig,
+    pub signin: Arc<SignIn<OidcClient>>,
+    pub callback: Arc<Callback<OidcClient, Store>>,
+    pub session: Arc<SessionRoutes<Store>>,
+}
+
+impl Stack {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts with extra or changed variables.
+    pub async fn start_with(change: impl FnOnce(&mut HashMap<String, String>)) -> Self {
+        let bi = BiLocal::start(Options::default()).await.expect("bi-local");
+        let dynamo = LocalDynamo::start();
+        let db = dynamo.client().await;
+        let table = dynamo.table(&db).await;
+        let s = bi.settings();
+        let mut vars: HashMap<String, String> = HashMap::from([
+            ("AUTH_URL".into(), ORIGIN.into()),
+            ("AUTH_SECRET".into(), AUTH_SECRET.into()),
+            ("SESSION_TABLE".into(), table.clone()),
+            ("BEYOND_IDENTITY_ISSUER".into(), s.issuer.clone()),
+            ("BEYOND_IDENTITY_CLIENT_ID".into(), s.client_id.clone()),
+            ("BEYOND_IDENTITY_CLIENT_SECRET".into(), s.client_secret.clone()),
+        ]);
+        change(&mut vars);
+        let config = SignInConfig::load(&Env::from_pairs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+            .expect("a valid configuration");
+        let provider = || OidcClient::new(config.provider.clone(), &config.app.redirect_uri()).expect("client");
+        let sessions = || Sessions::new(DynamoSessionStore::new(db.clone(), table.clone()), config.app.sessions.clone());
+        Self {
+            signin: Arc::new(SignIn::new(config.clone(), provider()).expect("signin")),
+            callback: Arc::new(Callback::new(config.clone(), provider(), sessions()).expect("callback")),
+            session: Arc::new(SessionRoutes::new(config.app.clone(), sessions())),
+            bi,
+            dynamo,
+            db,
+            table,
+            config,
+        }
+    }
+}
+
+/// An API Gateway HTTP API (payload 2.0) / Function URL event.
+pub fn event(method: &str, path_and_query: &str, headers: &[(&str, &str)], cookies: &[&str], body: Option<&str>) -> Value {
+    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    let mut header_map = serde_json::Map::new();
+    header_map.insert("host".into(), "localhost:3000".into());
+    header_map.insert("user-agent".into(), "function-test".into());
+    for (k, v) in headers {
+        header_map.insert(k.to_ascii_lowercase(), Value::from(*v));
+    }
+    let mut query_map = serde_json::Map::new();
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        query_map.insert(k.into_owned(), Value::from(v.into_owned()));
+    }
+    json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "cookies": cookies,
+        "headers": header_map,
+        "queryStringParameters": query_map,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "function-test",
+            "domainName": "localhost",
+            "domainPrefix": "localhost",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7", "userAgent": "function-test"},
+            "requestId": "request-id",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "26/Nov/2026:20:00:00 +0000",
+            "timeEpoch": 1_795_000_000_000_i64,
+        },
+        "body": body,
+        "isBase64Encoded": false,
+    })
+}
+
+/// A Lambda response as the runtime sends it back to API Gateway or the Function URL.
+pub struct Answer(pub Value);
+
+impl Answer {
+    pub fn status(&self) -> u16 {
+        self.0["statusCode"].as_u64().expect("statusCode") as u16
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.0["headers"][name].as_str()
+    }
+
+    pub fn location(&self) -> &str {
+        self.header("location").expect("a location")
+    }
+
+    /// The `Set-Cookie` values, from the `cookies` array.
+    pub fn cookies(&self) -> Vec<String> {
+        self.0["cookies"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The value a `Set-Cookie` gives `name` (`Some("")` when it clears it).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies().iter().find_map(|c| {
+            let (k, rest) = c.split_once('=')?;
+            (k == name).then(|| rest.split(';').next().unwrap_or_default().to_owned())
+        })
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(self.0["body"].as_str().expect("a body")).expect("a JSON body")
+    }
+}
+
+/// Runs a handler on an event through `lambda_http`'s adapter, as the runtime does.
+pub async fn invoke<F, Fut>(handler: F, event: Value) -> Answer
+where
+    F: Fn(Request) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Response<Body>> + Send + 'static,
+{
+    let request: LambdaRequest = serde_json::from_value(event).expect("a valid event");
+    let mut adapter = Adapter::from(service_fn(move |r: Request| {
+        let fut = handler(r);
+        async move { Ok::<_, std::convert::Infallible>(fut.await) }
+    }));
+    std::future::poll_fn(|cx| adapter.poll_ready(cx)).await.expect("ready");
+    let response = adapter
+        .call(LambdaEvent::new(request, Context::default()))
+        .await
+        .expect("a response");
+    Answer(serde_json::to_value(&response).expect("serialisable"))
+}
+
+impl Stack {
+    pub async fn get_signin(&self, path_and_query: &str, cookies: &[&str]) -> Answer {
+        let route = self.signin.clone();
+        invoke(move |r| {
+            let route = route.clone();
+            async move { route.handle(&r, passkey_auth::now()).await }
+        }, event("GET", path_and_query, &[], cookies, None)).await
+    }
+
+    pub async fn get_callback(&self, path_and_query: &str, cookies: &[&str]) -> Answer {
+        self.callback_at(path_and_query, cookies, passkey_auth::now()).await
+    }
+
+    pub async fn callback_at(&self, path_and_query: &str, cookies: &[&str], now: i64) -> Answer {
+        let route = self.callback.clone();
+        invoke(move |r| {
+            let route = route.clone();
+            async move { route.handle(&r, now).await }
+        }, event("GET", path_and_query, &[], cookies, None)).await
+    }
+
+    pub async fn get_session(&self, cookies: &[&str]) -> Answer {
+        self.session_at(event("GET", "/api/auth/session", &[], cookies, None), passkey_auth::now()).await
+    }
+
+    pub async fn session_at(&self, event: Value, now: i64) -> Answer {
+        let route = self.session.clone();
+        invoke(move |r| {
+            let route = route.clone();
+            async move { route.handle(&r, now).await }
+        }, event).await
+    }
+
+    pub async fn sign_out(&self, cookies: &[&str]) -> Answer {
+        let e = event(
+            "POST",
+            "/api/auth/signout",
+            &[("origin", ORIGIN), ("content-type", "application/json")],
+            cookies,
+            Some("{}"),
+        );
+        self.session_at(e, passkey_auth::now()).await
+    }
+
+    /// signin → authorize → passkey → the callback URL (path and query) and the flow cookie.
+    pub async fn start_sign_in(&self, passkey: &bi_local::sdk::Passkey, callback_url: &str) -> (String, String) {
+        let q: String = url::form_urlencoded::byte_serialize(callback_url.as_bytes()).collect();
+        let answer = self.get_signin(&format!("/api/auth/signin?callbackUrl={q}"), &[]).await;
+        assert_eq!(answer.status(), 302);
+        let flow = answer.cookie("__Host-auth-flow").expect("a flow cookie");
+        let redirect = passkey.sign_in(&self.bi, answer.location()).await;
+        let url = url::Url::parse(&redirect).expect("url");
+        (format!("{}?{}", url.path(), url.query().unwrap_or_default()), format!("__Host-auth-flow={flow}"))
+    }
+
+    /// A whole sign-in: the session cookie (`name=value`).
+    pub async fn sign_in(&self, passkey: &bi_local::sdk::Passkey) -> String {
+        let (callback, flow) = self.start_sign_in(passkey, "/").await;
+        let answer = self.get_callback(&callback, &[&flow]).await;
+        assert_eq!(answer.status(), 303, "{:?}", answer.0);
+        assert_eq!(answer.location(), "/");
+        format!("__Host-session={}", answer.cookie("__Host-session").expect("a session cookie"))
+    }
+}
