@@ -1,11 +1,14 @@
 //! The DynamoDB adapter of [`SessionStore`]: one item per session, keyed by the token's
 //! hash, read with one consistent `GetItem`.
 //!
-//! Item: `pk` (`session#<hex sha256>`), `kind` = `session`, `user_key` and `created_at`
+//! Session item: `pk` (`session#<hex sha256>`), `kind` = `session`, `user_key` and `created_at`
 //! (the `by-user` index, to list and revoke a user's sessions), `iss`, `sub`, `name`,
 //! `email`, `last_seen_at`, `idle_expires_at`, `absolute_expires_at`, and `expires_at`
 //! (the table's TTL attribute: the earlier limit; TTL deletion is lazy, so expiry is
 //! also checked in code on every read).
+//!
+//! Claim item (a used sign-in flow): `pk` (`flow#<hex sha256 of state>`), `kind` =
+//! `claim`, `expires_at` (when the flow would have expired anyway).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -158,6 +161,29 @@ impl SessionStore for DynamoSessionStore {
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
                 Ok(())
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn claim(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(key))
+            .item("kind", s("claim"))
+            .item("expires_at", n(expires_at))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
             }
             Err(e) => Err(unavailable(e)),
         }

@@ -31,6 +31,8 @@ pub enum AuthError {
     IssuerMismatch,
     #[error("the sign-in was started for another configuration; start again")]
     FlowMismatch,
+    #[error("this sign-in response was already used")]
+    ReplayedFlow,
     #[error("the provider did not sign you in ({0})")]
     ProviderDenied(String),
     #[error("the provider's answer is missing the authorization code")]
@@ -66,6 +68,7 @@ impl AuthError {
             | Self::StateMismatch
             | Self::IssuerMismatch
             | Self::FlowMismatch
+            | Self::ReplayedFlow
             | Self::ProviderDenied(_)
             | Self::MissingCode => StatusCode::BAD_REQUEST,
             Self::CodeRejected | Self::InvalidIdToken(_) => StatusCode::BAD_GATEWAY,
@@ -87,6 +90,7 @@ impl AuthError {
             Self::StateMismatch => "state_mismatch",
             Self::IssuerMismatch => "issuer_mismatch",
             Self::FlowMismatch => "flow_mismatch",
+            Self::ReplayedFlow => "replayed_flow",
             Self::ProviderDenied(_) => "access_denied",
             Self::MissingCode => "missing_code",
             Self::ProviderUnavailable => "provider_unavailable",

@@ -98,7 +98,8 @@ struct Discovered {
     iss_parameter: bool,
     algorithms: Vec<CoreJwsSigningAlgorithm>,
     jwks: RwLock<CoreJsonWebKeySet>,
-    last_jwks_fetch: Mutex<Instant>,
+    /// When the JWKS was last fetched again (not counting discovery).
+    last_jwks_refetch: Mutex<Option<Instant>>,
 }
 
 /// The real provider client. Build it once per container.
@@ -191,7 +192,7 @@ impl OidcClient {
                     iss_parameter,
                     algorithms,
                     jwks: RwLock::new(jwks),
-                    last_jwks_fetch: Mutex::new(Instant::now()),
+                    last_jwks_refetch: Mutex::new(None),
                 })
             })
             .await
@@ -228,13 +229,13 @@ impl OidcClient {
     async fn refetch_jwks(&self, discovered: &Discovered) -> bool {
         {
             let mut last = discovered
-                .last_jwks_fetch
+                .last_jwks_refetch
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            if last.elapsed() < JWKS_REFETCH_INTERVAL {
+            if last.is_some_and(|at| at.elapsed() < JWKS_REFETCH_INTERVAL) {
                 return false;
             }
-            *last = Instant::now();
+            *last = Some(Instant::now());
         }
         match CoreJsonWebKeySet::fetch_async(&discovered.jwks_uri, &self.http).await {
             Ok(jwks) => {
@@ -297,16 +298,7 @@ impl IdentityProvider for OidcClient {
             .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier.clone()))
             .request_async(&self.http)
             .await
-            .map_err(|error| match error {
-                RequestTokenError::ServerResponse(response) => {
-                    tracing::warn!(error = %response.error(), "the token endpoint refused the code");
-                    AuthError::CodeRejected
-                }
-                other => {
-                    tracing::warn!(error = %other, "the token endpoint could not be used");
-                    AuthError::ProviderUnavailable
-                }
-            })?;
+            .map_err(token_error)?;
         let id_token = response.id_token().ok_or_else(|| {
             AuthError::InvalidIdToken("the token response has no ID token".into())
         })?;
@@ -328,6 +320,45 @@ impl IdentityProvider for OidcClient {
                 .map(|n| n.to_string()),
             email: claims.email().map(|e| e.to_string()),
         })
+    }
+}
+
+/// What a failed token request means for the user.
+fn token_error<E: std::error::Error>(
+    error: RequestTokenError<
+        E,
+        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
+    >,
+) -> AuthError {
+    use openidconnect::core::CoreErrorResponseType;
+    match error {
+        RequestTokenError::ServerResponse(response) => {
+            tracing::warn!(error = %response.error(), "the token endpoint refused the request");
+            match response.error() {
+                CoreErrorResponseType::Extension(code)
+                    if code == "temporarily_unavailable" || code == "server_error" =>
+                {
+                    AuthError::ProviderUnavailable
+                }
+                _ => AuthError::CodeRejected,
+            }
+        }
+        // A JSON answer with an ID token that does not even parse (no `sub`, say) is a
+        // bad ID token; anything else unreadable is a provider that is not working.
+        RequestTokenError::Parse(error, body) => {
+            let has_id_token = serde_json::from_slice::<serde_json::Value>(&body)
+                .is_ok_and(|v| v.get("id_token").is_some_and(serde_json::Value::is_string));
+            tracing::warn!(error = %error, "the token response could not be read");
+            if has_id_token {
+                AuthError::InvalidIdToken("the ID token is malformed".into())
+            } else {
+                AuthError::ProviderUnavailable
+            }
+        }
+        other => {
+            tracing::warn!(error = %other, "the token endpoint could not be used");
+            AuthError::ProviderUnavailable
+        }
     }
 }
 

@@ -128,6 +128,13 @@ pub trait SessionStore: Send + Sync {
         session: &Session,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn delete(&self, id: &SessionId) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Records a one-time marker `key` until `expires_at`; `false` if it was already
+    /// there. Makes each sign-in flow single-use on the server, not only in the browser.
+    fn claim(
+        &self,
+        key: &str,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
 /// Session rules on top of a store.
@@ -193,6 +200,13 @@ impl<S: SessionStore> Sessions<S> {
         }
     }
 
+    /// Marks a sign-in flow used; `false` if it already was (a replay).
+    pub async fn claim_flow(&self, state: &str, expires_at: i64) -> Result<bool, StoreError> {
+        let digest = digest::digest(&digest::SHA256, state.as_bytes());
+        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        self.store.claim(&format!("flow#{hex}"), expires_at).await
+    }
+
     /// Seconds a fresh cookie should live: until the absolute limit.
     pub fn cookie_max_age(&self, session: &Session, now: i64) -> u64 {
         (session.absolute_expires_at - now).max(0) as u64
@@ -203,6 +217,7 @@ impl<S: SessionStore> Sessions<S> {
 #[derive(Default)]
 pub struct MemorySessionStore {
     sessions: std::sync::Mutex<std::collections::HashMap<SessionId, Session>>,
+    claims: std::sync::Mutex<std::collections::HashSet<String>>,
     unavailable: std::sync::atomic::AtomicBool,
 }
 
@@ -265,6 +280,15 @@ impl SessionStore for MemorySessionStore {
         self.lock().remove(id);
         Ok(())
     }
+
+    async fn claim(&self, key: &str, _expires_at: i64) -> Result<bool, StoreError> {
+        self.check()?;
+        Ok(self
+            .claims
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key.to_owned()))
+    }
 }
 
 impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
@@ -290,6 +314,13 @@ impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
     }
     fn delete(&self, id: &SessionId) -> impl Future<Output = Result<(), StoreError>> + Send {
         (**self).delete(id)
+    }
+    fn claim(
+        &self,
+        key: &str,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        (**self).claim(key, expires_at)
     }
 }
 

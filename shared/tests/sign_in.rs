@@ -13,21 +13,39 @@ async fn sign_in_session_and_sign_out() {
 
     // signin: a flow cookie and a 302 to the provider's authorization endpoint with
     // PKCE S256, state, nonce and the configured redirect URI.
-    let answer = stack.get_signin("/api/auth/signin?callbackUrl=%2Faccount%3Ftab%3D2", &[]).await;
+    let answer = stack
+        .get_signin("/api/auth/signin?callbackUrl=%2Faccount%3Ftab%3D2", &[])
+        .await;
     assert_eq!(answer.status(), 302);
     let authorize = url::Url::parse(answer.location()).expect("url");
-    assert!(authorize.as_str().starts_with(&format!("{}/authorize?", stack.config.provider.issuer)));
+    assert!(
+        authorize
+            .as_str()
+            .starts_with(&format!("{}/authorize?", stack.config.provider.issuer))
+    );
     let q: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
     assert_eq!(q["response_type"], "code");
     assert_eq!(q["code_challenge_method"], "S256");
-    assert_eq!(q["redirect_uri"], "http://localhost:3000/api/auth/callback/beyondidentity");
+    assert_eq!(
+        q["redirect_uri"],
+        "http://localhost:3000/api/auth/callback/beyondidentity"
+    );
     assert_eq!(q["scope"], "openid email profile");
     assert_eq!(q["state"].len(), 43);
     assert_eq!(q["nonce"].len(), 43);
     let flow_cookie = answer.cookies().into_iter().next().expect("a Set-Cookie");
     assert!(flow_cookie.starts_with("__Host-auth-flow="));
-    for attribute in ["Path=/", "HttpOnly", "Secure", "SameSite=Lax", "Max-Age=600"] {
-        assert!(flow_cookie.contains(attribute), "{flow_cookie} lacks {attribute}");
+    for attribute in [
+        "Path=/",
+        "HttpOnly",
+        "Secure",
+        "SameSite=Lax",
+        "Max-Age=600",
+    ] {
+        assert!(
+            flow_cookie.contains(attribute),
+            "{flow_cookie} lacks {attribute}"
+        );
     }
     assert!(!flow_cookie.contains("Domain"));
     assert_eq!(answer.header("cache-control"), Some("no-store"));
@@ -38,7 +56,10 @@ async fn sign_in_session_and_sign_out() {
     let redirect = passkey.sign_in(&stack.bi, answer.location()).await;
     let back = url::Url::parse(&redirect).expect("url");
     let callback = format!("{}?{}", back.path(), back.query().unwrap_or_default());
-    let flow = format!("__Host-auth-flow={}", answer.cookie("__Host-auth-flow").expect("flow"));
+    let flow = format!(
+        "__Host-auth-flow={}",
+        answer.cookie("__Host-auth-flow").expect("flow")
+    );
     let answer = stack.get_callback(&callback, &[&flow, "theme=dark"]).await;
     assert_eq!(answer.status(), 303, "{:?}", answer.0);
     assert_eq!(answer.location(), "/account?tab=2");
@@ -48,7 +69,10 @@ async fn sign_in_session_and_sign_out() {
     let session_cookie = answer.cookie("__Host-session").expect("a session cookie");
     assert_eq!(session_cookie.len(), 43);
     assert_eq!(answer.cookie("__Host-auth-flow").as_deref(), Some(""));
-    assert!(answer.header("set-cookie").is_none(), "cookies must not be folded into headers");
+    assert!(
+        answer.header("set-cookie").is_none(),
+        "cookies must not be folded into headers"
+    );
 
     // The session, in NextAuth's shape, keyed by (issuer, sub).
     let session = format!("__Host-session={session_cookie}");
@@ -59,18 +83,22 @@ async fn sign_in_session_and_sign_out() {
     assert_eq!(body["user"]["email"], "alice@example.com");
     assert_eq!(body["user"]["name"], "alice@example.com");
     assert!(body["user"]["image"].is_null());
-    let expires = chrono::DateTime::parse_from_rfc3339(body["expires"].as_str().expect("expires")).expect("RFC 3339");
+    let expires = chrono::DateTime::parse_from_rfc3339(body["expires"].as_str().expect("expires"))
+        .expect("RFC 3339");
     assert!(expires.timestamp() > passkey_auth::now());
 
     // The table holds the hash of the token, never the token.
-    let scan = stack.db.scan().table_name(&stack.table).send().await.expect("scan");
-    let items = scan.items();
+    let items = stack.items("session").await;
     assert_eq!(items.len(), 1);
     let item = format!("{:?}", items[0]);
     assert!(!item.contains(&session_cookie), "the raw token is stored");
     assert_eq!(
         items[0]["user_key"].as_s().expect("user_key"),
-        &format!("{} {}", stack.config.provider.issuer, identity["id"].as_str().expect("id"))
+        &format!(
+            "{} {}",
+            stack.config.provider.issuer,
+            identity["id"].as_str().expect("id")
+        )
     );
 
     // Sign-out deletes the item and clears the cookie; the old cookie is then worthless.
@@ -78,8 +106,7 @@ async fn sign_in_session_and_sign_out() {
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.json(), serde_json::json!({"ok": true}));
     assert_eq!(answer.cookie("__Host-session").as_deref(), Some(""));
-    let scan = stack.db.scan().table_name(&stack.table).send().await.expect("scan");
-    assert_eq!(scan.items().len(), 0);
+    assert_eq!(stack.items("session").await.len(), 0);
     let answer = stack.get_session(&[&session]).await;
     assert_eq!(answer.json(), serde_json::json!({}));
 }
@@ -92,9 +119,15 @@ async fn every_sign_in_issues_a_new_session_and_ends_the_old_one() {
     let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
     let answer = stack.get_callback(&callback, &[&flow, &first]).await;
     assert_eq!(answer.status(), 303);
-    let second = format!("__Host-session={}", answer.cookie("__Host-session").expect("session"));
+    let second = format!(
+        "__Host-session={}",
+        answer.cookie("__Host-session").expect("session")
+    );
     assert_ne!(first, second);
-    assert_eq!(stack.get_session(&[&first]).await.json(), serde_json::json!({}));
+    assert_eq!(
+        stack.get_session(&[&first]).await.json(),
+        serde_json::json!({})
+    );
     assert!(stack.get_session(&[&second]).await.json()["user"].is_object());
 }
 
@@ -102,7 +135,10 @@ async fn every_sign_in_issues_a_new_session_and_ends_the_old_one() {
 async fn a_function_url_event_with_many_cookies_and_a_head_request() {
     let stack = Stack::start().await;
     let answer = stack
-        .session_at(event("HEAD", "/api/auth/session", &[], &["a=1", "b=2"], None), passkey_auth::now())
+        .session_at(
+            event("HEAD", "/api/auth/session", &[], &["a=1", "b=2"], None),
+            passkey_auth::now(),
+        )
         .await;
     assert_eq!(answer.status(), 200);
 }

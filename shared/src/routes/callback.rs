@@ -5,7 +5,7 @@
 //! be present, sealed by us, under ten minutes old and made for this issuer, client
 //! and redirect URI; `state` must match it; an `iss` parameter must be our issuer
 //! exactly (RFC 9207), and must be present if the provider promises it; a provider
-//! `error` ends here. Only then is the code exchanged and the ID token verified. A new
+//! `error` ends here; a flow already used is refused. Only then is the code exchanged and the ID token verified. A new
 //! session replaces any the browser had, and the flow cookie is cleared whatever
 //! happens. Errors go back to the home page as `/?error=<code>`.
 
@@ -15,7 +15,7 @@ use lambda_http::{Body, Request, Response};
 
 use crate::config::SignInConfig;
 use crate::error::AuthError;
-use crate::flow::{FLOW_COOKIE, Flow, FlowError, FlowSealer};
+use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer};
 use crate::http::{CookieValue, Reply, clear_cookie, cookie, set_cookie, single_query};
 use crate::oidc::IdentityProvider;
 use crate::session::{SESSION_COOKIE, SessionStore, Sessions};
@@ -95,6 +95,18 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
             .get("code")
             .filter(|c| !c.is_empty())
             .ok_or(AuthError::MissingCode)?;
+
+        // Single use on the server too: a flow cookie replayed from elsewhere (it is
+        // valid for ten minutes) finds its state already claimed.
+        let flow_expires = flow.created_at + FLOW_TTL.as_secs() as i64;
+        let first_use = self
+            .sessions
+            .claim_flow(&flow.state, flow_expires)
+            .await
+            .map_err(|_| AuthError::StoreUnavailable)?;
+        if !first_use {
+            return Err(AuthError::ReplayedFlow);
+        }
 
         let user = self.provider.redeem(code, &flow).await?;
 

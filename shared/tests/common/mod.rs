@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
 };
 use bi_local::{BiLocal, Options};
 use lambda_http::request::LambdaRequest;
@@ -39,9 +39,16 @@ pub struct LocalDynamo {
 impl LocalDynamo {
     pub fn start() -> Self {
         if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
-            return Self { endpoint, child: None };
+            return Self {
+                endpoint,
+                child: None,
+            };
         }
-        let port = TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("addr").port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("a free port")
+            .local_addr()
+            .expect("addr")
+            .port();
         let moto = concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server");
         let child = Command::new(moto)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -54,7 +61,10 @@ impl LocalDynamo {
             assert!(Instant::now() < deadline, "moto_server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Self { endpoint: format!("http://127.0.0.1:{port}"), child: Some(child) }
+        Self {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            child: Some(child),
+        }
     }
 
     pub async fn client(&self) -> aws_sdk_dynamodb::Client {
@@ -62,14 +72,17 @@ impl LocalDynamo {
             .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
             .endpoint_url(&self.endpoint)
             .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "test"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local", "local", None, None, "test",
+            ))
             .build();
         aws_sdk_dynamodb::Client::from_conf(config)
     }
 
     /// A fresh table as `infra/session-table.json` describes it.
     pub async fn table(&self, client: &aws_sdk_dynamodb::Client) -> String {
-        let definition: Value = serde_json::from_str(include_str!("../../../infra/session-table.json")).expect("json");
+        let definition: Value =
+            serde_json::from_str(include_str!("../../../infra/session-table.json")).expect("json");
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let name = format!("sessions-{}-{n}", std::process::id());
@@ -80,12 +93,20 @@ impl LocalDynamo {
                 .build()
                 .expect("key")
         };
-        let mut request = client.create_table().table_name(&name).billing_mode(BillingMode::PayPerRequest);
-        for a in definition["AttributeDefinitions"].as_array().expect("attrs") {
+        let mut request = client
+            .create_table()
+            .table_name(&name)
+            .billing_mode(BillingMode::PayPerRequest);
+        for a in definition["AttributeDefinitions"]
+            .as_array()
+            .expect("attrs")
+        {
             request = request.attribute_definitions(
                 AttributeDefinition::builder()
                     .attribute_name(a["AttributeName"].as_str().expect("name"))
-                    .attribute_type(ScalarAttributeType::from(a["AttributeType"].as_str().expect("type")))
+                    .attribute_type(ScalarAttributeType::from(
+                        a["AttributeType"].as_str().expect("type"),
+                    ))
                     .build()
                     .expect("attr"),
             );
@@ -93,10 +114,17 @@ impl LocalDynamo {
         for k in definition["KeySchema"].as_array().expect("keys") {
             request = request.key_schema(key(k));
         }
-        for index in definition["GlobalSecondaryIndexes"].as_array().expect("indexes") {
+        for index in definition["GlobalSecondaryIndexes"]
+            .as_array()
+            .expect("indexes")
+        {
             let mut gsi = GlobalSecondaryIndex::builder()
                 .index_name(index["IndexName"].as_str().expect("name"))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build());
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                );
             for k in index["KeySchema"].as_array().expect("keys") {
                 gsi = gsi.key_schema(key(k));
             }
@@ -138,6 +166,15 @@ impl Stack {
     /// Starts with extra or changed variables.
     pub async fn start_with(change: impl FnOnce(&mut HashMap<String, String>)) -> Self {
         let bi = BiLocal::start(Options::default()).await.expect("bi-local");
+        Self::build(bi, change).await
+    }
+
+    /// New routes (a cold start) on the same bi-local.
+    pub async fn start_with_bi(previous: Stack) -> Self {
+        Self::build(previous.bi, |_| {}).await
+    }
+
+    async fn build(bi: BiLocal, change: impl FnOnce(&mut HashMap<String, String>)) -> Self {
         let dynamo = LocalDynamo::start();
         let db = dynamo.client().await;
         let table = dynamo.table(&db).await;
@@ -148,16 +185,30 @@ impl Stack {
             ("SESSION_TABLE".into(), table.clone()),
             ("BEYOND_IDENTITY_ISSUER".into(), s.issuer.clone()),
             ("BEYOND_IDENTITY_CLIENT_ID".into(), s.client_id.clone()),
-            ("BEYOND_IDENTITY_CLIENT_SECRET".into(), s.client_secret.clone()),
+            (
+                "BEYOND_IDENTITY_CLIENT_SECRET".into(),
+                s.client_secret.clone(),
+            ),
         ]);
         change(&mut vars);
-        let config = SignInConfig::load(&Env::from_pairs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
-            .expect("a valid configuration");
-        let provider = || OidcClient::new(config.provider.clone(), &config.app.redirect_uri()).expect("client");
-        let sessions = || Sessions::new(DynamoSessionStore::new(db.clone(), table.clone()), config.app.sessions.clone());
+        let config = SignInConfig::load(&Env::from_pairs(
+            vars.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        ))
+        .expect("a valid configuration");
+        let provider = || {
+            OidcClient::new(config.provider.clone(), &config.app.redirect_uri()).expect("client")
+        };
+        let sessions = || {
+            Sessions::new(
+                DynamoSessionStore::new(db.clone(), table.clone()),
+                config.app.sessions.clone(),
+            )
+        };
         Self {
             signin: Arc::new(SignIn::new(config.clone(), provider()).expect("signin")),
-            callback: Arc::new(Callback::new(config.clone(), provider(), sessions()).expect("callback")),
+            callback: Arc::new(
+                Callback::new(config.clone(), provider(), sessions()).expect("callback"),
+            ),
             session: Arc::new(SessionRoutes::new(config.app.clone(), sessions())),
             bi,
             dynamo,
@@ -169,8 +220,16 @@ impl Stack {
 }
 
 /// An API Gateway HTTP API (payload 2.0) / Function URL event.
-pub fn event(method: &str, path_and_query: &str, headers: &[(&str, &str)], cookies: &[&str], body: Option<&str>) -> Value {
-    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+pub fn event(
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    cookies: &[&str],
+    body: Option<&str>,
+) -> Value {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
     let mut header_map = serde_json::Map::new();
     header_map.insert("host".into(), "localhost:3000".into());
     header_map.insert("user-agent".into(), "function-test".into());
@@ -226,7 +285,11 @@ impl Answer {
     pub fn cookies(&self) -> Vec<String> {
         self.0["cookies"]
             .as_array()
-            .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -254,7 +317,9 @@ where
         let fut = handler(r);
         async move { Ok::<_, std::convert::Infallible>(fut.await) }
     }));
-    std::future::poll_fn(|cx| adapter.poll_ready(cx)).await.expect("ready");
+    std::future::poll_fn(|cx| adapter.poll_ready(cx))
+        .await
+        .expect("ready");
     let response = adapter
         .call(LambdaEvent::new(request, Context::default()))
         .await
@@ -263,36 +328,76 @@ where
 }
 
 impl Stack {
+    /// The table's items of one kind (`session`, `claim`).
+    pub async fn items(
+        &self,
+        kind: &str,
+    ) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let scan = self
+            .db
+            .scan()
+            .table_name(&self.table)
+            .send()
+            .await
+            .expect("scan");
+        scan.items()
+            .iter()
+            .filter(|i| {
+                i.get("kind")
+                    .and_then(|k| k.as_s().ok())
+                    .is_some_and(|k| k == kind)
+            })
+            .cloned()
+            .collect()
+    }
+
     pub async fn get_signin(&self, path_and_query: &str, cookies: &[&str]) -> Answer {
         let route = self.signin.clone();
-        invoke(move |r| {
-            let route = route.clone();
-            async move { route.handle(&r, passkey_auth::now()).await }
-        }, event("GET", path_and_query, &[], cookies, None)).await
+        invoke(
+            move |r| {
+                let route = route.clone();
+                async move { route.handle(&r, passkey_auth::now()).await }
+            },
+            event("GET", path_and_query, &[], cookies, None),
+        )
+        .await
     }
 
     pub async fn get_callback(&self, path_and_query: &str, cookies: &[&str]) -> Answer {
-        self.callback_at(path_and_query, cookies, passkey_auth::now()).await
+        self.callback_at(path_and_query, cookies, passkey_auth::now())
+            .await
     }
 
     pub async fn callback_at(&self, path_and_query: &str, cookies: &[&str], now: i64) -> Answer {
         let route = self.callback.clone();
-        invoke(move |r| {
-            let route = route.clone();
-            async move { route.handle(&r, now).await }
-        }, event("GET", path_and_query, &[], cookies, None)).await
+        invoke(
+            move |r| {
+                let route = route.clone();
+                async move { route.handle(&r, now).await }
+            },
+            event("GET", path_and_query, &[], cookies, None),
+        )
+        .await
     }
 
     pub async fn get_session(&self, cookies: &[&str]) -> Answer {
-        self.session_at(event("GET", "/api/auth/session", &[], cookies, None), passkey_auth::now()).await
+        self.session_at(
+            event("GET", "/api/auth/session", &[], cookies, None),
+            passkey_auth::now(),
+        )
+        .await
     }
 
     pub async fn session_at(&self, event: Value, now: i64) -> Answer {
         let route = self.session.clone();
-        invoke(move |r| {
-            let route = route.clone();
-            async move { route.handle(&r, now).await }
-        }, event).await
+        invoke(
+            move |r| {
+                let route = route.clone();
+                async move { route.handle(&r, now).await }
+            },
+            event,
+        )
+        .await
     }
 
     pub async fn sign_out(&self, cookies: &[&str]) -> Answer {
@@ -307,14 +412,23 @@ impl Stack {
     }
 
     /// signin → authorize → passkey → the callback URL (path and query) and the flow cookie.
-    pub async fn start_sign_in(&self, passkey: &bi_local::sdk::Passkey, callback_url: &str) -> (String, String) {
+    pub async fn start_sign_in(
+        &self,
+        passkey: &bi_local::sdk::Passkey,
+        callback_url: &str,
+    ) -> (String, String) {
         let q: String = url::form_urlencoded::byte_serialize(callback_url.as_bytes()).collect();
-        let answer = self.get_signin(&format!("/api/auth/signin?callbackUrl={q}"), &[]).await;
+        let answer = self
+            .get_signin(&format!("/api/auth/signin?callbackUrl={q}"), &[])
+            .await;
         assert_eq!(answer.status(), 302);
         let flow = answer.cookie("__Host-auth-flow").expect("a flow cookie");
         let redirect = passkey.sign_in(&self.bi, answer.location()).await;
         let url = url::Url::parse(&redirect).expect("url");
-        (format!("{}?{}", url.path(), url.query().unwrap_or_default()), format!("__Host-auth-flow={flow}"))
+        (
+            format!("{}?{}", url.path(), url.query().unwrap_or_default()),
+            format!("__Host-auth-flow={flow}"),
+        )
     }
 
     /// A whole sign-in: the session cookie (`name=value`).
@@ -323,6 +437,9 @@ impl Stack {
         let answer = self.get_callback(&callback, &[&flow]).await;
         assert_eq!(answer.status(), 303, "{:?}", answer.0);
         assert_eq!(answer.location(), "/");
-        format!("__Host-session={}", answer.cookie("__Host-session").expect("a session cookie"))
+        format!(
+            "__Host-session={}",
+            answer.cookie("__Host-session").expect("a session cookie")
+        )
     }
 }

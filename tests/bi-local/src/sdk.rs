@@ -26,7 +26,11 @@ pub fn http() -> reqwest::Client {
 fn query_value(url: &str, name: &str) -> String {
     url::Url::parse(url)
         .ok()
-        .and_then(|u| u.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned()))
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        })
         .unwrap_or_default()
 }
 
@@ -46,9 +50,11 @@ impl Default for Passkey {
 impl Passkey {
     pub fn new() -> Self {
         let rng = SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("a P-256 key");
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .expect("a P-256 key");
         Self {
-            pair: EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).expect("a P-256 key"),
+            pair: EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref())
+                .expect("a P-256 key"),
             credential_id: None,
         }
     }
@@ -64,7 +70,10 @@ impl Passkey {
     }
 
     pub fn sign(&self, message: &str) -> String {
-        let sig = self.pair.sign(&SystemRandom::new(), message.as_bytes()).expect("a signature");
+        let sig = self
+            .pair
+            .sign(&SystemRandom::new(), message.as_bytes())
+            .expect("a signature");
         URL_SAFE_NO_PAD.encode(sig.as_ref())
     }
 
@@ -111,10 +120,16 @@ impl Passkey {
     pub async fn sign_in(&self, bi: &BiLocal, authorize_url: &str) -> String {
         let response = http().get(authorize_url).send().await.expect("authorize");
         assert_eq!(response.status(), 302, "authorize did not redirect");
-        let location = response.headers()["location"].to_str().expect("a location").to_owned();
+        let location = response.headers()["location"]
+            .to_str()
+            .expect("a location")
+            .to_owned();
         let (status, body) = self.authenticate(bi, &location).await;
         assert_eq!(status, 200, "{body}");
-        body["redirectUrl"].as_str().expect("redirectUrl").to_owned()
+        body["redirectUrl"]
+            .as_str()
+            .expect("redirectUrl")
+            .to_owned()
     }
 }
 
@@ -132,11 +147,17 @@ pub async fn management_token(s: &Settings) -> String {
         .expect("token request");
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("a JSON answer");
-    body["access_token"].as_str().expect("access_token").to_owned()
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
 }
 
 pub fn realm_url(s: &Settings) -> String {
-    format!("{}/v1/tenants/{}/realms/{}", s.api_base_url, s.tenant_id, s.realm_id)
+    format!(
+        "{}/v1/tenants/{}/realms/{}",
+        s.api_base_url, s.tenant_id, s.realm_id
+    )
 }
 
 /// Creates an identity for `email` and returns it.
@@ -156,9 +177,17 @@ pub async fn create_identity(s: &Settings, token: &str, email: &str) -> Value {
 }
 
 /// Creates a binding job; the status and the whole answer.
-pub async fn create_job(s: &Settings, token: &str, identity_id: &str, delivery: &str) -> (u16, Value) {
+pub async fn create_job(
+    s: &Settings,
+    token: &str,
+    identity_id: &str,
+    delivery: &str,
+) -> (u16, Value) {
     let response = http()
-        .post(format!("{}/identities/{identity_id}/credential-binding-jobs", realm_url(s)))
+        .post(format!(
+            "{}/identities/{identity_id}/credential-binding-jobs",
+            realm_url(s)
+        ))
         .bearer_auth(token)
         .json(&json!({"job": {
             "delivery_method": delivery,
@@ -168,7 +197,10 @@ pub async fn create_job(s: &Settings, token: &str, identity_id: &str, delivery: 
         .send()
         .await
         .expect("create job");
-    (response.status().as_u16(), response.json().await.expect("a JSON answer"))
+    (
+        response.status().as_u16(),
+        response.json().await.expect("a JSON answer"),
+    )
 }
 
 /// A user with an identity and a bound passkey.
@@ -176,7 +208,8 @@ pub async fn enrolled_user(bi: &BiLocal, email: &str) -> (Value, Passkey) {
     let s = bi.settings();
     let token = management_token(&s).await;
     let identity = create_identity(&s, &token, email).await;
-    let (status, job) = create_job(&s, &token, identity["id"].as_str().expect("id"), "RETURN").await;
+    let (status, job) =
+        create_job(&s, &token, identity["id"].as_str().expect("id"), "RETURN").await;
     assert_eq!(status, 200, "{job}");
     let mut passkey = Passkey::new();
     let (status, body) = passkey

@@ -6,14 +6,24 @@ pub use bi_local::sdk::*;
 use bi_local::{BiLocal, Options};
 
 pub async fn start() -> BiLocal {
-    BiLocal::start(Options::default()).await.expect("bi-local starts")
+    BiLocal::start(Options::default())
+        .await
+        .expect("bi-local starts")
 }
 
 /// Follows `/authorize` (Automatic) to the `/bi-authenticate` URL it redirects to.
 pub async fn authenticate_url(authorize_url: &str) -> String {
     let response = http().get(authorize_url).send().await.expect("authorize");
-    assert_eq!(response.status(), 302, "{}", response.text().await.unwrap_or_default());
-    response.headers()["location"].to_str().expect("location").to_owned()
+    assert_eq!(
+        response.status(),
+        302,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
 }
 
 pub fn query_param(url: &str, name: &str) -> Option<String> {
