@@ -4,8 +4,9 @@
 # the environment or .env), and whatever else exists; prints where each listens; Ctrl-C
 # stops everything it started.
 #
-# Ports can be moved with DEV_DYNAMODB_PORT (8000), DEV_BI_AUTH_PORT (8021) and
-# DEV_BI_API_PORT (8023); DEV_DIR (.dev) holds logs and bi-local's state.
+# Ports can be moved with DEV_DYNAMODB_PORT (8000), DEV_BI_AUTH_PORT (8021),
+# DEV_BI_API_PORT (8023) and DEV_FUNCTIONS_PORT (9000); DEV_DIR (.dev) holds logs,
+# bi-local's state, the development AUTH_SECRET and the functions' settings.
 source "$(dirname "$0")/lib.sh"
 
 DEV_DIR="${DEV_DIR:-$ROOT/.dev}"
@@ -13,6 +14,8 @@ LOG_DIR="$DEV_DIR/logs"
 DYNAMODB_PORT="${DEV_DYNAMODB_PORT:-8000}"
 BI_AUTH_PORT="${DEV_BI_AUTH_PORT:-8021}"
 BI_API_PORT="${DEV_BI_API_PORT:-8023}"
+FUNCTIONS_PORT="${DEV_FUNCTIONS_PORT:-9000}"
+FUNCTIONS=(signin callback session)
 mkdir -p "$LOG_DIR"
 
 scripts/bootstrap.sh
@@ -35,18 +38,37 @@ else
   done
   start_bg "bi-local" "$LOG_DIR/bi-local.log" sh -c \
     "exec target/debug/bi-local --auth-addr 127.0.0.1:$BI_AUTH_PORT --api-addr 127.0.0.1:$BI_API_PORT --state '$DEV_DIR/bi-local.json' >'$DEV_DIR/bi-local.env'"
-  wait_for_port "$BI_API_PORT" 30 "bi-local"
+  wait_for_port "$BI_API_PORT" 30 "bi-local" "${BG_PIDS[-1]}"
   until grep -q '^# BEYOND_IDENTITY_API_TOKEN=' "$DEV_DIR/bi-local.env" 2>/dev/null; do sleep 0.1; done
   load_dotenv "$DEV_DIR/bi-local.env"
   provider="bi-local, the offline Beyond Identity: http://127.0.0.1:$BI_AUTH_PORT (outbox: http://127.0.0.1:$BI_AUTH_PORT/_emulator/), API http://127.0.0.1:$BI_API_PORT"
 fi
+
+# The functions, under cargo lambda watch (rebuilt when the code changes).
+export AUTH_URL="${AUTH_URL:-http://localhost:3000}"
+if [ -z "${AUTH_SECRET:-}" ]; then
+  [ -s "$DEV_DIR/auth-secret" ] || python3 -c 'import secrets, base64; print(base64.b64encode(secrets.token_bytes(32)).decode())' >"$DEV_DIR/auth-secret"
+  AUTH_SECRET="$(cat "$DEV_DIR/auth-secret")"
+  export AUTH_SECRET
+fi
+# Single-quoted: cargo lambda's .env parser refuses a bare value ending in '=' (base64).
+env | grep -E '^(AUTH_|BEYOND_IDENTITY_|SESSION_|AWS_ENDPOINT_URL_DYNAMODB=|AWS_ACCESS_KEY_ID=|AWS_SECRET_ACCESS_KEY=|AWS_REGION=|RUST_LOG=)' \
+  | sort | sed -E "s/^([A-Z0-9_]+)=(.*)$/\1='\2'/" >"$DEV_DIR/functions.env"
+port_in_use "$FUNCTIONS_PORT" && die "port $FUNCTIONS_PORT is taken; stop what listens there or set DEV_FUNCTIONS_PORT"
+say "building the functions (${FUNCTIONS[*]})"
+cargo build --quiet "${FUNCTIONS[@]/#/--package=}"
+start_bg "the functions under cargo lambda watch" "$LOG_DIR/functions.log" \
+  cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$FUNCTIONS_PORT" --env-file "$DEV_DIR/functions.env"
+wait_for_port "$FUNCTIONS_PORT" 120 "cargo lambda watch" "${BG_PIDS[-1]}"
 
 cat <<TXT
 
   Local stack is up.
     DynamoDB      http://127.0.0.1:$DYNAMODB_PORT  (table $SESSION_TABLE)
     Provider      $provider
-    Settings      $DEV_DIR/bi-local.env  (logs in $LOG_DIR)
+    Functions     http://127.0.0.1:$FUNCTIONS_PORT/lambda-url/<function>/api/auth/...  ($(IFS=,; echo "${FUNCTIONS[*]}"), under cargo lambda watch)
+    App origin    $AUTH_URL
+    Settings      $DEV_DIR/functions.env  (logs in $LOG_DIR)
 
   Ctrl-C stops everything.
 TXT

@@ -23,11 +23,15 @@ port_in_use() {
   python3 -c 'import socket, sys; s = socket.socket(); sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
 }
 
-# wait_for_port PORT SECONDS WHAT: waits until 127.0.0.1:PORT accepts connections.
+# wait_for_port PORT SECONDS WHAT [PID]: waits until 127.0.0.1:PORT accepts
+# connections; gives up early if process PID has exited.
 wait_for_port() {
   local deadline=$((SECONDS + $2))
   until port_in_use "$1"; do
     [ "$SECONDS" -lt "$deadline" ] || die "$3 did not start listening on 127.0.0.1:$1 within $2 s"
+    if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+      die "$3 exited before it listened on 127.0.0.1:$1; see its log in ${LOG_DIR:-the log directory}"
+    fi
     sleep 0.1
   done
 }
@@ -63,6 +67,7 @@ load_dotenv() {
     key="${line%%=*}"
     value="${line#*=}"
     value="${value%\"}"; value="${value#\"}"
+    value="${value%\'}"; value="${value#\'}"
     [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
     if [ -z "${!key+x}" ]; then export "$key=$value"; fi
   done <"$1"

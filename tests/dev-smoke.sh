@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Starts `make dev`'s script on free ports, checks that every service it prints answers,
-# then stops it and checks that nothing it started is left running.
+# drives a whole sign-in with curl through the functions under `cargo lambda watch`
+# (scripts/try-sign-in.sh, the README's walkthrough), then stops it and checks that
+# nothing it started is left running.
 source "$(dirname "$0")/../scripts/lib.sh"
 
 dir="$(mktemp -d "${TMPDIR:-/tmp}/dev-smoke.XXXXXX")"
 export DEV_DIR="$dir" DEV_DYNAMODB_PORT="$(free_port)" DEV_BI_AUTH_PORT="$(free_port)" DEV_BI_API_PORT="$(free_port)"
+export DEV_FUNCTIONS_PORT="$(free_port)"
 export SESSION_TABLE="smoke-sessions"
 # Settings from the environment would make make dev skip bi-local; this test wants it.
 unset BEYOND_IDENTITY_ISSUER BEYOND_IDENTITY_DISCOVERY
@@ -36,9 +39,18 @@ assert outbox == {"emails": []}, outbox
 PY
 python3 scripts/session_table.py --endpoint "http://127.0.0.1:$DEV_DYNAMODB_PORT" --table "$SESSION_TABLE" --wait 5 >/dev/null
 
+scripts/try-sign-in.sh smoke@example.com >"$dir/sign-in.out" 2>"$dir/sign-in.err" || { cat "$dir/sign-in.err" >&2; die "the curl sign-in failed"; }
+python3 - "$dir/sign-in.out" <<'PY'
+import json, sys
+session, signed_out_ok, after = [json.loads(l) for l in open(sys.argv[1]).read().splitlines() if l.strip()]
+assert session["user"]["email"] == "smoke@example.com", session
+assert signed_out_ok == {"ok": True}, signed_out_ok
+assert after == {}, after
+PY
+
 kill -TERM "$dev"
 wait "$dev" || true
-for port in "$DEV_DYNAMODB_PORT" "$DEV_BI_AUTH_PORT" "$DEV_BI_API_PORT"; do
+for port in "$DEV_DYNAMODB_PORT" "$DEV_BI_AUTH_PORT" "$DEV_BI_API_PORT" "$DEV_FUNCTIONS_PORT"; do
   if port_in_use "$port"; then die "something still listens on $port after make dev stopped"; fi
 done
-say "make dev came up (DynamoDB, bi-local) and stopped cleanly"
+say "make dev came up (DynamoDB, bi-local, functions), signed in with curl, and stopped cleanly"
