@@ -124,10 +124,6 @@ impl Reply {
         self
     }
 
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
     pub fn into_response(self) -> Response<Body> {
         let body = match &self.body {
             Some(v) => Body::Text(v.to_string()),

@@ -348,7 +348,9 @@ fn token_error<E: std::error::Error>(
         RequestTokenError::Parse(error, body) => {
             let has_id_token = serde_json::from_slice::<serde_json::Value>(&body)
                 .is_ok_and(|v| v.get("id_token").is_some_and(serde_json::Value::is_string));
-            tracing::warn!(error = %error, "the token response could not be read");
+            // Only where parsing failed: serde's message can quote values, and this
+            // body holds tokens.
+            tracing::warn!(at = %error.path(), "the token response could not be read");
             if has_id_token {
                 AuthError::InvalidIdToken("the ID token is malformed".into())
             } else {
