@@ -310,6 +310,129 @@ fn read_flow(r: &mut Reader<'_>) -> Option<FlowConfig> {
     Some(FlowConfig { secret: secret? })
 }
 
+/// How the functions reach the management API.
+#[derive(Clone, Debug)]
+pub struct ManagementConfig {
+    /// `{auth}` host: `https://auth-{region}.beyondidentity.com` or the override.
+    pub auth_base: String,
+    /// `{api}` host: `https://api-{region}.beyondidentity.com` or the override.
+    pub api_base: String,
+    pub tenant_id: String,
+    pub realm_id: String,
+    /// `BEYOND_IDENTITY_APPLICATION_CONFIG_ID`: the Embedded SDK authenticator config.
+    pub authenticator_config_id: String,
+    pub credentials: ManagementCredentials,
+}
+
+/// A static API token, or the client-credentials grant against the Management API
+/// application of the admin realm.
+#[derive(Clone, Debug)]
+pub enum ManagementCredentials {
+    StaticToken(Secret),
+    ClientCredentials {
+        admin_realm_id: String,
+        application_id: String,
+        client_id: String,
+        client_secret: Secret,
+    },
+}
+
+fn read_base(r: &mut Reader<'_>, name: &str, region: Option<&str>, host: &str) -> Option<String> {
+    match r.env.get(name) {
+        Some(value) => r.parsed(name, Some(value), |v| {
+            let url = Url::parse(v).map_err(|_| "is not a URL".to_owned())?;
+            if !matches!(url.scheme(), "http" | "https")
+                || url.path() != "/"
+                || url.query().is_some()
+            {
+                return Err("must be an http(s) origin without path".into());
+            }
+            Ok(v.trim_end_matches('/').to_owned())
+        }),
+        None => region.map(|region| format!("https://{host}-{region}.beyondidentity.com")),
+    }
+}
+
+fn read_management(r: &mut Reader<'_>) -> Option<ManagementConfig> {
+    let region = match r.env.get("BEYOND_IDENTITY_REGION") {
+        Some(region @ ("us" | "eu")) => Some(region),
+        Some(_) => {
+            r.problems
+                .push("BEYOND_IDENTITY_REGION must be us or eu".into());
+            None
+        }
+        None => None,
+    };
+    let overridden = r.env.get("BEYOND_IDENTITY_AUTH_BASE_URL").is_some()
+        && r.env.get("BEYOND_IDENTITY_API_BASE_URL").is_some();
+    if region.is_none() && !overridden && r.env.get("BEYOND_IDENTITY_REGION").is_none() {
+        r.problems.push(
+            "BEYOND_IDENTITY_REGION is missing: us or eu (or set BEYOND_IDENTITY_AUTH_BASE_URL and BEYOND_IDENTITY_API_BASE_URL)"
+                .into(),
+        );
+    }
+    let auth_base = read_base(r, "BEYOND_IDENTITY_AUTH_BASE_URL", region, "auth");
+    let api_base = read_base(r, "BEYOND_IDENTITY_API_BASE_URL", region, "api");
+    let tenant_id = r.required(
+        "BEYOND_IDENTITY_TENANT_ID",
+        "the tenant that holds the realm",
+    );
+    let realm_id = r.required("BEYOND_IDENTITY_REALM_ID", "the realm that holds the users");
+    let config_id = r.required(
+        "BEYOND_IDENTITY_APPLICATION_CONFIG_ID",
+        "the Embedded SDK authenticator config of the application",
+    );
+    let credentials = match r.env.get("BEYOND_IDENTITY_API_TOKEN") {
+        Some(token) => Some(ManagementCredentials::StaticToken(Secret::new(token))),
+        None => {
+            let what = "the Management API application of the admin realm (or set BEYOND_IDENTITY_API_TOKEN)";
+            let admin_realm_id = r.required("BEYOND_IDENTITY_ADMIN_REALM_ID", what);
+            let application_id = r.required("BEYOND_IDENTITY_MGMT_APPLICATION_ID", what);
+            let client_id = r.required("BEYOND_IDENTITY_MGMT_CLIENT_ID", what);
+            let client_secret = r.required("BEYOND_IDENTITY_MGMT_CLIENT_SECRET", what);
+            Some(ManagementCredentials::ClientCredentials {
+                admin_realm_id: admin_realm_id?.to_owned(),
+                application_id: application_id?.to_owned(),
+                client_id: client_id?.to_owned(),
+                client_secret: Secret::new(client_secret?),
+            })
+        }
+    };
+    Some(ManagementConfig {
+        auth_base: auth_base?,
+        api_base: api_base?,
+        tenant_id: tenant_id?.to_owned(),
+        realm_id: realm_id?.to_owned(),
+        authenticator_config_id: config_id?.to_owned(),
+        credentials: credentials?,
+    })
+}
+
+/// What the `register` and `bind-job` functions need.
+#[derive(Clone, Debug)]
+pub struct ManagementFunctionConfig {
+    pub app: AppConfig,
+    pub management: ManagementConfig,
+}
+
+impl ManagementFunctionConfig {
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let mut r = Reader {
+            env,
+            problems: Vec::new(),
+        };
+        let app = read_app(&mut r);
+        let management = read_management(&mut r);
+        let config = (|| {
+            Some(Self {
+                app: app?,
+                management: management?,
+            })
+        })();
+        r.finish(config)
+    }
+}
+
 /// What the `signin` and `callback` functions need.
 #[derive(Clone, Debug)]
 pub struct SignInConfig {
@@ -456,6 +579,67 @@ mod tests {
         ]))
         .expect("valid");
         assert_eq!(config.sessions.table, "s");
+    }
+
+    fn management() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("AUTH_URL", "https://app.example.com"),
+            ("SESSION_TABLE", "sessions"),
+            ("BEYOND_IDENTITY_REGION", "eu"),
+            ("BEYOND_IDENTITY_TENANT_ID", "0001f1f460b1ace6"),
+            ("BEYOND_IDENTITY_REALM_ID", "8f5bec58229e6f29"),
+            ("BEYOND_IDENTITY_APPLICATION_CONFIG_ID", "67bb0acf12e5c899"),
+            ("BEYOND_IDENTITY_ADMIN_REALM_ID", "admin"),
+            ("BEYOND_IDENTITY_MGMT_APPLICATION_ID", "mgmt-app"),
+            ("BEYOND_IDENTITY_MGMT_CLIENT_ID", "mgmt-client"),
+            ("BEYOND_IDENTITY_MGMT_CLIENT_SECRET", "mgmt-secret-value"),
+        ]
+    }
+
+    #[test]
+    fn the_region_gives_the_hosts_and_overrides_win() {
+        let config = ManagementFunctionConfig::load(&Env::from_pairs(management())).expect("valid");
+        assert_eq!(
+            config.management.auth_base,
+            "https://auth-eu.beyondidentity.com"
+        );
+        assert_eq!(
+            config.management.api_base,
+            "https://api-eu.beyondidentity.com"
+        );
+        assert!(matches!(
+            config.management.credentials,
+            ManagementCredentials::ClientCredentials { .. }
+        ));
+        assert!(!format!("{config:?}").contains("mgmt-secret-value"));
+        let mut env = management();
+        env.retain(|(k, _)| *k != "BEYOND_IDENTITY_REGION");
+        env.push(("BEYOND_IDENTITY_AUTH_BASE_URL", "http://127.0.0.1:8021"));
+        env.push(("BEYOND_IDENTITY_API_BASE_URL", "http://127.0.0.1:8023/"));
+        let config = ManagementFunctionConfig::load(&Env::from_pairs(env)).expect("valid");
+        assert_eq!(config.management.api_base, "http://127.0.0.1:8023");
+    }
+
+    #[test]
+    fn a_static_token_replaces_the_client_credentials() {
+        let mut env = management();
+        env.retain(|(k, _)| {
+            !k.starts_with("BEYOND_IDENTITY_MGMT_") && *k != "BEYOND_IDENTITY_ADMIN_REALM_ID"
+        });
+        let error = ManagementFunctionConfig::load(&Env::from_pairs(env.clone()))
+            .expect_err("no credentials");
+        assert_eq!(error.0.len(), 4, "{error}");
+        env.push(("BEYOND_IDENTITY_API_TOKEN", "static-token-value"));
+        let config = ManagementFunctionConfig::load(&Env::from_pairs(env)).expect("valid");
+        assert!(matches!(
+            config.management.credentials,
+            ManagementCredentials::StaticToken(_)
+        ));
+        assert!(!format!("{config:?}").contains("static-token-value"));
+        let mut env = management();
+        env.push(("BEYOND_IDENTITY_REGION", "mars"));
+        env.retain(|(k, v)| *k != "BEYOND_IDENTITY_REGION" || *v == "mars");
+        assert!(ManagementFunctionConfig::load(&Env::from_pairs(env)).is_err());
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! (the table's TTL attribute: the earlier limit; TTL deletion is lazy, so expiry is
 //! also checked in code on every read).
 //!
+//! Counter item (a rate limit): `pk` (`rate#<limit>#<hex sha256 of subject>#<window>`),
+//! `kind` = `counter`, `hits`, `expires_at` (the end of the window).
+//!
 //! Claim item (a used sign-in flow): `pk` (`flow#<hex sha256 of state>`), `kind` =
 //! `claim`, `expires_at` (when the flow would have expired anyway).
 
@@ -20,8 +23,10 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::ratelimit::CounterStore;
 use crate::session::{Session, SessionId, SessionStore, StoreError, User};
 
+#[derive(Clone)]
 pub struct DynamoSessionStore {
     client: Client,
     table: String,
@@ -198,5 +203,28 @@ impl SessionStore for DynamoSessionStore {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+}
+
+impl CounterStore for DynamoSessionStore {
+    async fn increment(&self, key: &str, expires_at: i64) -> Result<u64, StoreError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(key))
+            .update_expression("ADD hits :one SET kind = :kind, expires_at = :exp")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":kind", s("counter"))
+            .expression_attribute_values(":exp", n(expires_at))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        output
+            .attributes()
+            .and_then(|a| read_n(a, "hits"))
+            .map(|hits| hits.max(0) as u64)
+            .ok_or_else(|| StoreError::Unavailable("the counter update returned no count".into()))
     }
 }

@@ -46,6 +46,20 @@ pub enum AuthError {
     #[error("the identity provider's ID token failed verification: {0}")]
     InvalidIdToken(String),
 
+    // Registration and new devices.
+    #[error("{0}")]
+    InvalidEmail(&'static str),
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("too many requests; try again in {retry_after} seconds")]
+    RateLimited { retry_after: u64 },
+    #[error("Beyond Identity is busy; try again in a moment")]
+    UpstreamBusy { retry_after: Option<u64> },
+    #[error("Beyond Identity is unavailable; try again shortly")]
+    UpstreamUnavailable,
+    #[error("Beyond Identity did not answer in time; try again")]
+    UpstreamTimeout,
+
     // Sessions.
     #[error("the session store is unavailable; try again shortly")]
     StoreUnavailable,
@@ -71,9 +85,25 @@ impl AuthError {
             | Self::ReplayedFlow
             | Self::ProviderDenied(_)
             | Self::MissingCode => StatusCode::BAD_REQUEST,
-            Self::CodeRejected | Self::InvalidIdToken(_) => StatusCode::BAD_GATEWAY,
+            Self::CodeRejected | Self::InvalidIdToken(_) | Self::UpstreamUnavailable => {
+                StatusCode::BAD_GATEWAY
+            }
+            Self::InvalidEmail(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::UpstreamBusy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             Self::ProviderUnavailable | Self::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Seconds for `Retry-After`, when waiting helps.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after } => Some(*retry_after),
+            Self::UpstreamBusy { retry_after } => *retry_after,
+            _ => None,
         }
     }
 
@@ -97,7 +127,27 @@ impl AuthError {
             Self::CodeRejected => "code_rejected",
             Self::InvalidIdToken(_) => "invalid_id_token",
             Self::StoreUnavailable => "session_store_unavailable",
+            Self::InvalidEmail(_) => "invalid_email",
+            Self::Unauthenticated => "unauthenticated",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::UpstreamBusy { .. } => "upstream_busy",
+            Self::UpstreamUnavailable => "upstream_unavailable",
+            Self::UpstreamTimeout => "upstream_timeout",
             Self::Internal => "internal_error",
+        }
+    }
+}
+
+impl From<crate::management::ManagementError> for AuthError {
+    fn from(error: crate::management::ManagementError) -> Self {
+        use crate::management::ManagementError as E;
+        tracing::warn!(%error, "a management API call failed");
+        match error {
+            E::RateLimited { retry_after } => Self::UpstreamBusy { retry_after },
+            E::Timeout => Self::UpstreamTimeout,
+            E::Unauthorized | E::NotFound | E::Invalid(_) | E::Unavailable(_) => {
+                Self::UpstreamUnavailable
+            }
         }
     }
 }

@@ -76,6 +76,7 @@ pub struct Reply {
     location: Option<String>,
     cookies: Vec<String>,
     allow: Option<&'static str>,
+    retry_after: Option<u64>,
 }
 
 impl Reply {
@@ -86,6 +87,7 @@ impl Reply {
             location: None,
             cookies: Vec::new(),
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -97,6 +99,7 @@ impl Reply {
             location: Some(location.into()),
             cookies: Vec::new(),
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -116,6 +119,7 @@ impl Reply {
         if let AuthError::MethodNotAllowed { allowed } = error {
             reply.allow = Some(allowed);
         }
+        reply.retry_after = error.retry_after();
         reply
     }
 
@@ -143,6 +147,9 @@ impl Reply {
         }
         if let Some(allow) = self.allow {
             headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         for cookie in self.cookies {
             if let Ok(value) = HeaderValue::from_str(&cookie) {

@@ -34,16 +34,22 @@
 
 pub mod config;
 pub mod dynamo;
+pub mod email;
 pub mod error;
 pub mod flow;
 pub mod http;
+pub mod management;
 pub mod oidc;
+pub mod ratelimit;
 pub mod routes;
 pub mod secret;
 pub mod session;
 pub mod telemetry;
 
-pub use config::{AppConfig, ConfigError, Env, ProviderConfig, SessionConfig, SignInConfig};
+pub use config::{
+    AppConfig, ConfigError, Env, ManagementFunctionConfig, ProviderConfig, SessionConfig,
+    SignInConfig,
+};
 pub use error::AuthError;
 pub use routes::reader::SessionReader;
 pub use session::{Session, SessionStore, Sessions, User};

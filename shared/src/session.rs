@@ -218,6 +218,7 @@ impl<S: SessionStore> Sessions<S> {
 pub struct MemorySessionStore {
     sessions: std::sync::Mutex<std::collections::HashMap<SessionId, Session>>,
     claims: std::sync::Mutex<std::collections::HashSet<String>>,
+    counters: std::sync::Mutex<std::collections::HashMap<String, u64>>,
     unavailable: std::sync::atomic::AtomicBool,
 }
 
@@ -288,6 +289,19 @@ impl SessionStore for MemorySessionStore {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(key.to_owned()))
+    }
+}
+
+impl crate::ratelimit::CounterStore for MemorySessionStore {
+    async fn increment(&self, key: &str, _expires_at: i64) -> Result<u64, StoreError> {
+        self.check()?;
+        let mut counters = self
+            .counters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = counters.entry(key.to_owned()).or_insert(0);
+        *count += 1;
+        Ok(*count)
     }
 }
 

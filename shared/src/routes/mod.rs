@@ -2,8 +2,10 @@
 //! implements. The functions under `functions/` only build these once and hand them to
 //! `lambda_http`.
 
+pub mod bind_job;
 pub mod callback;
 pub mod reader;
+pub mod register;
 pub mod session;
 pub mod signin;
 

@@ -19,11 +19,14 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::tower::Service;
 use lambda_http::{Adapter, Body, Context, LambdaEvent, Request, Response, service_fn};
 use passkey_auth::dynamo::DynamoSessionStore;
+use passkey_auth::management::{BiManagementClient, RetryPolicy};
 use passkey_auth::oidc::OidcClient;
+use passkey_auth::routes::bind_job::BindJob;
 use passkey_auth::routes::callback::Callback;
+use passkey_auth::routes::register::Register;
 use passkey_auth::routes::session::SessionRoutes;
 use passkey_auth::routes::signin::SignIn;
-use passkey_auth::{Env, Sessions, SignInConfig};
+use passkey_auth::{Env, ManagementFunctionConfig, Sessions, SignInConfig};
 use serde_json::{Value, json};
 
 pub const ORIGIN: &str = "http://localhost:3000";
@@ -156,7 +159,19 @@ pub struct Stack {
     pub signin: Arc<SignIn<OidcClient>>,
     pub callback: Arc<Callback<OidcClient, Store>>,
     pub session: Arc<SessionRoutes<Store>>,
+    pub register: Arc<Register<BiManagementClient, Store>>,
+    pub bind_job: Arc<BindJob<BiManagementClient, Store>>,
 }
+
+/// Quicker than the production policy, so that the failure tests run fast; the bound a
+/// slow API must respect is `budget`.
+pub const TEST_POLICY: RetryPolicy = RetryPolicy {
+    attempts: 4,
+    base_delay: Duration::from_millis(50),
+    max_delay: Duration::from_millis(200),
+    attempt_timeout: Duration::from_millis(1000),
+    budget: Duration::from_millis(2500),
+};
 
 impl Stack {
     pub async fn start() -> Self {
@@ -189,12 +204,46 @@ impl Stack {
                 "BEYOND_IDENTITY_CLIENT_SECRET".into(),
                 s.client_secret.clone(),
             ),
+            (
+                "BEYOND_IDENTITY_AUTH_BASE_URL".into(),
+                s.auth_base_url.clone(),
+            ),
+            (
+                "BEYOND_IDENTITY_API_BASE_URL".into(),
+                s.api_base_url.clone(),
+            ),
+            ("BEYOND_IDENTITY_TENANT_ID".into(), s.tenant_id.clone()),
+            ("BEYOND_IDENTITY_REALM_ID".into(), s.realm_id.clone()),
+            (
+                "BEYOND_IDENTITY_APPLICATION_CONFIG_ID".into(),
+                s.authenticator_config_id.clone(),
+            ),
+            (
+                "BEYOND_IDENTITY_ADMIN_REALM_ID".into(),
+                s.admin_realm_id.clone(),
+            ),
+            (
+                "BEYOND_IDENTITY_MGMT_APPLICATION_ID".into(),
+                s.mgmt_application_id.clone(),
+            ),
+            (
+                "BEYOND_IDENTITY_MGMT_CLIENT_ID".into(),
+                s.mgmt_client_id.clone(),
+            ),
+            (
+                "BEYOND_IDENTITY_MGMT_CLIENT_SECRET".into(),
+                s.mgmt_client_secret.clone(),
+            ),
         ]);
         change(&mut vars);
-        let config = SignInConfig::load(&Env::from_pairs(
-            vars.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        ))
-        .expect("a valid configuration");
+        let env = Env::from_pairs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let config = SignInConfig::load(&env).expect("a valid configuration");
+        let management =
+            ManagementFunctionConfig::load(&env).expect("a valid management configuration");
+        let api = || {
+            BiManagementClient::new(management.management.clone(), TEST_POLICY).expect("api client")
+        };
+        let store = || DynamoSessionStore::new(db.clone(), table.clone());
         let provider = || {
             OidcClient::new(config.provider.clone(), &config.app.redirect_uri()).expect("client")
         };
@@ -210,6 +259,8 @@ impl Stack {
                 Callback::new(config.clone(), provider(), sessions()).expect("callback"),
             ),
             session: Arc::new(SessionRoutes::new(config.app.clone(), sessions())),
+            register: Arc::new(Register::new(management.clone(), api(), store())),
+            bind_job: Arc::new(BindJob::new(management.clone(), api(), store())),
             bi,
             dynamo,
             db,
@@ -409,6 +460,43 @@ impl Stack {
             Some("{}"),
         );
         self.session_at(e, passkey_auth::now()).await
+    }
+
+    pub async fn post_register(&self, body: &str, now: i64) -> Answer {
+        self.post_register_from(body, "203.0.113.7", now).await
+    }
+
+    /// A registration from a given client address (the event's `sourceIp`).
+    pub async fn post_register_from(&self, body: &str, source_ip: &str, now: i64) -> Answer {
+        let mut e = event(
+            "POST",
+            "/api/auth/register",
+            &[("origin", ORIGIN), ("content-type", "application/json")],
+            &[],
+            Some(body),
+        );
+        e["requestContext"]["http"]["sourceIp"] = source_ip.into();
+        let route = self.register.clone();
+        invoke(
+            move |r| {
+                let route = route.clone();
+                async move { route.handle(&r, now).await }
+            },
+            e,
+        )
+        .await
+    }
+
+    pub async fn post_bind_job(&self, event: Value) -> Answer {
+        let route = self.bind_job.clone();
+        invoke(
+            move |r| {
+                let route = route.clone();
+                async move { route.handle(&r, passkey_auth::now()).await }
+            },
+            event,
+        )
+        .await
     }
 
     /// signin → authorize → passkey → the callback URL (path and query) and the flow cookie.

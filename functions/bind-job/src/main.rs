@@ -1,0 +1,21 @@
+//! `POST /api/auth/bind-job`: see `passkey_auth::routes::bind_job`.
+
+use lambda_http::{Error, Request, service_fn};
+use passkey_auth::dynamo::{DynamoSessionStore, client};
+use passkey_auth::management::{BiManagementClient, RetryPolicy};
+use passkey_auth::routes::bind_job::BindJob;
+use passkey_auth::{Env, ManagementFunctionConfig};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    passkey_auth::telemetry::init();
+    let config = ManagementFunctionConfig::load(&Env::from_process())?;
+    let api = BiManagementClient::new(config.management.clone(), RetryPolicy::default())?;
+    let store = DynamoSessionStore::new(client().await, config.app.sessions.table.clone());
+    let route = BindJob::new(config, api, store);
+    lambda_http::run(service_fn(|request: Request| {
+        let route = &route;
+        async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }
+    }))
+    .await
+}

@@ -1,0 +1,21 @@
+//! `POST /api/auth/register`: see `passkey_auth::routes::register`.
+
+use lambda_http::{Error, Request, service_fn};
+use passkey_auth::dynamo::{DynamoSessionStore, client};
+use passkey_auth::management::{BiManagementClient, RetryPolicy};
+use passkey_auth::routes::register::Register;
+use passkey_auth::{Env, ManagementFunctionConfig};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    passkey_auth::telemetry::init();
+    let config = ManagementFunctionConfig::load(&Env::from_process())?;
+    let api = BiManagementClient::new(config.management.clone(), RetryPolicy::default())?;
+    let counters = DynamoSessionStore::new(client().await, config.app.sessions.table.clone());
+    let route = Register::new(config, api, counters);
+    lambda_http::run(service_fn(|request: Request| {
+        let route = &route;
+        async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }
+    }))
+    .await
+}

@@ -1,0 +1,121 @@
+//! Email addresses as usernames: normalised first (Unicode NFKC, trimmed, lower-cased),
+//! then validated, so that look-alike and composed forms cannot slip past the checks
+//! (the lesson of NextAuth's GHSA-7rqj-j65f-68wh) and comma or quote tricks cannot
+//! address two mailboxes (CVE-2022-35924, GHSA-5jpx-9hw9-2fx4).
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Beyond Identity's limit for a username.
+pub const MAX_LEN: usize = 64;
+
+/// The normalised address, or what is wrong with it, in words.
+pub fn normalize(raw: &str) -> Result<String, &'static str> {
+    let address: String = raw.nfkc().collect::<String>().trim().to_lowercase();
+    if address.is_empty() {
+        return Err("Enter an email address.");
+    }
+    if address.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err("An email address cannot contain spaces or control characters.");
+    }
+    if address.contains('"') {
+        return Err("Quoted email addresses are not accepted.");
+    }
+    if address.matches('@').count() != 1 {
+        return Err("An email address must contain exactly one @.");
+    }
+    if address.chars().count() > MAX_LEN {
+        return Err(
+            "This email address is longer than 64 characters, the most a username can have.",
+        );
+    }
+    let (local, domain) = address
+        .split_once('@')
+        .ok_or("An email address must contain exactly one @.")?;
+    if local.is_empty() || domain.is_empty() {
+        return Err("An email address needs a name before the @ and a domain after it.");
+    }
+    let local_ok = local
+        .chars()
+        .all(|c| c.is_alphanumeric() || "._-+'&".contains(c))
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..");
+    if !local_ok {
+        return Err("The part before the @ may use letters, digits and . _ - + ' & only.");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    if !domain_ok {
+        return Err("The domain after the @ is not valid (for example example.com).");
+    }
+    Ok(address)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_normalised_before_they_are_checked() {
+        assert_eq!(
+            normalize("  Alice@Example.COM "),
+            Ok("alice@example.com".into())
+        );
+        // Fullwidth letters and a fullwidth @ (U+FF20) become their ASCII forms first.
+        assert_eq!(
+            normalize("ａｌｉｃｅ＠example.com"),
+            Ok("alice@example.com".into())
+        );
+        assert_eq!(
+            normalize("o'neil+news@example.co.uk"),
+            Ok("o'neil+news@example.co.uk".into())
+        );
+        assert_eq!(normalize("josé@exämple.com"), Ok("josé@exämple.com".into()));
+    }
+
+    #[test]
+    fn tricks_and_malformed_addresses_are_refused_with_a_reason() {
+        for bad in [
+            "",
+            "   ",
+            "alice",
+            "a@b@example.com",
+            "alice@evil.com@example.com",
+            "alice@example.com,bob@example.com",
+            "\"alice@evil.com\"@example.com",
+            "alice @example.com",
+            "alice@example.com\n",
+            "alice\u{0}@example.com",
+            "@example.com",
+            "alice@",
+            "alice@localhost",
+            "alice@-example.com",
+            "alice@example..com",
+            ".alice@example.com",
+            "al..ice@example.com",
+            "a!b@example.com",
+            "a=b@example.com",
+            "a#b@example.com",
+            "a/b@example.com",
+            "a%b@example.com",
+            "a;b@example.com",
+            "a<b>@example.com",
+            "alice@exa_mple.com",
+        ] {
+            assert!(normalize(bad).is_err(), "{bad:?} was accepted");
+        }
+        let long = format!("{}@example.com", "a".repeat(60));
+        assert!(normalize(&long).expect_err("too long").contains("64"));
+        assert!(
+            normalize("x@y@z.com")
+                .expect_err("two @")
+                .contains("exactly one @")
+        );
+    }
+}

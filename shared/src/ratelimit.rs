@@ -1,0 +1,134 @@
+//! Fixed-window rate limits, counted in the session table (items expire with its TTL).
+//!
+//! A counter item is keyed by the limit's name, the SHA-256 of what is limited (an
+//! address, a client IP, a user: never stored in the clear) and the window, and counted
+//! with an atomic `ADD`, so concurrent functions never lose a hit.
+
+use std::future::Future;
+use std::time::Duration;
+
+use aws_lc_rs::digest;
+
+use crate::session::StoreError;
+
+/// Where counters live.
+pub trait CounterStore: Send + Sync {
+    /// Adds one to `key` (created at 0, kept until `expires_at`) and returns the new count.
+    fn increment(
+        &self,
+        key: &str,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
+
+impl<T: CounterStore> CounterStore for std::sync::Arc<T> {
+    fn increment(
+        &self,
+        key: &str,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        (**self).increment(key, expires_at)
+    }
+}
+
+/// At most `limit` hits per `window` for one subject.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit {
+    pub name: &'static str,
+    pub limit: u64,
+    pub window: Duration,
+}
+
+/// Registrations per address: enough for a lost email or two, not for mail-bombing.
+pub const REGISTER_PER_ADDRESS: Limit = Limit {
+    name: "register-address",
+    limit: 5,
+    window: Duration::from_secs(3600),
+};
+/// Registrations per client address (behind a NAT many people share one).
+pub const REGISTER_PER_CLIENT: Limit = Limit {
+    name: "register-client",
+    limit: 30,
+    window: Duration::from_secs(3600),
+};
+/// New-device links per signed-in user.
+pub const BIND_JOBS_PER_USER: Limit = Limit {
+    name: "bind-job-user",
+    limit: 10,
+    window: Duration::from_secs(3600),
+};
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    /// Over the limit; the window ends in this many seconds.
+    Limited {
+        retry_after: u64,
+    },
+}
+
+pub struct RateLimiter<S> {
+    store: S,
+}
+
+impl<S: CounterStore> RateLimiter<S> {
+    pub fn new(store: S) -> Self {
+        Self { store }
+    }
+
+    /// Counts one hit of `subject` against `limit` at `now` (Unix seconds).
+    pub async fn hit(&self, limit: &Limit, subject: &str, now: i64) -> Result<Verdict, StoreError> {
+        let window = limit.window.as_secs().max(1) as i64;
+        let index = now.div_euclid(window);
+        let window_end = (index + 1) * window;
+        let digest = digest::digest(&digest::SHA256, subject.as_bytes());
+        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        let key = format!("rate#{}#{hex}#{index}", limit.name);
+        let count = self.store.increment(&key, window_end).await?;
+        if count > limit.limit {
+            Ok(Verdict::Limited {
+                retry_after: (window_end - now).max(1) as u64,
+            })
+        } else {
+            Ok(Verdict::Allowed)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::MemorySessionStore;
+
+    #[tokio::test]
+    async fn limits_trip_and_reset_with_the_window() {
+        let limiter = RateLimiter::new(MemorySessionStore::default());
+        let limit = Limit {
+            name: "t",
+            limit: 2,
+            window: Duration::from_secs(60),
+        };
+        assert_eq!(
+            limiter.hit(&limit, "a", 120).await.expect("hit"),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            limiter.hit(&limit, "a", 130).await.expect("hit"),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            limiter.hit(&limit, "a", 150).await.expect("hit"),
+            Verdict::Limited { retry_after: 30 }
+        );
+        assert_eq!(
+            limiter.hit(&limit, "b", 150).await.expect("hit"),
+            Verdict::Allowed,
+            "per subject"
+        );
+        assert_eq!(
+            limiter.hit(&limit, "a", 180).await.expect("hit"),
+            Verdict::Allowed,
+            "a new window"
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! `POST /api/auth/register {"email"}`: an identity and an enrolment email.
+//!
+//! The address is normalised and validated, rate-limited per client address and per
+//! address, then: create the identity (or, on 409, find it with the username filter),
+//! and create an EMAIL credential binding job. The answer is the same 202 whether the
+//! address was new or known, and both paths make the same three calls (create, find,
+//! job), so neither the body nor the timing tells anyone who has an account.
+
+use lambda_http::http::StatusCode;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::config::ManagementFunctionConfig;
+use crate::email;
+use crate::error::AuthError;
+use crate::http::{Reply, check_json_post};
+use crate::management::{Delivery, ManagementApi, NewIdentity};
+use crate::ratelimit::{
+    CounterStore, REGISTER_PER_ADDRESS, REGISTER_PER_CLIENT, RateLimiter, Verdict,
+};
+
+pub const ACCEPTED_MESSAGE: &str =
+    "If this address can be used, an email with a link to set up your passkey is on its way.";
+
+#[derive(Deserialize)]
+struct RegisterBody {
+    email: Option<serde_json::Value>,
+}
+
+pub struct Register<M, C> {
+    config: ManagementFunctionConfig,
+    api: M,
+    limiter: RateLimiter<C>,
+}
+
+/// The caller's address as API Gateway or the Function URL saw it: never a header the
+/// client controls. Behind CloudFront this is CloudFront's address (see the README).
+pub fn client_address(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| "unknown".to_owned())
+}
+
+impl<M: ManagementApi, C: CounterStore> Register<M, C> {
+    pub fn new(config: ManagementFunctionConfig, api: M, counters: C) -> Self {
+        Self {
+            config,
+            api,
+            limiter: RateLimiter::new(counters),
+        }
+    }
+
+    pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
+        match self.register(request, now).await {
+            Ok(reply) => reply,
+            Err(error) => Reply::error(&error),
+        }
+        .into_response()
+    }
+
+    async fn register(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+        check_json_post(request, &self.config.app.origin_str(), "POST")?;
+        self.limit(&REGISTER_PER_CLIENT, &client_address(request), now)
+            .await?;
+
+        let body: RegisterBody = serde_json::from_slice(request.body().as_ref()).map_err(|_| {
+            AuthError::BadRequest(
+                "the body must be a JSON object such as {\"email\":\"you@example.com\"}".into(),
+            )
+        })?;
+        let raw = match body.email {
+            Some(serde_json::Value::String(raw)) => raw,
+            Some(_) => return Err(AuthError::BadRequest("email must be a string".into())),
+            None => return Err(AuthError::BadRequest("email is required".into())),
+        };
+        let address = email::normalize(&raw).map_err(AuthError::InvalidEmail)?;
+        self.limit(&REGISTER_PER_ADDRESS, &address, now).await?;
+
+        let created = self.api.create_identity(&address).await?;
+        let found = self.api.find_identity(&address).await?;
+        let identity = match (created, found) {
+            (NewIdentity::Created(id), _) => id,
+            (NewIdentity::Exists, Some(id)) => id,
+            (NewIdentity::Exists, None) => return Err(AuthError::UpstreamUnavailable),
+        };
+        let redirect = format!("{}/", self.config.app.origin_str());
+        self.api
+            .create_binding_job(&identity, Delivery::Email, &redirect)
+            .await?;
+        tracing::info!("enrolment email requested");
+        Ok(Reply::json(
+            StatusCode::ACCEPTED,
+            json!({"ok": true, "message": ACCEPTED_MESSAGE}),
+        ))
+    }
+
+    async fn limit(
+        &self,
+        limit: &crate::ratelimit::Limit,
+        subject: &str,
+        now: i64,
+    ) -> Result<(), AuthError> {
+        match self.limiter.hit(limit, subject, now).await {
+            Ok(Verdict::Allowed) => Ok(()),
+            Ok(Verdict::Limited { retry_after }) => {
+                tracing::info!(limit = limit.name, "rate limit reached");
+                Err(AuthError::RateLimited { retry_after })
+            }
+            Err(error) => {
+                tracing::error!(%error, "rate limit check failed");
+                Err(AuthError::StoreUnavailable)
+            }
+        }
+    }
+}

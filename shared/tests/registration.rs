@@ -1,0 +1,414 @@
+//! `register` and `bind-job` against bi-local's management API and the local DynamoDB
+//! server: one answer for everyone, renewed tokens, retries within a bound, rate limits,
+//! and the request rules.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use bi_local::sdk::{Passkey, enrolled_user, http, realm_url};
+use bi_local::{Fault, Target};
+use common::{ORIGIN, Stack, TEST_POLICY, event};
+use passkey_auth::routes::register::ACCEPTED_MESSAGE;
+use serde_json::{Value, json};
+
+fn api_fault(
+    status: Option<u16>,
+    retry_after: Option<u64>,
+    delay_ms: Option<u64>,
+    times: Option<u32>,
+) -> Fault {
+    Fault {
+        target: Target::Api,
+        status,
+        retry_after,
+        delay_ms,
+        flaw: None,
+        times,
+    }
+}
+
+async fn identities(stack: &Stack) -> Value {
+    let s = stack.bi.settings();
+    http()
+        .get(format!("{}/identities", realm_url(&s)))
+        .bearer_auth(&s.api_token)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test]
+async fn new_and_known_addresses_get_byte_identical_answers_and_one_email_each() {
+    let stack = Stack::start().await;
+    let now = passkey_auth::now();
+    let first = stack
+        .post_register(r#"{"email":"  Nora@Example.com "}"#, now)
+        .await;
+    assert_eq!(first.status(), 202, "{:?}", first.0);
+    assert_eq!(
+        first.json(),
+        json!({"ok": true, "message": ACCEPTED_MESSAGE})
+    );
+    let again = stack
+        .post_register(r#"{"email":"nora@example.com"}"#, now)
+        .await;
+    assert_eq!(
+        first.0, again.0,
+        "the whole Lambda response, headers included, must not differ"
+    );
+
+    let outbox = stack.bi.outbox();
+    assert_eq!(outbox.len(), 2);
+    assert!(outbox.iter().all(|e| e.to == "nora@example.com"));
+    let listed = identities(&stack).await;
+    assert_eq!(
+        listed["total_size"], 1,
+        "the known address found its identity"
+    );
+    assert_eq!(
+        listed["identities"][0]["traits"]["username"],
+        "nora@example.com"
+    );
+
+    // The emailed link leads to the app's /bind page.
+    let response = http().get(&outbox[1].link).send().await.expect("follow");
+    assert_eq!(response.status(), 302);
+    assert!(
+        response.headers()["location"]
+            .to_str()
+            .expect("location")
+            .starts_with(&format!("{ORIGIN}/bind?"))
+    );
+}
+
+#[tokio::test]
+async fn a_token_that_expires_mid_run_is_renewed() {
+    let stack = Stack::start().await;
+    let now = passkey_auth::now();
+    assert_eq!(
+        stack
+            .post_register(r#"{"email":"olga@example.com"}"#, now)
+            .await
+            .status(),
+        202
+    );
+    let expired: Value = http()
+        .post(format!("{}/_emulator/tokens/expire", stack.bi.auth_url()))
+        .send()
+        .await
+        .expect("expire")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        expired["expired"], 1,
+        "the cached token is the one that expires"
+    );
+    assert_eq!(
+        stack
+            .post_register(r#"{"email":"pia@example.com"}"#, now)
+            .await
+            .status(),
+        202
+    );
+    assert_eq!(stack.bi.outbox().len(), 2);
+}
+
+#[tokio::test]
+async fn rate_limits_and_server_errors_are_retried_then_reported() {
+    let stack = Stack::start().await;
+    let now = passkey_auth::now();
+    // A 429 with Retry-After, then two 503s: retried, and the registration goes through.
+    stack.bi.inject([
+        api_fault(Some(429), Some(1), None, Some(1)),
+        api_fault(Some(503), None, None, Some(2)),
+    ]);
+    let started = Instant::now();
+    assert_eq!(
+        stack
+            .post_register(r#"{"email":"quin@example.com"}"#, now)
+            .await
+            .status(),
+        202
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
+
+    // 503 that does not stop: reported as a clean JSON error, within the budget.
+    stack.bi.inject([api_fault(Some(503), None, None, None)]);
+    let started = Instant::now();
+    let answer = stack
+        .post_register(r#"{"email":"rui@example.com"}"#, now)
+        .await;
+    assert_eq!(
+        (answer.status(), answer.json()["error"].clone()),
+        (502, json!("upstream_unavailable"))
+    );
+    assert!(started.elapsed() < TEST_POLICY.budget + Duration::from_millis(500));
+    http()
+        .delete(format!("{}/_emulator/faults", stack.bi.auth_url()))
+        .send()
+        .await
+        .expect("clear");
+
+    // 429 that does not stop: 503 with Retry-After for the browser.
+    stack.bi.inject([api_fault(Some(429), Some(1), None, None)]);
+    let answer = stack
+        .post_register(r#"{"email":"sam@example.com"}"#, now)
+        .await;
+    assert_eq!(
+        (answer.status(), answer.json()["error"].clone()),
+        (503, json!("upstream_busy"))
+    );
+    assert_eq!(answer.header("retry-after"), Some("1"));
+    http()
+        .delete(format!("{}/_emulator/faults", stack.bi.auth_url()))
+        .send()
+        .await
+        .expect("clear");
+    assert_eq!(
+        stack
+            .post_register(r#"{"email":"sam@example.com"}"#, now)
+            .await
+            .status(),
+        202
+    );
+}
+
+#[tokio::test]
+async fn a_slow_api_ends_in_a_504_within_the_bound() {
+    let stack = Stack::start().await;
+    stack.bi.inject([api_fault(None, None, Some(10_000), None)]);
+    let started = Instant::now();
+    let answer = stack
+        .post_register(r#"{"email":"tia@example.com"}"#, passkey_auth::now())
+        .await;
+    let elapsed = started.elapsed();
+    assert_eq!(
+        (answer.status(), answer.json()["error"].clone()),
+        (504, json!("upstream_timeout"))
+    );
+    assert!(
+        elapsed < TEST_POLICY.budget + Duration::from_millis(500),
+        "took {elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn rate_limits_trip_and_reset() {
+    let stack = Stack::start().await;
+    let now = 1_800_000_000 + 10;
+
+    // Per address: five an hour.
+    for _ in 0..5 {
+        assert_eq!(
+            stack
+                .post_register(r#"{"email":"uma@example.com"}"#, now)
+                .await
+                .status(),
+            202
+        );
+    }
+    let answer = stack
+        .post_register(r#"{"email":"UMA@example.com"}"#, now + 5)
+        .await;
+    assert_eq!(
+        (answer.status(), answer.json()["error"].clone()),
+        (429, json!("rate_limited"))
+    );
+    assert_eq!(answer.header("retry-after"), Some("3585"));
+    assert_eq!(
+        stack.bi.outbox().len(),
+        5,
+        "a refused registration sends nothing"
+    );
+    assert_eq!(
+        stack
+            .post_register(r#"{"email":"uma@example.com"}"#, now + 3600)
+            .await
+            .status(),
+        202,
+        "a new hour"
+    );
+
+    // Per client address, whatever the email.
+    for i in 0..30 {
+        let answer = stack
+            .post_register_from(
+                &format!(r#"{{"email":"v{i}@example.com"}}"#),
+                "198.51.100.9",
+                now,
+            )
+            .await;
+        assert_eq!(answer.status(), 202);
+    }
+    let answer = stack
+        .post_register_from(r#"{"email":"w@example.com"}"#, "198.51.100.9", now)
+        .await;
+    assert_eq!(answer.status(), 429);
+    let answer = stack
+        .post_register_from(r#"{"email":"w@example.com"}"#, "198.51.100.10", now)
+        .await;
+    assert_eq!(answer.status(), 202, "another client is not affected");
+    // The counters hold hashes, not addresses.
+    let counters = format!("{:?}", stack.items("counter").await);
+    assert!(!counters.contains("uma@example.com") && !counters.contains("198.51.100.9"));
+}
+
+#[tokio::test]
+async fn bad_registrations_are_refused_with_clear_errors() {
+    let stack = Stack::start().await;
+    let now = passkey_auth::now();
+    for (body, status, error) in [
+        ("{not json", 400, "bad_request"),
+        ("[]", 400, "bad_request"),
+        ("{}", 400, "bad_request"),
+        (r#"{"email": 42}"#, 400, "bad_request"),
+        (r#"{"email": "not-an-address"}"#, 400, "invalid_email"),
+        (
+            r#"{"email": "a@evil.com,b@example.com"}"#,
+            400,
+            "invalid_email",
+        ),
+        (r#"{"email": "a=b@example.com"}"#, 400, "invalid_email"),
+    ] {
+        let answer = stack.post_register(body, now).await;
+        assert_eq!(
+            (answer.status(), answer.json()["error"].as_str()),
+            (status, Some(error)),
+            "{body}"
+        );
+        assert!(
+            answer.json()["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+    let answer = stack
+        .post_register(
+            &format!(r#"{{"email":"{}@example.com"}}"#, "a".repeat(5000)),
+            now,
+        )
+        .await;
+    assert_eq!(answer.status(), 413);
+
+    let post = |headers: Vec<(&'static str, &'static str)>| {
+        let e = event(
+            "POST",
+            "/api/auth/register",
+            &headers,
+            &[],
+            Some(r#"{"email":"x@example.com"}"#),
+        );
+        let route = stack.register.clone();
+        common::invoke(
+            move |r| {
+                let route = route.clone();
+                async move { route.handle(&r, passkey_auth::now()).await }
+            },
+            e,
+        )
+    };
+    assert_eq!(
+        post(vec![("origin", ORIGIN), ("content-type", "text/plain")])
+            .await
+            .status(),
+        415
+    );
+    assert_eq!(
+        post(vec![
+            ("origin", "https://evil.example"),
+            ("content-type", "application/json")
+        ])
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        post(vec![("content-type", "application/json")])
+            .await
+            .status(),
+        403
+    );
+    assert!(
+        stack.bi.outbox().is_empty(),
+        "nothing refused sent an email"
+    );
+}
+
+#[tokio::test]
+async fn bind_job_needs_a_session_and_returns_a_link_bi_local_accepts() {
+    let stack = Stack::start().await;
+    let headers = [("origin", ORIGIN), ("content-type", "application/json")];
+    let answer = stack
+        .post_bind_job(event(
+            "POST",
+            "/api/auth/bind-job",
+            &headers,
+            &[],
+            Some("{}"),
+        ))
+        .await;
+    assert_eq!(
+        (answer.status(), answer.json()["error"].clone()),
+        (401, json!("unauthenticated"))
+    );
+    let answer = stack
+        .post_bind_job(event(
+            "POST",
+            "/api/auth/bind-job",
+            &headers,
+            &["__Host-session=bogus"],
+            Some("{}"),
+        ))
+        .await;
+    assert_eq!(answer.status(), 401);
+
+    let (identity, passkey) = enrolled_user(&stack.bi, "xena@example.com").await;
+    let session = stack.sign_in(&passkey).await;
+    let answer = stack
+        .post_bind_job(event(
+            "POST",
+            "/api/auth/bind-job",
+            &headers,
+            &[&session],
+            Some("{}"),
+        ))
+        .await;
+    assert_eq!(answer.status(), 200, "{:?}", answer.0);
+    let link = answer.json()["credential_binding_link"]
+        .as_str()
+        .expect("a link")
+        .to_owned();
+    assert!(link.contains(identity["id"].as_str().expect("id")));
+    let mut second = Passkey::new();
+    let (status, bound) = second.bind(&stack.bi, &link).await;
+    assert_eq!(status, 200, "{bound}");
+    assert_eq!(bound["passkey"]["identity"]["id"], identity["id"]);
+    // The new passkey signs the same user in.
+    stack.sign_in(&second).await;
+
+    let answer = stack
+        .post_bind_job(event(
+            "POST",
+            "/api/auth/bind-job",
+            &[
+                ("origin", "https://evil.example"),
+                ("content-type", "application/json"),
+            ],
+            &[&session],
+            Some("{}"),
+        ))
+        .await;
+    assert_eq!(
+        answer.status(),
+        403,
+        "a foreign Origin cannot mint links for a signed-in user"
+    );
+}
