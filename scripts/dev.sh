@@ -15,7 +15,7 @@ DYNAMODB_PORT="${DEV_DYNAMODB_PORT:-8000}"
 BI_AUTH_PORT="${DEV_BI_AUTH_PORT:-8021}"
 BI_API_PORT="${DEV_BI_API_PORT:-8023}"
 FUNCTIONS_PORT="${DEV_FUNCTIONS_PORT:-9000}"
-FUNCTIONS=(signin callback session)
+FUNCTIONS=(signin callback session register bind-job)
 mkdir -p "$LOG_DIR"
 
 scripts/bootstrap.sh

@@ -18,16 +18,15 @@ trap 'rm -f "$jar"' EXIT
 json() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
 step() { printf '\n\033[1m%s\033[0m\n' "$*" >&2; }
 
-step "1. A user with a passkey: an identity and a RETURN binding job (management API), bound by the SDK stand-in"
-token=$(curl -sf -u "$BEYOND_IDENTITY_MGMT_CLIENT_ID:$BEYOND_IDENTITY_MGMT_CLIENT_SECRET" -d grant_type=client_credentials \
-  "$BEYOND_IDENTITY_AUTH_BASE_URL/v1/tenants/$BEYOND_IDENTITY_TENANT_ID/realms/$BEYOND_IDENTITY_ADMIN_REALM_ID/applications/$BEYOND_IDENTITY_MGMT_APPLICATION_ID/token" | json '["access_token"]')
-realm="$BEYOND_IDENTITY_API_BASE_URL/v1/tenants/$BEYOND_IDENTITY_TENANT_ID/realms/$BEYOND_IDENTITY_REALM_ID"
-identity=$(curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' "$realm/identities" \
-  -d "{\"identity\":{\"display_name\":\"$EMAIL\",\"traits\":{\"type\":\"traits_v0\",\"username\":\"$EMAIL\",\"primary_email_address\":\"$EMAIL\"}}}" | json '["id"]')
-link=$(curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' "$realm/identities/$identity/credential-binding-jobs" \
-  -d "{\"job\":{\"delivery_method\":\"RETURN\",\"authenticator_config_id\":\"$BEYOND_IDENTITY_APPLICATION_CONFIG_ID\"}}" | json '["credential_binding_link"]')
-python3 scripts/passkey.py --store "$DEV_DIR/passkeys.json" bind "$link" >/dev/null
-echo "identity $identity ($EMAIL) has a passkey" >&2
+step "1. POST /api/auth/register: an identity and an enrolment email; the SDK stand-in binds a passkey from its link"
+curl -sf -X POST -H "origin: $AUTH_URL" -H 'content-type: application/json' -d "{\"email\":\"$EMAIL\"}" \
+  "$FN/register/api/auth/register" >&2
+echo >&2
+link=$(curl -sf "$BEYOND_IDENTITY_AUTH_BASE_URL/_emulator/outbox" \
+  | python3 -c "import json, sys; print([e for e in json.load(sys.stdin)['emails'] if e['to'] == '$EMAIL'][-1]['link'])")
+bind=$(curl -sf -o /dev/null -w '%{redirect_url}' "$link")
+echo "the email's link leads to $bind" >&2
+python3 scripts/passkey.py --store "$DEV_DIR/passkeys.json" bind "$bind" >/dev/null
 
 step "2. GET /api/auth/signin: a flow cookie and a 302 to the provider"
 authorize=$(curl -sf -c "$jar" -o /dev/null -w '%{redirect_url}' "$FN/signin/api/auth/signin?callbackUrl=/welcome")
@@ -52,7 +51,12 @@ session=$(awk '$6 == "__Host-session" { print $7 }' "$jar")
 curl -sf -H "cookie: __Host-session=$session" "$FN/session/api/auth/session"
 echo
 
-step "7. POST /api/auth/signout, then the session is gone"
+step "7. POST /api/auth/bind-job: a link to add a passkey on another device, bound by the stand-in"
+link=$(curl -sf -X POST -H "cookie: __Host-session=$session" -H "origin: $AUTH_URL" -H 'content-type: application/json' -d '{}' \
+  "$FN/bind-job/api/auth/bind-job" | json '["credential_binding_link"]')
+python3 scripts/passkey.py --store "$DEV_DIR/passkeys.json" bind "$link" >&2
+
+step "8. POST /api/auth/signout, then the session is gone"
 curl -sf -X POST -H "cookie: __Host-session=$session" -H "origin: $AUTH_URL" -H 'content-type: application/json' -d '{}' \
   "$FN/session/api/auth/signout"
 echo
