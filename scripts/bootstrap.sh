@@ -15,3 +15,15 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.requirements.sha 2>/dev/null)" !
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
   echo "$want" >.venv/.requirements.sha
 fi
+
+# The site's and the browser tests' npm packages, from their lock files.
+command -v npm >/dev/null || die "Node.js 20+ and npm are missing: install them (Debian: apt-get install nodejs npm), then run this again."
+for dir in static-site tests/e2e; do
+  [ -f "$dir/package-lock.json" ] || continue
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ ! -d "$dir/node_modules" ] || [ "$(cat "$dir/node_modules/.lock.sha" 2>/dev/null)" != "$want" ]; then
+    say "installing npm packages in $dir (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" >"$dir/node_modules/.lock.sha"
+  fi
+done

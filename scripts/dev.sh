@@ -5,8 +5,10 @@
 # stops everything it started.
 #
 # Ports can be moved with DEV_DYNAMODB_PORT (8000), DEV_BI_AUTH_PORT (8021),
-# DEV_BI_API_PORT (8023) and DEV_FUNCTIONS_PORT (9000); DEV_DIR (.dev) holds logs,
-# bi-local's state, the development AUTH_SECRET and the functions' settings.
+# DEV_BI_API_PORT (8023), DEV_FUNCTIONS_PORT (9000) and DEV_SITE_PORT (3000); DEV_DIR
+# (.dev) holds logs, bi-local's state, the development AUTH_SECRET and the functions'
+# settings. DEV_SITE_MODE=preview serves a built site instead of Vite's dev server (the
+# browser tests do, to run under the strict Content-Security-Policy).
 source "$(dirname "$0")/lib.sh"
 
 DEV_DIR="${DEV_DIR:-$ROOT/.dev}"
@@ -15,6 +17,8 @@ DYNAMODB_PORT="${DEV_DYNAMODB_PORT:-8000}"
 BI_AUTH_PORT="${DEV_BI_AUTH_PORT:-8021}"
 BI_API_PORT="${DEV_BI_API_PORT:-8023}"
 FUNCTIONS_PORT="${DEV_FUNCTIONS_PORT:-9000}"
+SITE_PORT="${DEV_SITE_PORT:-3000}"
+SITE_MODE="${DEV_SITE_MODE:-dev}"
 FUNCTIONS=(signin callback session register bind-job)
 mkdir -p "$LOG_DIR"
 
@@ -23,6 +27,7 @@ trap 'say "stopping"; stop_bg' EXIT
 trap 'exit 0' INT TERM
 
 load_dotenv .env
+export AUTH_URL="${AUTH_URL:-http://localhost:$SITE_PORT}"
 export SESSION_TABLE="${SESSION_TABLE:-auth-sessions}"
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DYNAMODB_PORT"
 
@@ -37,15 +42,15 @@ else
     port_in_use "$port" && die "port $port is taken; stop what listens there or set DEV_BI_AUTH_PORT / DEV_BI_API_PORT"
   done
   start_bg "bi-local" "$LOG_DIR/bi-local.log" sh -c \
-    "exec target/debug/bi-local --auth-addr 127.0.0.1:$BI_AUTH_PORT --api-addr 127.0.0.1:$BI_API_PORT --state '$DEV_DIR/bi-local.json' >'$DEV_DIR/bi-local.env'"
+    "exec target/debug/bi-local --auth-addr 127.0.0.1:$BI_AUTH_PORT --api-addr 127.0.0.1:$BI_API_PORT --app-origin '$AUTH_URL' --state '$DEV_DIR/bi-local.json' >'$DEV_DIR/bi-local.env'"
   wait_for_port "$BI_API_PORT" 30 "bi-local" "${BG_PIDS[-1]}"
   until grep -q '^# BEYOND_IDENTITY_API_TOKEN=' "$DEV_DIR/bi-local.env" 2>/dev/null; do sleep 0.1; done
   load_dotenv "$DEV_DIR/bi-local.env"
+  BI_LOCAL=1
   provider="bi-local, the offline Beyond Identity: http://127.0.0.1:$BI_AUTH_PORT (outbox: http://127.0.0.1:$BI_AUTH_PORT/_emulator/), API http://127.0.0.1:$BI_API_PORT"
 fi
 
 # The functions, under cargo lambda watch (rebuilt when the code changes).
-export AUTH_URL="${AUTH_URL:-http://localhost:3000}"
 if [ -z "${AUTH_SECRET:-}" ]; then
   [ -s "$DEV_DIR/auth-secret" ] || python3 -c 'import secrets, base64; print(base64.b64encode(secrets.token_bytes(32)).decode())' >"$DEV_DIR/auth-secret"
   AUTH_SECRET="$(cat "$DEV_DIR/auth-secret")"
@@ -61,9 +66,25 @@ start_bg "the functions under cargo lambda watch" "$LOG_DIR/functions.log" \
   cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$FUNCTIONS_PORT" --env-file "$DEV_DIR/functions.env"
 wait_for_port "$FUNCTIONS_PORT" 120 "cargo lambda watch" "${BG_PIDS[-1]}"
 
+# The site, with /api/auth/* proxied to the functions. Against bi-local it uses the SDK
+# stand-in (mode bilocal); against Beyond Identity, the real SDK.
+site_mode=production
+if [ -n "${BI_LOCAL:-}" ]; then site_mode=bilocal; fi
+port_in_use "$SITE_PORT" && die "port $SITE_PORT is taken; stop what listens there or set DEV_SITE_PORT"
+export SITE_PORT FUNCTIONS_URL="http://127.0.0.1:$FUNCTIONS_PORT" VITE_BI_LOCAL_AUTH_URL="${BEYOND_IDENTITY_AUTH_BASE_URL:-}"
+if [ "$SITE_MODE" = preview ]; then
+  say "building the site (mode $site_mode)"
+  (cd static-site && npx vite build --mode "$site_mode" --logLevel warn)
+  start_bg "the site (built, vite preview)" "$LOG_DIR/site.log" sh -c "cd static-site && exec npx vite preview --mode $site_mode"
+else
+  start_bg "the site (vite dev server)" "$LOG_DIR/site.log" sh -c "cd static-site && exec npx vite --mode $site_mode"
+fi
+wait_for_port "$SITE_PORT" 60 "the site" "${BG_PIDS[-1]}"
+
 cat <<TXT
 
-  Local stack is up.
+  Local stack is up. Open $AUTH_URL
+    Site          $AUTH_URL  (/api/auth/* proxied to the functions)
     DynamoDB      http://127.0.0.1:$DYNAMODB_PORT  (table $SESSION_TABLE)
     Provider      $provider
     Functions     http://127.0.0.1:$FUNCTIONS_PORT/lambda-url/<function>/api/auth/...  ($(IFS=,; echo "${FUNCTIONS[*]}"), under cargo lambda watch)

@@ -27,7 +27,15 @@ start_dynamodb "$DYNAMODB_PORT" "$SESSION_TABLE"
 say "Rust tests: unit, bi-local, functions, hostile provider"
 cargo test --workspace --quiet
 
-say "make dev smoke test"
+say "site: type check, and a production bundle with the real SDK and none of the stand-in"
+(cd static-site && npx tsc --noEmit -p . && npx vite build --logLevel warn)
+grep -rqE 'bi-local-(bind|authenticate):|/_emulator/' static-site/dist && die "the production bundle contains the SDK stand-in"
+grep -rq 'kmc' static-site/dist/assets || die "the production bundle does not contain the real Beyond Identity SDK"
+
+say "make dev smoke test (and a curl sign-in through cargo lambda watch)"
 tests/dev-smoke.sh
+
+say "browser tests (Chromium, playwright-core)"
+tests/e2e/run.sh
 
 say "all tests passed"

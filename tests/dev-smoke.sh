@@ -7,10 +7,10 @@ source "$(dirname "$0")/../scripts/lib.sh"
 
 dir="$(mktemp -d "${TMPDIR:-/tmp}/dev-smoke.XXXXXX")"
 export DEV_DIR="$dir" DEV_DYNAMODB_PORT="$(free_port)" DEV_BI_AUTH_PORT="$(free_port)" DEV_BI_API_PORT="$(free_port)"
-export DEV_FUNCTIONS_PORT="$(free_port)"
+export DEV_FUNCTIONS_PORT="$(free_port)" DEV_SITE_PORT="$(free_port)"
 export SESSION_TABLE="smoke-sessions"
 # Settings from the environment would make make dev skip bi-local; this test wants it.
-unset BEYOND_IDENTITY_ISSUER BEYOND_IDENTITY_DISCOVERY
+unset BEYOND_IDENTITY_ISSUER BEYOND_IDENTITY_DISCOVERY AUTH_URL
 
 : >"$dir/out.log"
 scripts/dev.sh >"$dir/out.log" 2>&1 &
@@ -39,6 +39,19 @@ assert outbox == {"emails": []}, outbox
 PY
 python3 scripts/session_table.py --endpoint "http://127.0.0.1:$DEV_DYNAMODB_PORT" --table "$SESSION_TABLE" --wait 5 >/dev/null
 
+# The site (Vite's dev server): the security headers, and /api/auth/* proxied.
+python3 - "http://localhost:$DEV_SITE_PORT" <<'PY'
+import json, sys, urllib.request
+site = sys.argv[1]
+home = urllib.request.urlopen(site + "/", timeout=30)
+csp = home.headers["Content-Security-Policy"]
+assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp, csp
+assert home.headers["X-Content-Type-Options"] == "nosniff"
+for page in ["/bind?x=1", "/bi-authenticate?request=x"]:
+    assert urllib.request.urlopen(site + page, timeout=30).status == 200, page
+assert json.load(urllib.request.urlopen(site + "/api/auth/session", timeout=60)) == {}
+PY
+
 scripts/try-sign-in.sh smoke@example.com >"$dir/sign-in.out" 2>"$dir/sign-in.err" || { cat "$dir/sign-in.err" >&2; die "the curl sign-in failed"; }
 python3 - "$dir/sign-in.out" <<'PY'
 import json, sys
@@ -50,7 +63,7 @@ PY
 
 kill -TERM "$dev"
 wait "$dev" || true
-for port in "$DEV_DYNAMODB_PORT" "$DEV_BI_AUTH_PORT" "$DEV_BI_API_PORT" "$DEV_FUNCTIONS_PORT"; do
+for port in "$DEV_DYNAMODB_PORT" "$DEV_BI_AUTH_PORT" "$DEV_BI_API_PORT" "$DEV_FUNCTIONS_PORT" "$DEV_SITE_PORT"; do
   if port_in_use "$port"; then die "something still listens on $port after make dev stopped"; fi
 done
-say "make dev came up (DynamoDB, bi-local, functions), signed in with curl, and stopped cleanly"
+say "make dev came up (DynamoDB, bi-local, functions, site), signed in with curl, and stopped cleanly"

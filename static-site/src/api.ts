@@ -1,0 +1,61 @@
+// The functions' routes, as the pages call them.
+
+export interface User {
+  id: string;
+  name: string | null;
+  email: string | null;
+  image: null;
+}
+
+export interface Session {
+  user: User;
+  expires: string;
+}
+
+/** An error answer from a function: `{error, message}` and the status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'The service cannot be reached. Check your connection and try again.');
+  }
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const retry = Number(response.headers.get('retry-after')) || undefined;
+    throw new ApiError(response.status, answer.error ?? 'error', answer.message ?? `Error ${response.status}`, retry);
+  }
+  return answer as T;
+}
+
+export async function session(): Promise<Session | null> {
+  const answer = await call<Partial<Session>>('GET', '/api/auth/session');
+  return answer.user ? (answer as Session) : null;
+}
+
+export const register = (email: string) => call<{ ok: boolean; message: string }>('POST', '/api/auth/register', { email });
+
+export const bindJob = () => call<{ credential_binding_link: string }>('POST', '/api/auth/bind-job', {});
+
+export const signOut = () => call<{ ok: boolean }>('POST', '/api/auth/signout', {});
+
+/** Where sign-in starts; `then` is a same-origin path to come back to. */
+export function signInUrl(then = '/'): string {
+  return `/api/auth/signin?callbackUrl=${encodeURIComponent(then)}`;
+}

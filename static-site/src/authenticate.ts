@@ -1,0 +1,66 @@
+// /bi-authenticate: where Beyond Identity sends the browser to sign in. Uses the only
+// passkey, or lets the user choose one; then follows the redirect back to the app.
+import './style.css';
+import type { Passkey } from '@beyondidentity/bi-sdk-js';
+import { signInUrl } from './api';
+import { JUST_BOUND, describe, sdk } from './sdk';
+import { announce, byId, el } from './ui';
+
+const startAgain = () => el('p', {}, el('a', { class: 'button', href: signInUrl('/') }, 'Start again'));
+
+function choose(passkeys: Passkey[]): Promise<Passkey | null> {
+  return new Promise((resolve) => {
+    const form = byId<HTMLFormElement>('chooser');
+    const buttons = passkeys.map((passkey) => {
+      const button = el('button', { type: 'button' }, `Sign in as ${passkey.identity.username}`);
+      button.addEventListener('click', () => {
+        form.hidden = true;
+        resolve(passkey);
+      });
+      return button;
+    });
+    byId('choices').replaceChildren(...buttons.map((b) => el('li', {}, b)));
+    byId('cancel').addEventListener('click', () => {
+      form.hidden = true;
+      resolve(null);
+    });
+    announce(`This device holds ${passkeys.length} passkeys.`);
+    form.hidden = false;
+    buttons[0]?.focus();
+  });
+}
+
+async function authenticate(): Promise<void> {
+  const url = location.href;
+  try {
+    const embedded = await sdk();
+    if (!embedded.isAuthenticateUrl(url)) {
+      announce('This sign-in link is not valid.', 'error', startAgain());
+      return;
+    }
+    const passkeys = (await embedded.getPasskeys()).filter((p) => p.state === 'Active');
+    if (passkeys.length === 0) {
+      announce(
+        'There is no passkey on this device yet. Register, or ask for a link to set one up here.',
+        'error',
+        el('p', {}, el('a', { class: 'button', href: '/#register-heading' }, 'Set up a passkey')),
+      );
+      return;
+    }
+    const justBound = sessionStorage.getItem(JUST_BOUND);
+    sessionStorage.removeItem(JUST_BOUND);
+    const preferred = passkeys.find((p) => p.id === justBound);
+    const chosen = preferred ?? (passkeys.length === 1 ? passkeys[0] : await choose(passkeys));
+    if (!chosen) {
+      announce('Sign-in cancelled.', 'info', startAgain());
+      return;
+    }
+    announce(`Signing you in as ${chosen.identity.username}…`);
+    const { redirectUrl } = await embedded.authenticate(url, chosen.id);
+    location.replace(redirectUrl);
+  } catch (error) {
+    announce(describe(error), 'error', startAgain());
+  }
+}
+
+void authenticate();

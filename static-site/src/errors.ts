@@ -1,0 +1,21 @@
+// What the callback's `?error=` codes mean, in words.
+
+const MESSAGES: Record<string, string> = {
+  missing_flow: 'The sign-in could not be matched to this browser. Please sign in again (cookies must be enabled).',
+  invalid_flow: 'The sign-in took too long or was interrupted. Please sign in again.',
+  state_mismatch: 'The sign-in response did not match this browser’s request. Please sign in again.',
+  issuer_mismatch: 'The sign-in response came from an unexpected provider and was refused.',
+  flow_mismatch: 'The sign-in was started with an older configuration. Please sign in again.',
+  replayed_flow: 'This sign-in link was already used. Please sign in again.',
+  access_denied: 'The sign-in was cancelled or refused.',
+  missing_code: 'The sign-in response was incomplete. Please sign in again.',
+  provider_unavailable: 'The sign-in service is unavailable right now. Please try again in a moment.',
+  code_rejected: 'The sign-in could not be completed. Please sign in again.',
+  invalid_id_token: 'The sign-in response failed a security check and was refused.',
+  session_store_unavailable: 'We could not start your session. Please try again in a moment.',
+  bad_request: 'The sign-in response was malformed. Please sign in again.',
+};
+
+export function explain(code: string): string {
+  return MESSAGES[code] ?? 'The sign-in did not complete. Please try again.';
+}

@@ -1,0 +1,70 @@
+// Shared by the browser tests: Debian's Chromium, a fresh profile per test, bi-local's
+// outbox, and screenshots saved as test artifacts.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const SITE = process.env.SITE_URL ?? 'http://localhost:3000';
+export const BI = process.env.BI_AUTH_URL ?? 'http://127.0.0.1:8021';
+const ARTIFACTS = process.env.ARTIFACTS ?? join(process.cwd(), '..', '..', 'test-artifacts', 'screenshots');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+/** A browser with a fresh profile (its own IndexedDB and cookies); closed by `close()`. */
+export async function browser() {
+  const profile = mkdtempSync(join(tmpdir(), 'e2e-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 420, height: 860 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  return {
+    page,
+    context,
+    errors,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** The newest enrolment email's link for an address. */
+export async function emailLink(address) {
+  const { emails } = await (await fetch(`${BI}/_emulator/outbox`)).json();
+  const mine = emails.filter((e) => e.to === address);
+  if (mine.length === 0) throw new Error(`no email to ${address}`);
+  return mine[mine.length - 1].link;
+}
+
+export function unique(name) {
+  return `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+/** Registers on the home page and follows the emailed link: binds, then signs in. */
+export async function registerAndBind(page, address) {
+  await page.goto(SITE);
+  await page.getByLabel('Email address').fill(address);
+  await page.getByRole('button', { name: 'Email me a link' }).click();
+  await page.getByText('an email with a link to set up your passkey is on its way').waitFor();
+  await page.goto(await emailLink(address));
+}

@@ -1,0 +1,92 @@
+// The whole product in a real browser: register → enrolment email → /bind → signed in →
+// sign out → sign in again through /bi-authenticate → home shows the user.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SITE, browser, emailLink, registerAndBind, shot, unique } from './harness.mjs';
+
+test('register, bind, sign in, sign out and sign in again', async () => {
+  const b = await browser();
+  const { page } = b;
+  try {
+    const address = unique('ada');
+    await page.goto(SITE);
+    await page.getByRole('link', { name: 'Sign in with a passkey' }).waitFor();
+    await shot(page, '01-home-signed-out');
+
+    await page.getByLabel('Email address').fill(`  ${address.toUpperCase()} `);
+    await page.getByRole('button', { name: 'Email me a link' }).click();
+    await page.getByText('an email with a link to set up your passkey is on its way').waitFor();
+    await shot(page, '02-registered');
+
+    // The email's link goes through bi-local to /bind, which binds and signs in.
+    await page.goto(await emailLink(address));
+    await page.waitForURL(`${SITE}/`);
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    await page.getByText(address, { exact: true }).last().waitFor();
+    await shot(page, '03-home-signed-in');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You are signed out.').waitFor();
+    await shot(page, '04-signed-out');
+
+    await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    await page.waitForURL(`${SITE}/`);
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('two passkeys in one browser: the chooser appears and the chosen one is used', async () => {
+  const b = await browser();
+  const { page } = b;
+  try {
+    const first = unique('bea');
+    const second = unique('cy');
+    await registerAndBind(page, first);
+    await page.getByRole('heading', { name: `Signed in as ${first}` }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You are signed out.').waitFor();
+    await registerAndBind(page, second);
+    await page.getByRole('heading', { name: `Signed in as ${second}` }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You are signed out.').waitFor();
+
+    await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    await page.getByRole('group', { name: 'Choose the passkey to sign in with' }).waitFor();
+    await shot(page, '05-chooser');
+    // Keyboard: the first choice has focus; Tab to the second and press Enter.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${SITE}/`);
+    await page.getByRole('heading', { name: `Signed in as ${second}` }).waitFor();
+  } finally {
+    await b.close();
+  }
+});
+
+test('a signed-in user adds a passkey on this device', async () => {
+  const b = await browser();
+  const { page } = b;
+  try {
+    const address = unique('dee');
+    await registerAndBind(page, address);
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    const passkeys = page.getByRole('list').filter({ has: page.getByRole('button', { name: /Delete the passkey/ }) });
+    await passkeys.getByRole('listitem').first().waitFor();
+    assert.equal(await passkeys.getByRole('listitem').count(), 1);
+
+    await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
+    await page.getByText('A passkey was added to this device.').waitFor();
+    await passkeys.getByRole('listitem').nth(1).waitFor();
+    assert.equal(await passkeys.getByRole('listitem').count(), 2);
+    await shot(page, '06-passkey-added');
+
+    await page.getByRole('button', { name: `Delete the passkey of ${address}` }).first().click();
+    await page.getByText(`The passkey of ${address} was deleted from this device.`).waitFor();
+    assert.equal(await passkeys.getByRole('listitem').count(), 1);
+  } finally {
+    await b.close();
+  }
+});
