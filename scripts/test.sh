@@ -18,6 +18,10 @@ if cargo tree --workspace --target all -i openssl-sys 2>/dev/null | grep -q open
   die "openssl-sys is in the dependency tree"
 fi
 
+say "infrastructure: cfn-lint, and the template held against the code"
+cfn-lint infra/template.yaml
+python3 -m unittest discover -s tests/infra
+
 say "local DynamoDB server for the tests"
 DYNAMODB_PORT="$(free_port)"
 export SESSION_TABLE="auth-sessions-test"

@@ -1,0 +1,180 @@
+"""The CloudFormation template held against the code: functions, routes, settings, IAM
+actions, the table and the site's security headers. Run by `make test` (with cfn-lint)."""
+import json
+import pathlib
+import re
+import unittest
+
+from cfnlint.decode import cfn_yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TEMPLATE = cfn_yaml.load(str(ROOT / "infra" / "template.yaml"))
+RESOURCES = TEMPLATE["Resources"]
+
+# The routes of DESIGN.md: (method, path) -> function crate.
+ROUTES = {
+    ("GET", "/api/auth/signin"): "signin",
+    ("GET", "/api/auth/callback/beyondidentity"): "callback",
+    ("GET", "/api/auth/session"): "session",
+    ("POST", "/api/auth/signout"): "session",
+    ("POST", "/api/auth/register"): "register",
+    ("POST", "/api/auth/bind-job"): "bind-job",
+}
+
+
+def of_type(kind):
+    return {name: r for name, r in RESOURCES.items() if r["Type"] == kind}
+
+
+def function_resources():
+    """crate name -> (logical id, resource), from FunctionName `${AWS::StackName}-<crate>`."""
+    out = {}
+    for name, resource in of_type("AWS::Lambda::Function").items():
+        sub = resource["Properties"]["FunctionName"]["Fn::Sub"]
+        out[sub.split("}-", 1)[1]] = (name, resource)
+    return out
+
+
+def crates():
+    return sorted(p.parent.name for p in (ROOT / "functions").glob("*/Cargo.toml"))
+
+
+def source(path):
+    return (ROOT / path).read_text()
+
+
+def rust_fn(text, name):
+    """The text of `fn name`, up to the next fn, impl or test module."""
+    start = re.search(rf"\bfn {re.escape(name)}\b", text).start()
+    nxt = re.search(r"\n\s*(pub )?(async )?fn |\nimpl|\n#\[cfg\(test\)\]", text[start + 3 :])
+    return text[start : start + 3 + (nxt.start() if nxt else len(text))]
+
+
+class Functions(unittest.TestCase):
+    def test_every_function_crate_has_a_function_and_its_routes(self):
+        functions = function_resources()
+        self.assertEqual(sorted(functions), crates())
+        integrations = {name: r["Properties"]["IntegrationUri"]["Fn::GetAtt"][0] for name, r in of_type("AWS::ApiGatewayV2::Integration").items()}
+        routes = {}
+        for r in of_type("AWS::ApiGatewayV2::Route").values():
+            method, path = r["Properties"]["RouteKey"].split(" ", 1)
+            target = r["Properties"]["Target"]["Fn::Sub"]
+            integration = re.search(r"\$\{(\w+)\}", target).group(1)
+            function = integrations[integration]
+            crate = next(c for c, (logical, _) in functions.items() if logical == function)
+            routes[(method, path)] = crate
+        self.assertEqual(routes, ROUTES)
+        for crate, (logical, resource) in functions.items():
+            props = resource["Properties"]
+            self.assertEqual(props["Runtime"], "provided.al2023", crate)
+            self.assertEqual(props["Architectures"], ["arm64"], crate)
+            self.assertEqual(props["LoggingConfig"]["LogFormat"], "JSON", crate)
+            permitted = [p for p in of_type("AWS::Lambda::Permission").values() if p["Properties"]["FunctionName"] == {"Ref": logical}]
+            self.assertEqual(len(permitted), 1, f"{crate} can be invoked by the API")
+
+    def test_every_setting_the_configuration_reads_is_set(self):
+        config = source("shared/src/config.rs")
+        names = lambda body: set(re.findall(r'"((?:AUTH|SESSION|BEYOND_IDENTITY)_[A-Z_]+)"', body))
+        # Alternatives and optional settings the template does not need to set.
+        optional = {"BEYOND_IDENTITY_DISCOVERY", "AUTH_SCOPES", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE", "BEYOND_IDENTITY_AUTH_BASE_URL", "BEYOND_IDENTITY_API_BASE_URL", "BEYOND_IDENTITY_API_TOKEN"}
+        app = names(rust_fn(config, "read_app")) | names(rust_fn(config, "read_sessions"))
+        needs = {
+            "signin": app | names(rust_fn(config, "read_provider")) | names(rust_fn(config, "read_flow")),
+            "callback": app | names(rust_fn(config, "read_provider")) | names(rust_fn(config, "read_flow")),
+            "session": app,
+            "register": app | names(rust_fn(config, "read_management")),
+            "bind-job": app | names(rust_fn(config, "read_management")),
+        }
+        for crate, (_, resource) in function_resources().items():
+            env = set(resource["Properties"]["Environment"]["Variables"])
+            missing = needs[crate] - optional - env
+            self.assertFalse(missing, f"{crate} lacks {sorted(missing)}")
+            self.assertIn("AUTH_URL", env)
+
+
+class Permissions(unittest.TestCase):
+    def test_each_role_grants_exactly_the_dynamodb_actions_its_function_calls(self):
+        dynamo = source("shared/src/dynamo.rs")
+        sdk_calls = {"put_item": "dynamodb:PutItem", "get_item": "dynamodb:GetItem", "update_item": "dynamodb:UpdateItem", "delete_item": "dynamodb:DeleteItem", "query": "dynamodb:Query", "scan": "dynamodb:Scan"}
+        # What each store method does on the table, read from the adapter.
+        store_ops = {}
+        for method in ["create", "get", "touch", "delete", "claim", "increment"]:
+            body = rust_fn(dynamo, method)
+            store_ops[method] = {action for call, action in sdk_calls.items() if f".{call}()" in body}
+        # What each session-rule method calls on the store.
+        session = source("shared/src/session.rs")
+        rules = {}
+        for method in ["start", "resolve", "end", "claim_flow"]:
+            body = rust_fn(session, method)
+            rules[method] = set().union(*(store_ops[m] for m in store_ops if f"self.store.{m}(" in body))
+        rules["hit"] = store_ops["increment"]
+        route_files = {"signin": "signin.rs", "callback": "callback.rs", "session": "session.rs", "register": "register.rs", "bind-job": "bind_job.rs"}
+        for crate, (logical, _) in function_resources().items():
+            code = source(f"shared/src/routes/{route_files[crate]}")
+            called = {m for m in rules if re.search(rf"self\s*\.\s*(sessions|limiter)\s*\.\s*{m}\(", code)}
+            expected = set().union(*(rules[m] for m in called))
+            role = RESOURCES[f"{logical.removesuffix('Function')}Role"]
+            granted = set()
+            for statement in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
+                actions = statement["Action"]
+                granted |= {a for a in (actions if isinstance(actions, list) else [actions]) if a.startswith("dynamodb:")}
+                if any(a.startswith("dynamodb:") for a in actions):
+                    self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["SessionTable", "Arn"]}, crate)
+                else:
+                    self.assertEqual(set(actions), {"logs:CreateLogStream", "logs:PutLogEvents"}, crate)
+            self.assertEqual(granted, expected, f"{crate}: granted {sorted(granted)}, calls {sorted(expected)}")
+
+
+class Storage(unittest.TestCase):
+    def test_the_table_is_the_one_the_code_uses(self):
+        definition = json.loads(source("infra/session-table.json"))
+        table = RESOURCES["SessionTable"]["Properties"]
+        self.assertEqual(table["KeySchema"], definition["KeySchema"])
+        self.assertEqual(table["AttributeDefinitions"], definition["AttributeDefinitions"])
+        self.assertEqual(table["GlobalSecondaryIndexes"], definition["GlobalSecondaryIndexes"])
+        self.assertEqual(table["TimeToLiveSpecification"], {"AttributeName": definition["TimeToLive"]["AttributeName"], "Enabled": True})
+        self.assertEqual(table["BillingMode"], "PAY_PER_REQUEST")
+        self.assertTrue(table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"])
+        self.assertTrue(table["SSESpecification"]["SSEEnabled"])
+
+    def test_the_site_bucket_is_private_and_read_only_by_cloudfront(self):
+        bucket = RESOURCES["SiteBucket"]["Properties"]
+        self.assertTrue(all(bucket["PublicAccessBlockConfiguration"].values()))
+        statement = RESOURCES["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        self.assertEqual([s["Principal"] for s in statement], [{"Service": "cloudfront.amazonaws.com"}])
+        self.assertIn("AWS:SourceArn", statement[0]["Condition"]["StringEquals"])
+
+
+class Site(unittest.TestCase):
+    def test_cloudfront_sends_the_sites_security_headers(self):
+        security = json.loads(source("static-site/security-headers.json"))
+        csp = "; ".join(f"{k} {' '.join(v)}" for k, v in security["contentSecurityPolicy"].items())
+        config = RESOURCES["SiteHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+        headers = config["SecurityHeadersConfig"]
+        self.assertEqual(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"], csp)
+        self.assertEqual(headers["ReferrerPolicy"]["ReferrerPolicy"], security["headers"]["Referrer-Policy"])
+        self.assertEqual(headers["FrameOptions"]["FrameOption"], security["headers"]["X-Frame-Options"])
+        hsts = security["headers"]["Strict-Transport-Security"]
+        self.assertIn(f"max-age={headers['StrictTransportSecurity']['AccessControlMaxAgeSec']}", hsts)
+        custom = {i["Header"]: i["Value"] for i in config["CustomHeadersConfig"]["Items"]}
+        for name in ["Cross-Origin-Opener-Policy", "Permissions-Policy"]:
+            self.assertEqual(custom[name], security["headers"][name])
+
+    def test_the_api_behaviour_is_uncached_and_passes_cookies_and_origin(self):
+        behaviours = RESOURCES["Distribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]
+        api = next(b for b in behaviours if b["PathPattern"] == "/api/auth/*")
+        self.assertEqual(api["CachePolicyId"], "4135ea2d-6df8-44a3-9df3-4b5a84be39ad")  # CachingDisabled
+        self.assertEqual(api["OriginRequestPolicyId"], "b689b0a8-53d0-40ab-baf2-68738e2966ac")  # AllViewerExceptHostHeader
+        self.assertIn("POST", api["AllowedMethods"])
+
+
+class Secrets(unittest.TestCase):
+    def test_secrets_are_noecho_parameters_never_defaults(self):
+        params = TEMPLATE["Parameters"]
+        for name in ["AuthSecret", "ClientSecret", "MgmtClientSecret", "ApiToken"]:
+            self.assertTrue(params[name].get("NoEcho"), name)
+            self.assertIn(params[name].get("Default", ""), ("",), name)
+
+
+if __name__ == "__main__":
+    unittest.main()
