@@ -58,20 +58,7 @@ stop_bg() {
   BG_PIDS=()
 }
 
-# load_dotenv FILE: exports KEY=VALUE lines of FILE that the environment does not set.
-load_dotenv() {
-  [ -f "$1" ] || return 0
-  local line key value
-  while IFS= read -r line || [ -n "$line" ]; do
-    case "$line" in ''|'#'*) continue ;; esac
-    key="${line%%=*}"
-    value="${line#*=}"
-    value="${value%\"}"; value="${value#\"}"
-    value="${value%\'}"; value="${value#\'}"
-    [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
-    if [ -z "${!key+x}" ]; then export "$key=$value"; fi
-  done <"$1"
-}
+source "$ROOT/scripts/dotenv.sh"
 
 # start_dynamodb PORT TABLE: the local DynamoDB server (moto) and the session table.
 start_dynamodb() {

@@ -22,6 +22,9 @@ say "infrastructure: cfn-lint, and the template held against the code"
 cfn-lint infra/template.yaml
 python3 -m unittest discover -s tests/infra
 
+say "deploy script against moto's AWS API server (deploy, update, dry run, teardown)"
+tests/infra/deploy-moto.sh
+
 say "local DynamoDB server for the tests"
 DYNAMODB_PORT="$(free_port)"
 export SESSION_TABLE="auth-sessions-test"

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Deploys the whole product to AWS with one command, and updates it in place when run
+# again: builds the arm64 function zips, uploads them, creates or updates the
+# CloudFormation stack, builds the site with the real Beyond Identity SDK, uploads it
+# and invalidates CloudFront; prints the URL and the values for the Beyond Identity
+# console.
+#
+#   infra/deploy.sh [--stack NAME] [--dry-run] [--zips DIR] [--template FILE]
+#
+#   --stack NAME     the stack (default: $STACK_NAME or passkey-auth)
+#   --dry-run        print what would be done; change nothing
+#   --zips DIR       use prebuilt DIR/<function>.zip instead of building
+#   --template FILE  deploy another template (the tests use a variant for moto)
+#
+# Settings come from the environment or .env (the environment wins): AUTH_SECRET and the
+# BEYOND_IDENTITY_* values of README.md; optionally APP_ORIGIN for a custom domain. AWS
+# credentials and region come from the usual AWS CLI configuration (AWS_PROFILE,
+# AWS_REGION, …); AWS_ENDPOINT_URL points the whole script at an emulator.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+source scripts/dotenv.sh
+
+FUNCTIONS=(signin callback session register bind-job)
+STACK="${STACK_NAME:-passkey-auth}"
+DRY_RUN=""
+ZIPS=""
+TEMPLATE="infra/template.yaml"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --stack) STACK="$2"; shift 2 ;;
+    --dry-run) DRY_RUN=1; shift ;;
+    --zips) ZIPS="$2"; shift 2 ;;
+    --template) TEMPLATE="$2"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "deploy.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf '\033[31mdeploy.sh:\033[0m %s\n' "$*" >&2; exit 1; }
+# run CMD…: runs it, or in --dry-run prints it (secrets never reach the command line).
+run() {
+  if [ -n "$DRY_RUN" ]; then printf '  would run: %s\n' "$*" >&2; else "$@"; fi
+}
+
+# 1. Prerequisites and settings.
+export PATH="$ROOT/.venv/bin:$PATH"
+missing=()
+command -v aws >/dev/null || missing+=("the AWS CLI (scripts/bootstrap.sh installs it into .venv)")
+command -v npm >/dev/null || missing+=("Node.js and npm")
+command -v python3 >/dev/null || missing+=("python3")
+if [ -z "$ZIPS" ]; then
+  command -v cargo >/dev/null || missing+=("Rust (rustup)")
+  command -v cargo-lambda >/dev/null || missing+=("cargo-lambda (scripts/bootstrap.sh installs it into .venv)")
+fi
+[ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]}"
+
+load_dotenv .env
+required=(AUTH_SECRET BEYOND_IDENTITY_ISSUER BEYOND_IDENTITY_CLIENT_ID BEYOND_IDENTITY_CLIENT_SECRET
+  BEYOND_IDENTITY_TENANT_ID BEYOND_IDENTITY_REALM_ID BEYOND_IDENTITY_APPLICATION_CONFIG_ID)
+if [ -z "${BEYOND_IDENTITY_API_TOKEN:-}" ]; then
+  required+=(BEYOND_IDENTITY_ADMIN_REALM_ID BEYOND_IDENTITY_MGMT_APPLICATION_ID BEYOND_IDENTITY_MGMT_CLIENT_ID BEYOND_IDENTITY_MGMT_CLIENT_SECRET)
+fi
+unset_vars=()
+for name in "${required[@]}"; do [ -n "${!name:-}" ] || unset_vars+=("$name"); done
+[ ${#unset_vars[@]} -eq 0 ] || die "set these in .env or the environment: ${unset_vars[*]} (AUTH_SECRET: openssl rand -base64 32, once, and keep it)"
+case "${BEYOND_IDENTITY_REGION:-us}" in us|eu) ;; *) die "BEYOND_IDENTITY_REGION must be us or eu" ;; esac
+
+account="$(aws sts get-caller-identity --query Account --output text)" || die "the AWS CLI has no working credentials (aws configure, or AWS_PROFILE)"
+region="${AWS_REGION:-${AWS_DEFAULT_REGION:-$(aws configure get region || true)}}"
+[ -n "$region" ] || die "no AWS region: set AWS_REGION"
+export AWS_DEFAULT_REGION="$region"
+artifacts="$STACK-artifacts-$account-$region"
+say "stack $STACK in account $account, region $region${DRY_RUN:+ (dry run)}"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# 2. The function zips.
+if [ -z "$ZIPS" ]; then
+  say "building arm64 zips (cargo lambda build --release --arm64)"
+  rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu \
+    || run rustup target add aarch64-unknown-linux-gnu \
+    || die "cannot add the Rust target aarch64-unknown-linux-gnu (rustup target add aarch64-unknown-linux-gnu)"
+  run cargo lambda build --release --arm64 --output-format zip "${FUNCTIONS[@]/#/--package=}"
+  ZIPS="$work/zips"
+  mkdir -p "$ZIPS"
+  for fn in "${FUNCTIONS[@]}"; do
+    [ -n "$DRY_RUN" ] || cp "target/lambda/$fn/bootstrap.zip" "$ZIPS/$fn.zip"
+  done
+fi
+
+# 3. Upload them, named by content so CloudFormation sees a change only when there is one.
+if ! aws s3api head-bucket --bucket "$artifacts" >/dev/null 2>&1; then
+  say "creating the artifacts bucket $artifacts"
+  if [ "$region" = us-east-1 ]; then
+    run aws s3api create-bucket --bucket "$artifacts" >/dev/null
+  else
+    run aws s3api create-bucket --bucket "$artifacts" --create-bucket-configuration "LocationConstraint=$region" >/dev/null
+  fi
+  run aws s3api put-public-access-block --bucket "$artifacts" \
+    --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
+fi
+declare -A keys
+for fn in "${FUNCTIONS[@]}"; do
+  if [ -n "$DRY_RUN" ] && [ ! -f "$ZIPS/$fn.zip" ]; then keys[$fn]="functions/$fn-DRYRUN.zip"; continue; fi
+  [ -f "$ZIPS/$fn.zip" ] || die "no $ZIPS/$fn.zip"
+  keys[$fn]="functions/$fn-$(sha256sum "$ZIPS/$fn.zip" | cut -c1-16).zip"
+  run aws s3 cp --only-show-errors "$ZIPS/$fn.zip" "s3://$artifacts/${keys[$fn]}"
+done
+
+# 4. The stack. Parameters go through a private file, never the command line.
+python3 - "$work/parameters.json" <<PY
+import json, os, sys
+values = {
+    "CodeBucket": "$artifacts",
+    "SigninZip": "${keys[signin]}", "CallbackZip": "${keys[callback]}", "SessionZip": "${keys[session]}",
+    "RegisterZip": "${keys[register]}", "BindJobZip": "${keys[bind-job]}",
+    "AppOrigin": os.environ.get("APP_ORIGIN", ""),
+    "AuthSecret": os.environ["AUTH_SECRET"],
+    "Issuer": os.environ["BEYOND_IDENTITY_ISSUER"],
+    "ClientId": os.environ["BEYOND_IDENTITY_CLIENT_ID"],
+    "ClientSecret": os.environ["BEYOND_IDENTITY_CLIENT_SECRET"],
+    "Region": os.environ.get("BEYOND_IDENTITY_REGION", "us"),
+    "TenantId": os.environ["BEYOND_IDENTITY_TENANT_ID"],
+    "RealmId": os.environ["BEYOND_IDENTITY_REALM_ID"],
+    "ApplicationConfigId": os.environ["BEYOND_IDENTITY_APPLICATION_CONFIG_ID"],
+    "ApiToken": os.environ.get("BEYOND_IDENTITY_API_TOKEN", ""),
+    "AdminRealmId": os.environ.get("BEYOND_IDENTITY_ADMIN_REALM_ID", ""),
+    "MgmtApplicationId": os.environ.get("BEYOND_IDENTITY_MGMT_APPLICATION_ID", ""),
+    "MgmtClientId": os.environ.get("BEYOND_IDENTITY_MGMT_CLIENT_ID", ""),
+    "MgmtClientSecret": os.environ.get("BEYOND_IDENTITY_MGMT_CLIENT_SECRET", ""),
+    "SessionIdleTimeout": os.environ.get("SESSION_IDLE_TIMEOUT", "24h"),
+    "SessionMaxAge": os.environ.get("SESSION_MAX_AGE", "7d"),
+}
+with open(os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+    json.dump([{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()], f)
+PY
+if aws cloudformation describe-stacks --stack-name "$STACK" >/dev/null 2>&1; then
+  say "updating the stack"
+  if [ -n "$DRY_RUN" ]; then
+    run aws cloudformation update-stack --stack-name "$STACK" --template-body "file://$TEMPLATE" --parameters "file://$work/parameters.json" --capabilities CAPABILITY_IAM
+  elif out="$(aws cloudformation update-stack --stack-name "$STACK" --template-body "file://$TEMPLATE" \
+      --parameters "file://$work/parameters.json" --capabilities CAPABILITY_IAM 2>&1)"; then
+    aws cloudformation wait stack-update-complete --stack-name "$STACK"
+  elif grep -q "No updates are to be performed" <<<"$out"; then
+    say "the stack is already up to date"
+  else
+    die "update-stack failed: $out"
+  fi
+else
+  say "creating the stack (CloudFront takes a few minutes)"
+  run aws cloudformation create-stack --stack-name "$STACK" --template-body "file://$TEMPLATE" \
+    --parameters "file://$work/parameters.json" --capabilities CAPABILITY_IAM >/dev/null
+  run aws cloudformation wait stack-create-complete --stack-name "$STACK"
+fi
+
+output() {
+  aws cloudformation describe-stacks --stack-name "$STACK" --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text 2>/dev/null
+}
+
+# 5. The site, with the real SDK, and a fresh CloudFront view of it.
+say "building the site (production: the real Beyond Identity SDK)"
+run sh -c "cd static-site && npm ci --no-audit --no-fund --loglevel=error && npx vite build --logLevel warn"
+if [ -n "$DRY_RUN" ] && ! aws cloudformation describe-stacks --stack-name "$STACK" >/dev/null 2>&1; then
+  site_bucket="<SiteBucket>"; distribution="<DistributionId>"; url="https://<distribution>.cloudfront.net"
+else
+  site_bucket="$(output SiteBucket)"; distribution="$(output DistributionId)"; url="$(output SiteUrl)"
+fi
+say "uploading the site to s3://$site_bucket"
+run aws s3 sync --only-show-errors --delete --exclude '*.html' --cache-control 'public, max-age=31536000, immutable' static-site/dist "s3://$site_bucket"
+run aws s3 sync --only-show-errors --exclude '*' --include '*.html' --cache-control 'no-cache' static-site/dist "s3://$site_bucket"
+run aws cloudfront create-invalidation --distribution-id "$distribution" --paths '/*' --query Invalidation.Id --output text >/dev/null
+
+cat <<TXT
+
+  Deployed: $url
+
+  In the Beyond Identity console:
+    Application redirect URI         $url/api/auth/callback/beyondidentity
+    Authenticator config invoke URL  $url
+    Authenticator config trusted origin  $url
+TXT
