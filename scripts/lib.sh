@@ -66,3 +66,30 @@ start_dynamodb() {
   start_bg "DynamoDB (moto) on 127.0.0.1:$1" "$LOG_DIR/dynamodb.log" moto_server -H 127.0.0.1 -p "$1"
   python3 scripts/session_table.py --endpoint "http://127.0.0.1:$1" --table "$2" --wait 30
 }
+
+# start_dev_stack DIR: runs scripts/dev.sh in the background on free ports (the DEV_*
+# variables it exports), logging to DIR/out.log, and waits until it is up. Sets DEV_PID;
+# stop_dev_stack stops it. For the tests that need the whole product running.
+DEV_PID=""
+start_dev_stack() {
+  export DEV_DIR="$1" DEV_DYNAMODB_PORT="$(free_port)" DEV_BI_AUTH_PORT="$(free_port)" DEV_BI_API_PORT="$(free_port)"
+  export DEV_FUNCTIONS_PORT="$(free_port)" DEV_SITE_PORT="$(free_port)"
+  # Settings from the environment would make make dev skip bi-local; the tests want it.
+  unset BEYOND_IDENTITY_ISSUER BEYOND_IDENTITY_DISCOVERY AUTH_URL
+  : >"$1/out.log"
+  scripts/dev.sh >"$1/out.log" 2>&1 &
+  DEV_PID=$!
+  local deadline=$((SECONDS + 600))
+  until grep -q "Local stack is up" "$1/out.log"; do
+    kill -0 "$DEV_PID" 2>/dev/null || { cat "$1/out.log" >&2; die "make dev exited before it was up"; }
+    [ "$SECONDS" -lt "$deadline" ] || { cat "$1/out.log" >&2; die "make dev was not up within 600 s"; }
+    sleep 0.5
+  done
+}
+
+stop_dev_stack() {
+  [ -n "$DEV_PID" ] || return 0
+  kill -TERM "$DEV_PID" 2>/dev/null || true
+  wait "$DEV_PID" 2>/dev/null || true
+  DEV_PID=""
+}

@@ -6,28 +6,9 @@
 source "$(dirname "$0")/../scripts/lib.sh"
 
 dir="$(mktemp -d "${TMPDIR:-/tmp}/dev-smoke.XXXXXX")"
-export DEV_DIR="$dir" DEV_DYNAMODB_PORT="$(free_port)" DEV_BI_AUTH_PORT="$(free_port)" DEV_BI_API_PORT="$(free_port)"
-export DEV_FUNCTIONS_PORT="$(free_port)" DEV_SITE_PORT="$(free_port)"
+trap 'stop_dev_stack; rm -rf "$dir"' EXIT
 export SESSION_TABLE="smoke-sessions"
-# Settings from the environment would make make dev skip bi-local; this test wants it.
-unset BEYOND_IDENTITY_ISSUER BEYOND_IDENTITY_DISCOVERY AUTH_URL
-
-: >"$dir/out.log"
-scripts/dev.sh >"$dir/out.log" 2>&1 &
-dev=$!
-cleanup() {
-  kill -TERM "$dev" 2>/dev/null || true
-  wait "$dev" 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-
-deadline=$((SECONDS + 600))
-until grep -q "Local stack is up" "$dir/out.log"; do
-  kill -0 "$dev" 2>/dev/null || { cat "$dir/out.log" >&2; die "make dev exited before it was up"; }
-  [ "$SECONDS" -lt "$deadline" ] || { cat "$dir/out.log" >&2; die "make dev was not up within 600 s"; }
-  sleep 0.5
-done
+start_dev_stack "$dir"
 
 python3 - "$dir/bi-local.env" <<'PY'
 import json, sys, urllib.request
@@ -61,8 +42,7 @@ assert signed_out_ok == {"ok": True}, signed_out_ok
 assert after == {}, after
 PY
 
-kill -TERM "$dev"
-wait "$dev" || true
+stop_dev_stack
 for port in "$DEV_DYNAMODB_PORT" "$DEV_BI_AUTH_PORT" "$DEV_BI_API_PORT" "$DEV_FUNCTIONS_PORT" "$DEV_SITE_PORT"; do
   if port_in_use "$port"; then die "something still listens on $port after make dev stopped"; fi
 done

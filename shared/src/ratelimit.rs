@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use aws_lc_rs::digest;
 
+use crate::error::AuthError;
 use crate::session::StoreError;
 
 /// Where counters live.
@@ -91,6 +92,24 @@ impl<S: CounterStore> RateLimiter<S> {
             })
         } else {
             Ok(Verdict::Allowed)
+        }
+    }
+}
+
+impl<S: CounterStore> RateLimiter<S> {
+    /// [`RateLimiter::hit`] as a route needs it: `429` with `Retry-After` when over the
+    /// limit, `503` when the counter cannot be reached (never a silent pass).
+    pub async fn enforce(&self, limit: &Limit, subject: &str, now: i64) -> Result<(), AuthError> {
+        match self.hit(limit, subject, now).await {
+            Ok(Verdict::Allowed) => Ok(()),
+            Ok(Verdict::Limited { retry_after }) => {
+                tracing::info!(limit = limit.name, "rate limit reached");
+                Err(AuthError::RateLimited { retry_after })
+            }
+            Err(error) => {
+                tracing::error!(%error, "rate limit check failed");
+                Err(AuthError::StoreUnavailable)
+            }
         }
     }
 }

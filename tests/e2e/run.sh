@@ -7,27 +7,9 @@ source "$(dirname "$0")/../../scripts/lib.sh"
 
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || die "Chromium is missing: apt-get install chromium (the browser tests drive Debian's Chromium)"
 dir="$(mktemp -d "${TMPDIR:-/tmp}/e2e.XXXXXX")"
-export DEV_DIR="$dir" DEV_DYNAMODB_PORT="$(free_port)" DEV_BI_AUTH_PORT="$(free_port)" DEV_BI_API_PORT="$(free_port)"
-export DEV_FUNCTIONS_PORT="$(free_port)" DEV_SITE_PORT="$(free_port)" DEV_SITE_MODE=preview
-export SESSION_TABLE="e2e-sessions"
-unset BEYOND_IDENTITY_ISSUER BEYOND_IDENTITY_DISCOVERY AUTH_URL
-
-: >"$dir/out.log"
-scripts/dev.sh >"$dir/out.log" 2>&1 &
-dev=$!
-cleanup() {
-  kill -TERM "$dev" 2>/dev/null || true
-  wait "$dev" 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-
-deadline=$((SECONDS + 600))
-until grep -q "Local stack is up" "$dir/out.log"; do
-  kill -0 "$dev" 2>/dev/null || { cat "$dir/out.log" >&2; die "make dev exited before it was up"; }
-  [ "$SECONDS" -lt "$deadline" ] || { cat "$dir/out.log" >&2; die "make dev was not up within 600 s"; }
-  sleep 0.5
-done
+trap 'stop_dev_stack; rm -rf "$dir"' EXIT
+export SESSION_TABLE="e2e-sessions" DEV_SITE_MODE=preview
+start_dev_stack "$dir"
 
 mkdir -p test-artifacts/screenshots
 cd tests/e2e

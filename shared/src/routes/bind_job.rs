@@ -13,7 +13,7 @@ use crate::config::ManagementFunctionConfig;
 use crate::error::AuthError;
 use crate::http::{CookieValue, Reply, check_json_post, cookie};
 use crate::management::{Delivery, ManagementApi};
-use crate::ratelimit::{BIND_JOBS_PER_USER, CounterStore, RateLimiter, Verdict};
+use crate::ratelimit::{BIND_JOBS_PER_USER, CounterStore, RateLimiter};
 use crate::session::{SESSION_COOKIE, SessionStore, Sessions};
 
 pub struct BindJob<M, S> {
@@ -52,17 +52,9 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> BindJob<M, S> {
             .await
             .map_err(|_| AuthError::StoreUnavailable)?
             .ok_or(AuthError::Unauthenticated)?;
-        match self
-            .limiter
-            .hit(&BIND_JOBS_PER_USER, &session.user.key(), now)
-            .await
-        {
-            Ok(Verdict::Allowed) => {}
-            Ok(Verdict::Limited { retry_after }) => {
-                return Err(AuthError::RateLimited { retry_after });
-            }
-            Err(_) => return Err(AuthError::StoreUnavailable),
-        }
+        self.limiter
+            .enforce(&BIND_JOBS_PER_USER, &session.user.key(), now)
+            .await?;
         let redirect = format!("{}/", self.config.app.origin_str());
         let job = self
             .api

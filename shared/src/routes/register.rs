@@ -17,9 +17,7 @@ use crate::email;
 use crate::error::AuthError;
 use crate::http::{Reply, check_json_post};
 use crate::management::{Delivery, ManagementApi, NewIdentity};
-use crate::ratelimit::{
-    CounterStore, REGISTER_PER_ADDRESS, REGISTER_PER_CLIENT, RateLimiter, Verdict,
-};
+use crate::ratelimit::{CounterStore, REGISTER_PER_ADDRESS, REGISTER_PER_CLIENT, RateLimiter};
 
 pub const ACCEPTED_MESSAGE: &str =
     "If this address can be used, an email with a link to set up your passkey is on its way.";
@@ -64,7 +62,8 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
 
     async fn register(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
         check_json_post(request, &self.config.app.origin_str(), "POST")?;
-        self.limit(&REGISTER_PER_CLIENT, &client_address(request), now)
+        self.limiter
+            .enforce(&REGISTER_PER_CLIENT, &client_address(request), now)
             .await?;
 
         let body: RegisterBody = serde_json::from_slice(request.body().as_ref()).map_err(|_| {
@@ -78,7 +77,9 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
             None => return Err(AuthError::BadRequest("email is required".into())),
         };
         let address = email::normalize(&raw).map_err(AuthError::InvalidEmail)?;
-        self.limit(&REGISTER_PER_ADDRESS, &address, now).await?;
+        self.limiter
+            .enforce(&REGISTER_PER_ADDRESS, &address, now)
+            .await?;
 
         let created = self.api.create_identity(&address).await?;
         let found = self.api.find_identity(&address).await?;
@@ -96,24 +97,5 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
             StatusCode::ACCEPTED,
             json!({"ok": true, "message": ACCEPTED_MESSAGE}),
         ))
-    }
-
-    async fn limit(
-        &self,
-        limit: &crate::ratelimit::Limit,
-        subject: &str,
-        now: i64,
-    ) -> Result<(), AuthError> {
-        match self.limiter.hit(limit, subject, now).await {
-            Ok(Verdict::Allowed) => Ok(()),
-            Ok(Verdict::Limited { retry_after }) => {
-                tracing::info!(limit = limit.name, "rate limit reached");
-                Err(AuthError::RateLimited { retry_after })
-            }
-            Err(error) => {
-                tracing::error!(%error, "rate limit check failed");
-                Err(AuthError::StoreUnavailable)
-            }
-        }
     }
 }
