@@ -90,7 +90,7 @@ mod tests {
             "alice@example.com,bob@example.com",
             "\"alice@evil.com\"@example.com",
             "alice @example.com",
-            "alice@example.com\n",
+            "alice@exa\nmple.com",
             "alice\u{0}@example.com",
             "@example.com",
             "alice@",
