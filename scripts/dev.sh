@@ -44,7 +44,10 @@ else
   start_bg "bi-local" "$LOG_DIR/bi-local.log" sh -c \
     "exec target/debug/bi-local --auth-addr 127.0.0.1:$BI_AUTH_PORT --api-addr 127.0.0.1:$BI_API_PORT --app-origin '$AUTH_URL' --state '$DEV_DIR/bi-local.json' >'$DEV_DIR/bi-local.env'"
   wait_for_port "$BI_API_PORT" 30 "bi-local" "${BG_PIDS[-1]}"
-  until grep -q '^# BEYOND_IDENTITY_API_TOKEN=' "$DEV_DIR/bi-local.env" 2>/dev/null; do sleep 0.1; done
+  until grep -q '^# BEYOND_IDENTITY_API_TOKEN=' "$DEV_DIR/bi-local.env" 2>/dev/null; do
+    kill -0 "${BG_PIDS[-1]}" 2>/dev/null || die "bi-local stopped; see $LOG_DIR/bi-local.log"
+    sleep 0.1
+  done
   load_dotenv "$DEV_DIR/bi-local.env"
   BI_LOCAL=1
   provider="bi-local, the offline Beyond Identity: http://127.0.0.1:$BI_AUTH_PORT (outbox: http://127.0.0.1:$BI_AUTH_PORT/_emulator/), API http://127.0.0.1:$BI_API_PORT"
@@ -88,7 +91,6 @@ cat <<TXT
     DynamoDB      http://127.0.0.1:$DYNAMODB_PORT  (table $SESSION_TABLE)
     Provider      $provider
     Functions     http://127.0.0.1:$FUNCTIONS_PORT/lambda-url/<function>/api/auth/...  ($(IFS=,; echo "${FUNCTIONS[*]}"), under cargo lambda watch)
-    App origin    $AUTH_URL
     Settings      $DEV_DIR/functions.env  (logs in $LOG_DIR)
 
   Ctrl-C stops everything.
