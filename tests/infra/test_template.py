@@ -107,7 +107,8 @@ class Permissions(unittest.TestCase):
         for method in ["start", "resolve", "end", "claim_flow"]:
             body = rust_fn(session, method)
             rules[method] = set().union(*(store_ops[m] for m in store_ops if f"self.store.{m}(" in body))
-        rules["hit"] = store_ops["increment"]
+        # The rate limiter counts with `increment`, through `hit` or `enforce`.
+        rules["hit"] = rules["enforce"] = store_ops["increment"]
         route_files = {"signin": "signin.rs", "callback": "callback.rs", "session": "session.rs", "register": "register.rs", "bind-job": "bind_job.rs"}
         for crate, (logical, _) in function_resources().items():
             code = source(f"shared/src/routes/{route_files[crate]}")
