@@ -14,10 +14,13 @@ const security = JSON.parse(readFileSync(here('./security-headers.json'), 'utf8'
   contentSecurityPolicy: Record<string, string[]>;
 };
 
-function csp(extra: Record<string, string[]>): string {
+/** The policy of security-headers.json with sources added (each list is merged, never replaced). */
+function csp(...extras: Record<string, string[]>[]): string {
   const directives = { ...security.contentSecurityPolicy };
-  for (const [name, values] of Object.entries(extra)) {
-    directives[name] = [...(directives[name] ?? []), ...values];
+  for (const extra of extras) {
+    for (const [name, values] of Object.entries(extra)) {
+      directives[name] = [...(directives[name] ?? []), ...values];
+    }
   }
   return Object.entries(directives)
     .map(([name, values]) => `${name} ${values.join(' ')}`)
@@ -78,7 +81,7 @@ export default defineConfig(({ mode, command }) => {
     port,
     strictPort: true,
     proxy,
-    headers: { ...security.headers, 'Content-Security-Policy': csp({ ...devExtra, ...extra }) },
+    headers: { ...security.headers, 'Content-Security-Policy': csp(devExtra, extra) },
   });
   return {
     appType: 'mpa',
