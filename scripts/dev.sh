@@ -8,7 +8,10 @@
 # DEV_BI_API_PORT (8023), DEV_FUNCTIONS_PORT (9000) and DEV_SITE_PORT (3000); DEV_DIR
 # (.dev) holds logs, bi-local's state, the development AUTH_SECRET and the functions'
 # settings. DEV_SITE_MODE=preview serves a built site instead of Vite's dev server (the
-# browser tests do, to run under the strict Content-Security-Policy).
+# browser tests do, to run under the strict Content-Security-Policy). DEV_SITE_SDK=real
+# serves the production build, with Beyond Identity's real SDK, even against bi-local (the
+# real-SDK browser tests: the SDK starts and classifies links offline, but cannot bind or
+# sign in without Beyond Identity's cloud).
 source "$(dirname "$0")/lib.sh"
 
 DEV_DIR="${DEV_DIR:-$ROOT/.dev}"
@@ -72,7 +75,7 @@ wait_for_port "$FUNCTIONS_PORT" 120 "cargo lambda watch" "${BG_PIDS[-1]}"
 # The site, with /api/auth/* proxied to the functions. Against bi-local it uses the SDK
 # stand-in (mode bilocal); against Beyond Identity, the real SDK.
 site_mode=production
-if [ -n "${BI_LOCAL:-}" ]; then site_mode=bilocal; fi
+if [ -n "${BI_LOCAL:-}" ] && [ "${DEV_SITE_SDK:-}" != real ]; then site_mode=bilocal; fi
 port_in_use "$SITE_PORT" && die "port $SITE_PORT is taken; stop what listens there or set DEV_SITE_PORT"
 export SITE_PORT FUNCTIONS_URL="http://127.0.0.1:$FUNCTIONS_PORT" VITE_BI_LOCAL_AUTH_URL="${BEYOND_IDENTITY_AUTH_BASE_URL:-}"
 if [ "$SITE_MODE" = preview ]; then

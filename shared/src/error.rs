@@ -45,6 +45,8 @@ pub enum AuthError {
     CodeRejected,
     #[error("the identity provider's ID token failed verification: {0}")]
     InvalidIdToken(String),
+    #[error("the identity provider's userinfo answer failed verification: {0}")]
+    InvalidUserinfo(String),
 
     // Registration and new devices.
     #[error("{0}")]
@@ -85,9 +87,10 @@ impl AuthError {
             | Self::ReplayedFlow
             | Self::ProviderDenied(_)
             | Self::MissingCode => StatusCode::BAD_REQUEST,
-            Self::CodeRejected | Self::InvalidIdToken(_) | Self::UpstreamUnavailable => {
-                StatusCode::BAD_GATEWAY
-            }
+            Self::CodeRejected
+            | Self::InvalidIdToken(_)
+            | Self::InvalidUserinfo(_)
+            | Self::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
             Self::InvalidEmail(_) => StatusCode::BAD_REQUEST,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -126,6 +129,7 @@ impl AuthError {
             Self::ProviderUnavailable => "provider_unavailable",
             Self::CodeRejected => "code_rejected",
             Self::InvalidIdToken(_) => "invalid_id_token",
+            Self::InvalidUserinfo(_) => "invalid_userinfo",
             Self::StoreUnavailable => "session_store_unavailable",
             Self::InvalidEmail(_) => "invalid_email",
             Self::Unauthenticated => "unauthenticated",

@@ -7,6 +7,12 @@
 //! documented clock-skew allowance and `iat` a bound; only asymmetric algorithms the
 //! provider advertises are accepted; and the HTTP client follows no redirects and has
 //! connect and total timeouts.
+//!
+//! Name and email come from the ID token when it has them, and otherwise from the
+//! provider's userinfo endpoint (with the access token), whose `sub` must be the ID
+//! token's. Beyond Identity's ID token carries only the subject: its guides map the name
+//! and email from `sub`, and its userinfo endpoint documents `name`,
+//! `preferred_username` and `email` (docs/real-beyond-identity.md has the evidence).
 
 use std::future::Future;
 use std::sync::{Mutex, PoisonError, RwLock};
@@ -15,15 +21,16 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
-    CoreClientAuthMethod, CoreGrantType, CoreIdTokenVerifier, CoreJsonWebKey, CoreJsonWebKeySet,
-    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
-    CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+    CoreClientAuthMethod, CoreGenderClaim, CoreGrantType, CoreIdTokenVerifier, CoreJsonWebKey,
+    CoreJsonWebKeySet, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm,
+    CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
-    AdditionalProviderMetadata, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
-    CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, JsonWebKeySetUrl, Nonce,
-    PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl, RequestTokenError, Scope,
-    SignatureVerificationError, TokenResponse,
+    AccessToken, AdditionalProviderMetadata, AuthorizationCode, ClaimsVerificationError, ClientId,
+    ClientSecret, CsrfToken, EmptyAdditionalClaims, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    IssuerUrl, JsonWebKeySetUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    ProviderMetadata, RedirectUrl, RequestTokenError, Scope, SignatureVerificationError,
+    SubjectIdentifier, TokenResponse, UserInfoClaims, UserInfoError,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
@@ -311,7 +318,13 @@ impl IdentityProvider for OidcClient {
                 .clone(),
             Err(error) => return Err(reject(error)),
         };
-        Ok(User {
+        check_authorized_party(
+            claims.authorized_party().map(|azp| azp.as_str()),
+            claims.audiences().len(),
+            &self.config.client_id,
+            &self.config.issuer,
+        )?;
+        let mut user = User {
             issuer: claims.issuer().to_string(),
             subject: claims.subject().to_string(),
             name: claims
@@ -319,7 +332,103 @@ impl IdentityProvider for OidcClient {
                 .and_then(|n| n.get(None))
                 .map(|n| n.to_string()),
             email: claims.email().map(|e| e.to_string()),
-        })
+        };
+        if user.name.is_none() || user.email.is_none() {
+            self.complete_from_userinfo(discovered, response.access_token(), &mut user)
+                .await?;
+        }
+        Ok(user)
+    }
+}
+
+impl OidcClient {
+    /// Fills in the name and email the ID token lacks from the userinfo endpoint, if the
+    /// provider has one. Its `sub` must be the ID token's (OpenID Connect Core §5.3.2),
+    /// or the sign-in is refused.
+    async fn complete_from_userinfo(
+        &self,
+        discovered: &Discovered,
+        access_token: &AccessToken,
+        user: &mut User,
+    ) -> Result<(), AuthError> {
+        let expected = SubjectIdentifier::new(user.subject.clone());
+        let Ok(request) = discovered
+            .client
+            .user_info(access_token.clone(), Some(expected))
+        else {
+            return Ok(());
+        };
+        let claims: UserInfoClaims<EmptyAdditionalClaims, CoreGenderClaim> = request
+            .request_async(&self.http)
+            .await
+            .map_err(userinfo_error)?;
+        if user.name.is_none() {
+            user.name = claims
+                .name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.to_string())
+                .or_else(|| claims.preferred_username().map(|u| u.to_string()));
+        }
+        if user.email.is_none() {
+            user.email = claims.email().map(|e| e.to_string());
+        }
+        Ok(())
+    }
+}
+
+/// OpenID Connect Core §3.1.3.7 steps 4 and 5, which `openidconnect` leaves to the
+/// client: an ID token with several audiences must name this client in `azp`, and an
+/// `azp` that is present must be this client. (Step 3, an audience this client does not
+/// trust, is refused by `openidconnect` itself.)
+///
+/// Beyond Identity writes `azp` as the application's path,
+/// `tenants/{t}/realms/{r}/applications/{app}`, in its access tokens (its docs'
+/// introspection example); the same value in an ID token names this client as surely as
+/// the client ID does, so both are accepted and nothing else.
+fn check_authorized_party(
+    azp: Option<&str>,
+    audiences: usize,
+    client_id: &str,
+    issuer: &str,
+) -> Result<(), AuthError> {
+    let application_path = issuer
+        .split_once("/v1/")
+        .map(|(_, path)| path)
+        .filter(|path| path.starts_with("tenants/") && path.contains("/applications/"));
+    match azp {
+        Some(azp) if azp == client_id || Some(azp) == application_path => Ok(()),
+        Some(_) => Err(AuthError::InvalidIdToken("azp names another client".into())),
+        None if audiences > 1 => Err(AuthError::InvalidIdToken(
+            "several audiences and no azp".into(),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// What a failed userinfo request means for the user. Never logs the body: it holds
+/// personal data.
+fn userinfo_error<E: std::error::Error>(error: UserInfoError<E>) -> AuthError {
+    match error {
+        UserInfoError::ClaimsVerification(error) => {
+            tracing::warn!(error = %error, "the userinfo answer failed verification");
+            AuthError::InvalidUserinfo(error.to_string())
+        }
+        UserInfoError::Parse(error) => {
+            tracing::warn!(at = %error.path(), "the userinfo answer could not be read");
+            AuthError::InvalidUserinfo("the userinfo answer is malformed".into())
+        }
+        UserInfoError::Response(status, _, _) if status.is_client_error() => {
+            tracing::warn!(%status, "the userinfo endpoint refused the access token");
+            AuthError::InvalidUserinfo(format!("the userinfo endpoint answered {status}"))
+        }
+        UserInfoError::Response(status, _, _) => {
+            tracing::warn!(%status, "the userinfo endpoint failed");
+            AuthError::ProviderUnavailable
+        }
+        other => {
+            tracing::warn!(error = %other, "the userinfo endpoint could not be used");
+            AuthError::ProviderUnavailable
+        }
     }
 }
 
@@ -367,4 +476,33 @@ fn token_error<E: std::error::Error>(
 fn reject(error: ClaimsVerificationError) -> AuthError {
     tracing::warn!(error = %error, "an ID token failed verification");
     AuthError::InvalidIdToken(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISSUER: &str =
+        "https://auth-us.beyondidentity.com/v1/tenants/0001a/realms/b/applications/c-d";
+
+    #[test]
+    fn azp_must_name_this_client() {
+        let check = |azp, audiences| check_authorized_party(azp, audiences, "client", ISSUER);
+        assert!(check(None, 1).is_ok());
+        assert!(check(Some("client"), 1).is_ok());
+        assert!(check(Some("client"), 2).is_ok());
+        assert!(check(Some("tenants/0001a/realms/b/applications/c-d"), 2).is_ok());
+        assert!(check(None, 2).is_err());
+        assert!(check(Some("other"), 1).is_err());
+        assert!(check(Some("tenants/0001a/realms/b/applications/other"), 1).is_err());
+        assert!(check(Some(""), 1).is_err());
+        // Another provider's issuer has no application path to match.
+        let generic = check_authorized_party(
+            Some("tenants/x/applications/y"),
+            1,
+            "client",
+            "https://idp.example.com/v1/realms/x",
+        );
+        assert!(generic.is_err());
+    }
 }

@@ -158,3 +158,126 @@ async fn a_code_the_provider_refuses_is_reported() {
     let answer = stack.get_callback(&forged, &[&flow]).await;
     assert_eq!(answer.location(), "/?error=code_rejected");
 }
+
+/// OpenID Connect Core §3.1.3.7 steps 3–5: every audience must be trusted, several
+/// audiences need `azp`, and `azp` must be this client.
+#[tokio::test]
+async fn azp_and_extra_audiences_follow_openid_connect_core() {
+    let stack = Stack::start().await;
+    let (_, passkey) = enrolled_user(&stack.bi, "ida@example.com").await;
+    for (f, accepted) in [
+        (Flaw::ForeignAzp, false),
+        (Flaw::ExtraAud, false),
+        (Flaw::ExtraAudNoAzp, false),
+        (Flaw::OwnAzp, true),
+        (Flaw::ApplicationAzp, true),
+    ] {
+        let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+        stack.bi.inject([flaw(f)]);
+        let answer = stack.get_callback(&callback, &[&flow]).await;
+        let expected = if accepted {
+            "/"
+        } else {
+            "/?error=invalid_id_token"
+        };
+        assert_eq!(answer.location(), expected, "{f:?}");
+        assert_eq!(answer.cookie("__Host-session").is_some(), accepted, "{f:?}");
+    }
+    assert_eq!(stack.items("session").await.len(), 2);
+}
+
+/// Beyond Identity's ID token carries only the subject: the name and email shown after
+/// sign-in come from userinfo, which must be about the same subject.
+#[tokio::test]
+async fn the_profile_comes_from_userinfo_about_the_same_subject() {
+    let stack = Stack::start().await;
+    let (_, passkey) = enrolled_user(&stack.bi, "Joe@Example.com").await;
+    let cookie = stack.sign_in(&passkey).await;
+    let session = stack.get_session(&[&cookie]).await.json();
+    assert_eq!(session["user"]["email"], "Joe@Example.com");
+    assert_eq!(session["user"]["name"], "Joe@Example.com");
+
+    // Userinfo about someone else: refused, and no session.
+    let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+    stack.bi.inject([Fault {
+        flaw: Some(Flaw::WrongSub),
+        ..http_fault(Target::Userinfo, None, None)
+    }]);
+    let answer = stack.get_callback(&callback, &[&flow]).await;
+    assert_eq!(answer.location(), "/?error=invalid_userinfo");
+    assert_eq!(answer.cookie("__Host-session"), None);
+
+    // Userinfo down: the sign-in is refused with a retry, never a session without a name.
+    let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+    stack
+        .bi
+        .inject([http_fault(Target::Userinfo, Some(503), None)]);
+    let answer = stack.get_callback(&callback, &[&flow]).await;
+    assert_eq!(answer.location(), "/?error=provider_unavailable");
+    // Userinfo refusing the access token is the provider's answer being wrong.
+    let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+    stack
+        .bi
+        .inject([http_fault(Target::Userinfo, Some(401), None)]);
+    let answer = stack.get_callback(&callback, &[&flow]).await;
+    assert_eq!(answer.location(), "/?error=invalid_userinfo");
+    assert_eq!(stack.items("session").await.len(), 1);
+}
+
+/// A provider that puts the profile in the ID token (most do) costs no userinfo call.
+#[tokio::test]
+async fn profile_claims_in_the_id_token_need_no_userinfo() {
+    let options = bi_local::Options {
+        id_token_claims: true,
+        ..Default::default()
+    };
+    let stack = Stack::start_with_bi_options(options, |_| {}).await;
+    let (_, passkey) = enrolled_user(&stack.bi, "kim@example.com").await;
+    stack.bi.inject([Fault {
+        times: None,
+        ..http_fault(Target::Userinfo, Some(503), None)
+    }]);
+    let cookie = stack.sign_in(&passkey).await;
+    let session = stack.get_session(&[&cookie]).await.json();
+    assert_eq!(session["user"]["email"], "kim@example.com");
+}
+
+/// A scope the application was not given is refused by the provider, and the callback
+/// says so without a session.
+#[tokio::test]
+async fn a_scope_the_application_was_not_given_is_refused() {
+    let stack = Stack::start_with(|vars| {
+        vars.insert("AUTH_SCOPES".into(), "openid email profile admin".into());
+    })
+    .await;
+    let answer = stack
+        .get_signin("/api/auth/signin?callbackUrl=%2F", &[])
+        .await;
+    let flow = format!(
+        "__Host-auth-flow={}",
+        answer.cookie("__Host-auth-flow").expect("a flow cookie")
+    );
+    let authorize = http()
+        .get(answer.location())
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(authorize.status(), 302);
+    let back = url::Url::parse(
+        authorize
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .expect("a redirect"),
+    )
+    .expect("url");
+    assert!(
+        back.query_pairs()
+            .any(|(k, v)| k == "error" && v == "invalid_scope"),
+        "{back}"
+    );
+    let callback = format!("{}?{}", back.path(), back.query().unwrap_or_default());
+    let answer = stack.get_callback(&callback, &[&flow]).await;
+    assert_eq!(answer.location(), "/?error=access_denied");
+    assert_eq!(answer.cookie("__Host-session"), None);
+}

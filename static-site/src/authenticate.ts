@@ -3,8 +3,8 @@
 import './style.css';
 import type { Passkey } from '@beyondidentity/bi-sdk-js';
 import { signInUrl } from './api';
-import { JUST_BOUND, describe, sdk } from './sdk';
-import { announce, byId, el } from './ui';
+import { JUST_BOUND, LIMITS, describe, limit, retryable, sdk } from './sdk';
+import { announce, byId, el, reloadButton } from './ui';
 
 const startAgain = () => el('p', {}, el('a', { class: 'button', href: signInUrl('/') }, 'Start again'));
 
@@ -38,7 +38,7 @@ async function authenticate(): Promise<void> {
       announce('This sign-in link is not valid.', 'error', startAgain());
       return;
     }
-    const passkeys = (await embedded.getPasskeys()).filter((p) => p.state === 'Active');
+    const passkeys = (await limit(embedded.getPasskeys(), LIMITS.local, 'Reading the passkeys')).filter((p) => p.state === 'Active');
     if (passkeys.length === 0) {
       announce(
         'There is no passkey on this device yet. Register, or ask for a link to set one up here.',
@@ -56,10 +56,10 @@ async function authenticate(): Promise<void> {
       return;
     }
     announce(`Signing you in as ${chosen.identity.username}…`);
-    const { redirectUrl } = await embedded.authenticate(url, chosen.id);
+    const { redirectUrl } = await limit(embedded.authenticate(url, chosen.id), LIMITS.remote, 'Signing in');
     location.replace(redirectUrl);
   } catch (error) {
-    announce(describe(error), 'error', startAgain());
+    announce(describe(error), 'error', ...(retryable(error) ? [reloadButton()] : []), startAgain());
   }
 }
 

@@ -12,6 +12,7 @@ const MESSAGES: Record<string, string> = {
   provider_unavailable: 'The sign-in service is unavailable right now. Please try again in a moment.',
   code_rejected: 'The sign-in could not be completed. Please sign in again.',
   invalid_id_token: 'The sign-in response failed a security check and was refused.',
+  invalid_userinfo: 'The sign-in response failed a security check and was refused.',
   session_store_unavailable: 'We could not start your session. Please try again in a moment.',
   bad_request: 'The sign-in response was malformed. Please sign in again.',
 };

@@ -2,8 +2,8 @@
 import './style.css';
 import { ApiError, bindJob, register, session, signOut, type Session } from './api';
 import { explain } from './errors';
-import { describe, sdk } from './sdk';
-import { announce, busy, byId, el } from './ui';
+import { LIMITS, describe, limit, retryable, sdk } from './sdk';
+import { announce, busy, byId, el, reloadButton } from './ui';
 
 const sections = {
   loading: byId('loading'),
@@ -31,7 +31,7 @@ function apiMessage(error: unknown): string {
 async function refreshPasskeys(): Promise<void> {
   try {
     const embedded = await sdk();
-    const passkeys = await embedded.getPasskeys();
+    const passkeys = await limit(embedded.getPasskeys(), LIMITS.local, 'Reading the passkeys');
     const list = byId('passkeys');
     list.replaceChildren(
       ...passkeys.map((passkey) => {
@@ -39,7 +39,7 @@ async function refreshPasskeys(): Promise<void> {
         remove.addEventListener('click', async () => {
           const done = busy(remove, 'Deleting…');
           try {
-            await embedded.deletePasskey(passkey.id);
+            await limit(embedded.deletePasskey(passkey.id), LIMITS.local, 'Deleting the passkey');
             announce(`The passkey of ${passkey.identity.username} was deleted from this device.`, 'success');
             await refreshPasskeys();
           } catch (error) {
@@ -52,9 +52,15 @@ async function refreshPasskeys(): Promise<void> {
     );
     byId('passkeys-empty').hidden = passkeys.length > 0;
     sections.passkeys.hidden = false;
+    byId('passkeys-error').hidden = true;
   } catch (error) {
-    sections.passkeys.hidden = true;
-    console.warn('the passkey SDK could not start', error);
+    // Said in the passkeys section itself: a sign-in or registration message in the
+    // status region must not be replaced by this one.
+    const problem = byId('passkeys-error');
+    problem.replaceChildren(el('p', {}, `The passkeys on this device cannot be shown. ${describe(error)}`), ...(retryable(error) ? [reloadButton()] : []));
+    problem.hidden = false;
+    byId('passkeys-empty').hidden = true;
+    sections.passkeys.hidden = false;
   }
 }
 
@@ -104,11 +110,12 @@ byId<HTMLButtonElement>('add-passkey').addEventListener('click', async (event) =
   try {
     const { credential_binding_link: link } = await bindJob();
     const embedded = await sdk();
-    await embedded.bindPasskey(link);
+    await limit(embedded.bindPasskey(link), LIMITS.remote, 'Setting up the passkey');
     announce('A passkey was added to this device.', 'success');
     await refreshPasskeys();
   } catch (error) {
-    announce(error instanceof ApiError ? apiMessage(error) : describe(error), 'error');
+    const retry = !(error instanceof ApiError) && retryable(error) ? [reloadButton()] : [];
+    announce(error instanceof ApiError ? apiMessage(error) : describe(error), 'error', ...retry);
   } finally {
     done();
   }

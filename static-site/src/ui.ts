@@ -41,3 +41,10 @@ export function busy(button: HTMLButtonElement, label: string): () => void {
     button.textContent = previous;
   };
 }
+
+/** A button that reloads the page: the retry for a service that was slow or out of reach. */
+export function reloadButton(): HTMLButtonElement {
+  const button = el('button', { type: 'button' }, 'Try again');
+  button.addEventListener('click', () => location.reload());
+  return button;
+}

@@ -180,7 +180,15 @@ impl Stack {
 
     /// Starts with extra or changed variables.
     pub async fn start_with(change: impl FnOnce(&mut HashMap<String, String>)) -> Self {
-        let bi = BiLocal::start(Options::default()).await.expect("bi-local");
+        Self::start_with_bi_options(Options::default(), change).await
+    }
+
+    /// Starts bi-local with these options, and the routes with extra or changed variables.
+    pub async fn start_with_bi_options(
+        options: Options,
+        change: impl FnOnce(&mut HashMap<String, String>),
+    ) -> Self {
+        let bi = BiLocal::start(options).await.expect("bi-local");
         Self::build(bi, change).await
     }
 

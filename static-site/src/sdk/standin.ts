@@ -14,15 +14,28 @@ interface Stored {
   key: CryptoKey;
 }
 
-/** An error shaped like the SDK's `FlattenedError`: a `type` and a message. */
-export class StandinError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
+/**
+ * The real SDK's typed error ("FlattenedError", its CHANGELOG 2.0.1): a plain object with
+ * a `type` and an optional `data`, not an `Error`. The pages must read it as they read the
+ * real one, so the stand-in throws the same shape.
+ */
+export interface FlattenedError {
+  type: string;
+  data?: { message: string };
 }
+
+const flattened = (type: string, message: string): FlattenedError => ({ type, data: { message } });
+
+/**
+ * What the real SDK throws where bi-local answers an error, per call: which typed error
+ * each failure is, by the changelog's mapping (`BindCredential(…Service(…))` →
+ * `V1ServiceError`, `MissingCredentialInRealm` → `CredentialNotFound`, `Deny` →
+ * `PolicyDenied`, `InvalidUrl`).
+ */
+const SDK_ERRORS = {
+  bind: { 400: 'InvalidUrl', 404: 'V1ServiceError', 410: 'V1ServiceError' },
+  authenticate: { 400: 'InvalidUrl', 404: 'CredentialNotFound', 403: 'PolicyDenied', 410: 'V1ServiceError' },
+} as const satisfies Record<string, Record<number, string>>;
 
 function database(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
@@ -54,21 +67,22 @@ async function sign(key: CryptoKey, message: string): Promise<string> {
   return base64url(signature);
 }
 
-async function post<T>(path: string, body: unknown): Promise<T> {
+async function post<T>(call: keyof typeof SDK_ERRORS, body: unknown): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(`${AUTH}${path}`, {
+    response = await fetch(`${AUTH}/_emulator/${call}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
   } catch {
-    throw new StandinError('NetworkError', 'bi-local cannot be reached');
+    // The real SDK's untyped error when the cloud cannot be reached (measured offline).
+    throw new Error(`HandleUrl(AnyhowWrapper(While calling ${AUTH}\n\nCaused by:\n    Failed to send a request.))`);
   }
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const type = response.status === 410 ? 'Gone' : response.status === 404 ? 'NotFound' : 'PolicyDenied';
-    throw new StandinError(type, answer.message ?? `bi-local answered ${response.status}`);
+    const errors: Partial<Record<number, string>> = SDK_ERRORS[call];
+    throw flattened(errors[response.status] ?? 'V1ServiceError', answer.message ?? `bi-local answered ${response.status}`);
   }
   return answer as T;
 }
@@ -102,14 +116,16 @@ export class Embedded {
   };
 
   bindPasskey = async (url: string): Promise<BindPasskeyResponse> => {
-    if (!this.isBindPasskeyUrl(url)) throw new StandinError('InvalidUrl', 'this is not a passkey binding link');
+    if (!this.isBindPasskeyUrl(url)) throw new Error('HandleUrl(UnknownUrl)');
+    const api = new URL(url).searchParams.get('api_base_url');
+    if (api !== null && !parse(api)) throw new Error('HandleUrl(Verify(Domain(InvalidUrl)))');
     const token = new URL(url).searchParams.get('token') ?? '';
     const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
       'sign',
       'verify',
     ])) as CryptoKeyPair;
     const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
-    const answer = await post<{ passkey: Passkey; postBindingRedirectUri?: string }>('/_emulator/bind', {
+    const answer = await post<{ passkey: Passkey; postBindingRedirectUri?: string }>('bind', {
       url,
       public_key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y },
       signature: await sign(pair.privateKey, `bi-local-bind:${token}`),
@@ -129,11 +145,11 @@ export class Embedded {
   };
 
   authenticate = async (url: string, passkeyId: string): Promise<AuthenticateResponse> => {
-    if (!this.isAuthenticateUrl(url)) throw new StandinError('InvalidUrl', 'this is not a sign-in URL');
+    if (!this.isAuthenticateUrl(url)) throw new Error('HandleUrl(UnknownUrl)');
     const stored = await transact<Stored | undefined>('readonly', (store) => store.get(passkeyId));
-    if (!stored) throw new StandinError('CredentialNotFound', 'this passkey is not on this device');
+    if (!stored) throw flattened('CredentialNotFound', 'this passkey is not on this device');
     const request = new URL(url).searchParams.get('request') ?? '';
-    const answer = await post<{ redirectUrl: string }>('/_emulator/authenticate', {
+    const answer = await post<{ redirectUrl: string }>('authenticate', {
       url,
       credential_id: stored.passkey.passkeyId,
       signature: await sign(stored.key, `bi-local-authenticate:${request}`),

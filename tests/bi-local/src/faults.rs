@@ -45,6 +45,30 @@ pub enum Flaw {
     FutureIat,
     /// The header has no `kid`.
     MissingKid,
+    /// `azp` names another client (OpenID Connect Core §3.1.3.7 step 5: refuse).
+    ForeignAzp,
+    /// `aud` is `[client_id, "https://api.example.com"]` with `azp` = client_id: an
+    /// audience the client does not trust (step 3: refuse).
+    ExtraAud,
+    /// `aud` is `[client_id, "https://api.example.com"]` without `azp` (step 4: refuse).
+    ExtraAudNoAzp,
+    /// Not a flaw: `azp` = client_id beside a single `aud` (valid; accepted).
+    OwnAzp,
+    /// Not a flaw: `azp` = `tenants/{t}/realms/{r}/applications/{app}`, the form of
+    /// Beyond Identity's access tokens (accepted: it names this application).
+    ApplicationAzp,
+    /// For `target: "userinfo"`: the answer's `sub` is another identity's.
+    WrongSub,
+}
+
+impl Flaw {
+    /// The target a flaw belongs to.
+    pub fn target(self) -> Target {
+        match self {
+            Flaw::WrongSub => Target::Userinfo,
+            _ => Target::IdToken,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,17 +95,16 @@ pub struct Fault {
 impl Fault {
     /// Checks that the rule says something coherent.
     pub fn validate(&self) -> Result<(), String> {
-        if self.target == Target::IdToken {
-            if self.flaw.is_none() {
-                return Err("an id_token fault needs a flaw".into());
+        if let Some(flaw) = self.flaw {
+            if flaw.target() != self.target {
+                return Err(format!("this flaw belongs to target {:?}", flaw.target()));
             }
             if self.status.is_some() || self.delay_ms.is_some() || self.retry_after.is_some() {
-                return Err("an id_token fault takes only a flaw and times".into());
+                return Err("a fault with a flaw takes only the flaw and times".into());
             }
+        } else if self.target == Target::IdToken {
+            return Err("an id_token fault needs a flaw".into());
         } else {
-            if self.flaw.is_some() {
-                return Err("only target id_token takes a flaw".into());
-            }
             if self.status.is_none() && self.delay_ms.is_none() {
                 return Err("a fault needs a status, a delay_ms or both".into());
             }
@@ -104,18 +127,21 @@ impl Fault {
     }
 }
 
-/// Takes the first rule for `target` and counts one use of it.
+/// Takes the first status or delay rule for `target` and counts one use of it.
 pub fn take(faults: &mut Vec<Fault>, target: Target) -> Option<Fault> {
-    let index = faults.iter().position(|f| f.target == target)?;
+    let index = faults
+        .iter()
+        .position(|f| f.target == target && f.flaw.is_none())?;
     Some(consume(faults, index))
 }
 
-/// Takes every ID-token flaw that applies to the next token, each kind once.
-pub fn take_flaws(faults: &mut Vec<Fault>) -> Vec<Flaw> {
+/// Takes every flaw of `target` that applies to its next answer, each kind once.
+pub fn take_flaws(faults: &mut Vec<Fault>, target: Target) -> Vec<Flaw> {
     let mut flaws: Vec<Flaw> = Vec::new();
-    while let Some(index) = faults.iter().position(|f| {
-        f.target == Target::IdToken && f.flaw.is_some_and(|flaw| !flaws.contains(&flaw))
-    }) {
+    while let Some(index) = faults
+        .iter()
+        .position(|f| f.target == target && f.flaw.is_some_and(|flaw| !flaws.contains(&flaw)))
+    {
         flaws.extend(consume(faults, index).flaw);
     }
     flaws
@@ -161,6 +187,39 @@ mod tests {
     }
 
     #[test]
+    fn a_flaw_belongs_to_its_target_only() {
+        let rule = |target, flaw| Fault {
+            target,
+            status: None,
+            retry_after: None,
+            delay_ms: None,
+            flaw: Some(flaw),
+            times: None,
+        };
+        assert!(rule(Target::Userinfo, Flaw::WrongSub).validate().is_ok());
+        assert!(rule(Target::IdToken, Flaw::ForeignAzp).validate().is_ok());
+        assert!(rule(Target::IdToken, Flaw::WrongSub).validate().is_err());
+        assert!(rule(Target::Userinfo, Flaw::WrongIss).validate().is_err());
+        let mut faults = vec![
+            rule(Target::Userinfo, Flaw::WrongSub),
+            Fault {
+                status: Some(503),
+                flaw: None,
+                ..rule(Target::Userinfo, Flaw::WrongSub)
+            },
+        ];
+        assert_eq!(
+            take(&mut faults, Target::Userinfo).and_then(|f| f.status),
+            Some(503)
+        );
+        assert_eq!(take_flaws(&mut faults, Target::IdToken), vec![]);
+        assert_eq!(
+            take_flaws(&mut faults, Target::Userinfo),
+            vec![Flaw::WrongSub]
+        );
+    }
+
+    #[test]
     fn several_flaws_apply_to_one_token() {
         let flaw = |f, times| Fault {
             target: Target::IdToken,
@@ -176,14 +235,17 @@ mod tests {
             flaw(Flaw::MissingKid, Some(1)),
         ];
         assert_eq!(
-            take_flaws(&mut faults),
+            take_flaws(&mut faults, Target::IdToken),
             vec![Flaw::MissingKid, Flaw::WrongIss]
         );
         assert_eq!(
-            take_flaws(&mut faults),
+            take_flaws(&mut faults, Target::IdToken),
             vec![Flaw::WrongIss, Flaw::MissingKid]
         );
-        assert_eq!(take_flaws(&mut faults), vec![Flaw::WrongIss]);
+        assert_eq!(
+            take_flaws(&mut faults, Target::IdToken),
+            vec![Flaw::WrongIss]
+        );
     }
 
     #[test]

@@ -79,6 +79,10 @@ pub struct Options {
     /// The demo authenticator config's invocation type; `None` keeps the stored one
     /// (Automatic at first).
     pub invocation: Option<Invocation>,
+    /// Put `name`, `preferred_username` and `email` in the ID token too, as many OpenID
+    /// providers do. Off by default: Beyond Identity's ID token carries the subject only
+    /// and the claims are on userinfo (docs/real-beyond-identity.md).
+    pub id_token_claims: bool,
 }
 
 impl Default for Options {
@@ -89,6 +93,7 @@ impl Default for Options {
             state_file: None,
             app_origin: None,
             invocation: None,
+            id_token_claims: false,
         }
     }
 }
@@ -116,6 +121,8 @@ pub(crate) struct Ctx {
     pub auth_base: String,
     pub api_base: String,
     pub faults: Mutex<Vec<Fault>>,
+    /// [`Options::id_token_claims`].
+    pub id_token_claims: bool,
 }
 
 impl Ctx {
@@ -140,9 +147,9 @@ impl Ctx {
         Some((status, fault.retry_after))
     }
 
-    pub fn take_flaws(&self) -> Vec<Flaw> {
+    pub fn take_flaws(&self, target: Target) -> Vec<Flaw> {
         let mut faults = self.faults.lock().unwrap_or_else(PoisonError::into_inner);
-        faults::take_flaws(&mut faults)
+        faults::take_flaws(&mut faults, target)
     }
 }
 
@@ -247,6 +254,7 @@ impl BiLocal {
             auth_base,
             api_base,
             faults: Mutex::new(Vec::new()),
+            id_token_claims: options.id_token_claims,
         });
         let (shutdown, watcher) = watch::channel(false);
         let tasks = vec![

@@ -410,7 +410,7 @@ fn redeem_code(
     let code = params
         .get("code")
         .ok_or_else(|| OAuthError::new("invalid_request", "code is required"))?;
-    let flaws = ctx.take_flaws();
+    let flaws = ctx.take_flaws(Target::IdToken);
     let now = model::now().timestamp();
     ctx.store.write(|inner| {
         let grant = inner
@@ -487,7 +487,16 @@ fn redeem_code(
             &access_claims,
             Defects::default(),
         );
-        let id_token = id_token(inner, &issuer, app, &grant, &identity, now, &flaws);
+        let id_token = id_token(
+            inner,
+            &issuer,
+            app,
+            &grant,
+            &identity,
+            now,
+            &flaws,
+            ctx.id_token_claims,
+        );
         inner.state.issued_tokens.insert(jti.clone(), exp);
         if let Some(g) = inner.state.codes.get_mut(code) {
             g.issued.push(jti);
@@ -509,7 +518,10 @@ fn app_path(tenant_id: &str, app: &Application) -> String {
     )
 }
 
-/// Builds the ID token, with whatever flaws the test asked for.
+/// Builds the ID token, with whatever flaws the test asked for. Like Beyond Identity's,
+/// it carries the subject and no profile claims (those are on userinfo) unless
+/// `profile_claims` asks for them, as other providers do.
+#[allow(clippy::too_many_arguments)]
 fn id_token(
     inner: &Inner,
     issuer: &str,
@@ -518,6 +530,7 @@ fn id_token(
     identity: &model::Identity,
     now: i64,
     flaws: &[Flaw],
+    profile_claims: bool,
 ) -> String {
     let has = |f: Flaw| flaws.contains(&f);
     let mut claims = serde_json::Map::new();
@@ -530,10 +543,20 @@ fn id_token(
     if !has(Flaw::MissingSub) {
         claims.insert("sub".into(), identity.id.clone().into());
     }
+    const OTHER_AUDIENCE: &str = "https://api.example.com";
     if has(Flaw::WrongAud) {
         claims.insert("aud".into(), "another-client".into());
+    } else if has(Flaw::ExtraAud) || has(Flaw::ExtraAudNoAzp) {
+        claims.insert("aud".into(), json!([app.client_id, OTHER_AUDIENCE]));
     } else if !has(Flaw::MissingAud) {
         claims.insert("aud".into(), app.client_id.clone().into());
+    }
+    if has(Flaw::ForeignAzp) {
+        claims.insert("azp".into(), "another-client".into());
+    } else if has(Flaw::ExtraAud) || has(Flaw::OwnAzp) {
+        claims.insert("azp".into(), app.client_id.clone().into());
+    } else if has(Flaw::ApplicationAzp) {
+        claims.insert("azp".into(), app_path(&inner.state.tenant_id, app).into());
     }
     let (iat, exp) = match (has(Flaw::FutureIat), has(Flaw::Expired)) {
         (_, true) => (now - 7200, now - 3600),
@@ -551,18 +574,8 @@ fn id_token(
         };
         claims.insert("nonce".into(), nonce.into());
     }
-    let scopes: Vec<&str> = grant.transaction.scope.split(' ').collect();
-    if scopes.contains(&"profile") {
-        claims.insert("name".into(), identity.display_name.clone().into());
-        claims.insert(
-            "preferred_username".into(),
-            identity.traits.username.clone().into(),
-        );
-    }
-    if scopes.contains(&"email")
-        && let Some(email) = &identity.traits.primary_email_address
-    {
-        claims.insert("email".into(), email.clone().into());
+    if profile_claims {
+        claims.extend(profile(identity, &grant.transaction.scope));
     }
     let defects = Defects {
         omit_kid: has(Flaw::MissingKid),
@@ -661,6 +674,7 @@ async fn userinfo(
     if let Some((status, retry_after)) = ctx.fault(Target::Userinfo).await {
         return ApiError::injected(status, retry_after).into_response();
     }
+    let flaws = ctx.take_flaws(Target::Userinfo);
     let now = model::now().timestamp();
     let claims = ctx.store.read(|inner| {
         let app = find_app(inner, &path)?;
@@ -671,18 +685,13 @@ async fn userinfo(
         let identity = inner
             .state
             .identity(&app.realm_id, claims.get("sub")?.as_str()?)?;
-        let scope = claims.get("scope")?.as_str()?.to_owned();
-        let mut body = json!({ "sub": identity.id });
-        if scope.split(' ').any(|s| s == "profile") {
-            body["name"] = identity.display_name.clone().into();
-            body["preferred_username"] = identity.traits.username.clone().into();
+        let mut body = serde_json::Map::new();
+        body.insert("sub".into(), identity.id.clone().into());
+        body.extend(profile(identity, claims.get("scope")?.as_str()?));
+        if flaws.contains(&Flaw::WrongSub) {
+            body.insert("sub".into(), random::hex_id().into());
         }
-        if scope.split(' ').any(|s| s == "email")
-            && let Some(email) = &identity.traits.primary_email_address
-        {
-            body["email"] = email.clone().into();
-        }
-        Some(body)
+        Some(Value::Object(body))
     });
     match claims {
         Some(body) => axum::Json(body).into_response(),
@@ -699,6 +708,26 @@ async fn userinfo(
             response
         }
     }
+}
+
+/// The profile claims a scope grants, as Beyond Identity's userinfo documents them:
+/// `name` and `preferred_username` for `profile`, `email` for `email`.
+fn profile(identity: &model::Identity, scope: &str) -> serde_json::Map<String, Value> {
+    let mut claims = serde_json::Map::new();
+    let scopes: Vec<&str> = scope.split(' ').collect();
+    if scopes.contains(&"profile") {
+        claims.insert("name".into(), identity.display_name.clone().into());
+        claims.insert(
+            "preferred_username".into(),
+            identity.traits.username.clone().into(),
+        );
+    }
+    if scopes.contains(&"email")
+        && let Some(email) = &identity.traits.primary_email_address
+    {
+        claims.insert("email".into(), email.clone().into());
+    }
+    claims
 }
 
 /// Mints an authorization code for a transaction the user authenticated.

@@ -72,16 +72,13 @@ async fn authorization_code_flow_with_pkce_and_basic_auth_verifies_with_openidco
         identity["id"].as_str().expect("id")
     );
     assert_eq!(claims.issuer().as_str(), s.issuer);
-    assert_eq!(
-        claims.email().map(|e| e.as_str()),
-        Some("Alice@Example.com")
-    );
-    assert_eq!(
-        claims.preferred_username().map(|u| u.as_str()),
-        Some("Alice@Example.com")
-    );
+    // Like Beyond Identity's, the ID token names the subject only; the profile claims
+    // the scope grants are on userinfo.
+    assert_eq!(claims.email(), None);
+    assert_eq!(claims.preferred_username(), None);
+    assert_eq!(claims.name(), None);
 
-    // userinfo with the access token agrees on the subject.
+    // userinfo with the access token agrees on the subject and has the profile.
     let info: Value = http
         .get(format!("{}/userinfo", s.issuer))
         .bearer_auth(token.access_token().secret())
@@ -93,6 +90,7 @@ async fn authorization_code_flow_with_pkce_and_basic_auth_verifies_with_openidco
         .expect("json");
     assert_eq!(info["sub"], identity["id"]);
     assert_eq!(info["email"], "Alice@Example.com");
+    assert_eq!(info["preferred_username"], "Alice@Example.com");
     bi.stop().await;
 }
 
