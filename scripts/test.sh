@@ -35,7 +35,7 @@ say "Rust tests: unit, bi-local, functions, hostile provider"
 cargo test --workspace --quiet
 
 say "site: type check, and a production bundle with the real SDK and none of the stand-in"
-(cd static-site && npx tsc --noEmit -p . && npx vite build --logLevel warn)
+(cd static-site && npx tsc --noEmit -p . && node --test --test-reporter=dot test/ && npx vite build --logLevel warn)
 grep -rqE 'bi-local-(bind|authenticate):|/_emulator/' static-site/dist && die "the production bundle contains the SDK stand-in"
 grep -rq 'kmc' static-site/dist/assets || die "the production bundle does not contain the real Beyond Identity SDK"
 

@@ -1,7 +1,8 @@
 // What a person sees when something goes wrong: a used or forged link, a cancelled
 // sign-in, an error from the callback.
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SITE, browser, emailLink, registerAndBind, shot, unique } from './harness.mjs';
+import { SITE, browser, emailLink, registerAndBind, revokePasskeys, shot, unique } from './harness.mjs';
 
 test('a used enrolment link is explained, with a way to get a new one', async () => {
   const b = await browser();
@@ -88,6 +89,26 @@ test('a device without a passkey is sent to registration', async () => {
     await shot(page, '10-no-passkey');
     await page.getByRole('link', { name: 'Set up a passkey' }).click();
     await page.getByLabel('Email address').waitFor();
+  } finally {
+    await b.close();
+  }
+});
+
+test('a passkey revoked at Beyond Identity is refused at sign-in, in words', async () => {
+  const b = await browser();
+  const { page } = b;
+  try {
+    const address = unique('ned');
+    await registerAndBind(page, address);
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You are signed out.').waitFor();
+    assert.equal(await revokePasskeys(address), 1);
+
+    await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    await page.getByRole('alert').getByText('This passkey is no longer valid. Set up a new one on this device.').waitFor();
+    await shot(page, '13-revoked-passkey');
+    await page.getByRole('link', { name: 'Start again' }).waitFor();
   } finally {
     await b.close();
   }

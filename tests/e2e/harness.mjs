@@ -1,6 +1,6 @@
 // Shared by the browser tests: Debian's Chromium, a fresh profile per test, bi-local's
 // outbox, and screenshots saved as test artifacts.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -67,4 +67,36 @@ export async function registerAndBind(page, address) {
   await page.getByRole('button', { name: 'Email me a link' }).click();
   await page.getByText('an email with a link to set up your passkey is on its way').waitFor();
   await page.goto(await emailLink(address));
+}
+
+/** bi-local's settings (the `.env` lines it printed for this stack; BI_ENV_FILE). */
+export function biSettings() {
+  const file = process.env.BI_ENV_FILE;
+  if (!file) throw new Error('BI_ENV_FILE is not set (tests/e2e/run.sh sets it)');
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const settings = {};
+  for (const line of lines) {
+    const match = /^(?:# )?(BEYOND_IDENTITY_[A-Z_]+)=(.*)$/.exec(line);
+    if (match) settings[match[1]] = match[2];
+  }
+  return settings;
+}
+
+/** Revokes every credential of a user at bi-local, through the management API (as an admin would). */
+export async function revokePasskeys(address) {
+  const s = biSettings();
+  const realm = `${s.BEYOND_IDENTITY_API_BASE_URL}/v1/tenants/${s.BEYOND_IDENTITY_TENANT_ID}/realms/${s.BEYOND_IDENTITY_REALM_ID}`;
+  const headers = { authorization: `Bearer ${s.BEYOND_IDENTITY_API_TOKEN}`, 'content-type': 'application/json' };
+  const filter = encodeURIComponent(`traits.username eq "${address}"`);
+  const { identities } = await (await fetch(`${realm}/identities?filter=${filter}`, { headers })).json();
+  const { credentials } = await (await fetch(`${realm}/identities/${identities[0].id}/credentials`, { headers })).json();
+  for (const credential of credentials) {
+    const revoked = await fetch(`${realm}/identities/${identities[0].id}/credentials/${credential.id}:revoke`, {
+      method: 'POST',
+      headers,
+      body: '{}',
+    });
+    if (!revoked.ok) throw new Error(`revoke answered ${revoked.status}`);
+  }
+  return credentials.length;
 }

@@ -26,7 +26,7 @@ for mode in preview dev real-sdk; do
   start_dev_stack "$dir/$mode"
   mkdir -p "$shots"
   (cd tests/e2e && SITE_URL="http://localhost:$DEV_SITE_PORT" BI_AUTH_URL="http://127.0.0.1:$DEV_BI_AUTH_PORT" \
-    ARTIFACTS="$shots" node --test --test-concurrency=1 --test-reporter=spec "${tests[@]}") \
+    BI_ENV_FILE="$dir/$mode/bi-local.env" ARTIFACTS="$shots" node --test --test-concurrency=1 --test-reporter=spec "${tests[@]}") \
     || { tail -n 40 "$dir/$mode/logs/"*.log >&2; die "browser tests failed ($mode mode)"; }
   stop_dev_stack
 done

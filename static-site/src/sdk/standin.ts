@@ -27,15 +27,16 @@ export interface FlattenedError {
 const flattened = (type: string, message: string): FlattenedError => ({ type, data: { message } });
 
 /**
- * What the real SDK throws where bi-local answers an error, per call: which typed error
- * each failure is, by the changelog's mapping (`BindCredential(…Service(…))` →
+ * bi-local names the typed error the real SDK throws in each case (an `SdkError` detail of
+ * its answer, after the changelog's mapping: `BindCredential(…Service(…))` →
  * `V1ServiceError`, `MissingCredentialInRealm` → `CredentialNotFound`, `Deny` →
- * `PolicyDenied`, `InvalidUrl`).
+ * `PolicyDenied`); an answer without one is a request the SDK would not have made.
  */
-const SDK_ERRORS = {
-  bind: { 400: 'InvalidUrl', 404: 'V1ServiceError', 410: 'V1ServiceError' },
-  authenticate: { 400: 'InvalidUrl', 404: 'CredentialNotFound', 403: 'PolicyDenied', 410: 'V1ServiceError' },
-} as const satisfies Record<string, Record<number, string>>;
+function sdkError(answer: { details?: { type?: string; sdk_error?: string }[] }): string {
+  return answer.details?.find((d) => d.type === 'SdkError')?.sdk_error ?? 'InvalidUrl';
+}
+
+type Call = 'bind' | 'authenticate';
 
 function database(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
@@ -67,7 +68,7 @@ async function sign(key: CryptoKey, message: string): Promise<string> {
   return base64url(signature);
 }
 
-async function post<T>(call: keyof typeof SDK_ERRORS, body: unknown): Promise<T> {
+async function post<T>(call: Call, body: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(`${AUTH}/_emulator/${call}`, {
@@ -81,8 +82,7 @@ async function post<T>(call: keyof typeof SDK_ERRORS, body: unknown): Promise<T>
   }
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const errors: Partial<Record<number, string>> = SDK_ERRORS[call];
-    throw flattened(errors[response.status] ?? 'V1ServiceError', answer.message ?? `bi-local answered ${response.status}`);
+    throw flattened(sdkError(answer), answer.message ?? `bi-local answered ${response.status}`);
   }
   return answer as T;
 }

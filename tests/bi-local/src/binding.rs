@@ -96,8 +96,10 @@ impl LinkError {
         }
     }
 
+    /// The stand-in's answer: the real SDK reports a refused link as `V1ServiceError`
+    /// (`BindCredential(AuthLib(CredentialBinding(Service(…))))`, its CHANGELOG 2.0.1).
     pub fn into_api_error(self) -> ApiError {
-        ApiError::new(self.status(), self.message())
+        ApiError::sdk(self.status(), self.message(), "V1ServiceError")
     }
 }
 

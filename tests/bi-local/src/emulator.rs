@@ -301,11 +301,20 @@ async fn authenticate(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Byt
                     c.credential.id == request.credential_id
                         && c.credential.realm_id == app.realm_id
                 })
-                .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "passkey not found"))?;
+                .ok_or_else(|| {
+                    ApiError::sdk(
+                        StatusCode::NOT_FOUND,
+                        "passkey not found",
+                        "CredentialNotFound",
+                    )
+                })?;
+            // A revoked credential is no longer in the realm's usable set: the SDK's
+            // `MissingCredentialInRealm` → `CredentialNotFound` (its CHANGELOG 2.0.1).
             if stored.credential.state != CredentialState::Active {
-                return Err(ApiError::new(
+                return Err(ApiError::sdk(
                     StatusCode::FORBIDDEN,
                     "this passkey has been revoked",
+                    "CredentialNotFound",
                 ));
             }
             let proof = format!("{AUTHENTICATE_PROOF_PREFIX}{jwt}");
@@ -313,9 +322,10 @@ async fn authenticate(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Byt
                 .public_key
                 .verify(proof.as_bytes(), &request.signature)
             {
-                return Err(ApiError::new(
+                return Err(ApiError::sdk(
                     StatusCode::FORBIDDEN,
                     "the passkey signature does not verify",
+                    "PolicyDenied",
                 ));
             }
             let identity_id = stored.credential.identity_id.clone();
@@ -324,9 +334,10 @@ async fn authenticate(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Byt
                 .identity(&app.realm_id, &identity_id)
                 .is_some_and(|i| i.status == "active");
             if !active {
-                return Err(ApiError::new(
+                return Err(ApiError::sdk(
                     StatusCode::FORBIDDEN,
                     "this identity cannot sign in",
+                    "UserSuspended",
                 ));
             }
             inner.state.transactions.remove(txn_id);

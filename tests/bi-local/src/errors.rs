@@ -24,6 +24,16 @@ impl ApiError {
         }
     }
 
+    /// An answer of the SDK stand-in's endpoints (`/_emulator/bind`, `/_emulator/authenticate`),
+    /// with the typed error the real SDK throws in that case as an `SdkError` detail.
+    pub fn sdk(status: StatusCode, message: impl Into<String>, sdk_error: &str) -> Self {
+        let mut error = Self::new(status, message);
+        error
+            .details
+            .push(json!({"type": "SdkError", "sdk_error": sdk_error}));
+        error
+    }
+
     pub fn unauthorized() -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized")
     }
