@@ -1,5 +1,5 @@
 # The two commands of the README. Everything else is in scripts/.
-.PHONY: dev test bootstrap
+.PHONY: dev test bootstrap tenant-check tenant-setup
 
 dev: ## Run the whole product offline: DynamoDB, bi-local, the functions, the site
 	@scripts/dev.sh
@@ -9,3 +9,9 @@ test: ## Everything CI runs: format, lints, unit, function, hostile-provider and
 
 bootstrap: ## Install what the other commands need (run by them anyway)
 	@scripts/bootstrap.sh
+
+tenant-check: ## Check the real Beyond Identity tenant in .env: a checklist with the fix for each problem
+	@cargo run --quiet -p passkey-auth --bin passkey-auth -- tenant check
+
+tenant-setup: ## Create the application and authenticator config in the realm of .env, and write their values into .env
+	@cargo run --quiet -p passkey-auth --bin passkey-auth -- tenant setup

@@ -5,12 +5,14 @@
 # and invalidates CloudFront; prints the URL and the values for the Beyond Identity
 # console.
 #
-#   infra/deploy.sh [--stack NAME] [--dry-run] [--zips DIR] [--template FILE]
+#   infra/deploy.sh [--stack NAME] [--dry-run] [--zips DIR] [--template FILE] [--no-tenant-check]
 #
-#   --stack NAME     the stack (default: $STACK_NAME or passkey-auth)
-#   --dry-run        print what would be done; change nothing
-#   --zips DIR       use prebuilt DIR/<function>.zip instead of building
-#   --template FILE  deploy another template (the tests use a variant for moto)
+#   --stack NAME        the stack (default: $STACK_NAME or passkey-auth)
+#   --dry-run           print what would be done; change nothing
+#   --zips DIR          use prebuilt DIR/<function>.zip instead of building
+#   --template FILE     deploy another template (the tests use a variant for moto)
+#   --no-tenant-check   skip `passkey-auth tenant check` against the deployed URL (the
+#                       moto test: there is no Beyond Identity there)
 #
 # Settings come from the environment or .env (the environment wins): AUTH_SECRET and the
 # BEYOND_IDENTITY_* values of README.md; optionally APP_ORIGIN for a custom domain. AWS
@@ -26,13 +28,15 @@ STACK="${STACK_NAME:-passkey-auth}"
 DRY_RUN=""
 ZIPS=""
 TEMPLATE="infra/template.yaml"
+TENANT_CHECK=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --stack) STACK="$2"; shift 2 ;;
     --dry-run) DRY_RUN=1; shift ;;
     --zips) ZIPS="$2"; shift 2 ;;
     --template) TEMPLATE="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-tenant-check) TENANT_CHECK=""; shift ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "deploy.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -182,3 +186,14 @@ cat <<TXT
     Authenticator config invoke URL  $url
     Authenticator config trusted origin  $url
 TXT
+
+# 6. The tenant, checked against the deployed URL: the redirect URI, invoke URL and
+# trusted origin above must be in the console for sign-in to work.
+if [ -n "$TENANT_CHECK" ]; then
+  say "checking the Beyond Identity tenant for ${APP_ORIGIN:-$url} (passkey-auth tenant check)"
+  if [ -n "$DRY_RUN" ]; then
+    run cargo run --quiet -p passkey-auth --bin passkey-auth -- tenant check
+  elif ! AUTH_URL="${APP_ORIGIN:-$url}" cargo run --quiet -p passkey-auth --bin passkey-auth -- tenant check; then
+    printf '\n\033[33mThe stack is deployed, but sign-in will fail until the problems above are fixed\033[0m (then: AUTH_URL=%s make tenant-check).\n' "${APP_ORIGIN:-$url}" >&2
+  fi
+fi

@@ -33,6 +33,19 @@ impl Env {
         )
     }
 
+    pub fn from_map(vars: HashMap<String, String>) -> Self {
+        Self(vars)
+    }
+
+    pub fn to_map(&self) -> HashMap<String, String> {
+        self.0.clone()
+    }
+
+    /// A variable's value, trimmed; `None` when unset or empty.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.get(name)
+    }
+
     fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
     }

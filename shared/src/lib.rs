@@ -45,6 +45,7 @@ pub mod routes;
 pub mod secret;
 pub mod session;
 pub mod telemetry;
+pub mod tenant;
 
 pub use config::{
     AppConfig, ConfigError, Env, ManagementFunctionConfig, ProviderConfig, SessionConfig,

@@ -224,6 +224,24 @@ impl BiManagementClient {
         Ok(value)
     }
 
+    /// The bearer token the client uses now (for `passkey-auth tenant check`, which
+    /// reads the scopes it carries).
+    pub async fn current_token(&self) -> Result<Secret, ManagementError> {
+        self.token(Instant::now() + self.policy.budget).await
+    }
+
+    /// Any call under the realm (`path` starts with `/`), with the token and retry rules
+    /// of the others: the final status and JSON body.
+    pub async fn realm_call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(StatusCode, Value), ManagementError> {
+        self.call(method, &format!("{}{path}", self.realm_url()), body)
+            .await
+    }
+
     async fn forget_token(&self) {
         *self.token.lock().await = None;
     }

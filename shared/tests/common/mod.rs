@@ -197,7 +197,8 @@ impl Stack {
         Self::build(previous.bi, |_| {}).await
     }
 
-    async fn build(bi: BiLocal, change: impl FnOnce(&mut HashMap<String, String>)) -> Self {
+    /// The routes on a running bi-local, with extra or changed variables.
+    pub async fn build(bi: BiLocal, change: impl FnOnce(&mut HashMap<String, String>)) -> Self {
         let dynamo = LocalDynamo::start();
         let db = dynamo.client().await;
         let table = dynamo.table(&db).await;

@@ -25,14 +25,14 @@ use crate::model::{
     StoredJob, Traits,
 };
 use crate::store::Inner;
-use crate::{Ctx, oidc, random};
+use crate::{Ctx, oidc, random, tenant_api};
 
 /// How long a binding link stays valid.
 const JOB_TTL_DAYS: i64 = 7;
 const DEFAULT_PAGE_SIZE: usize = 20;
 const MAX_PAGE_SIZE: usize = 200;
 
-type ApiResult = Result<Response, ApiError>;
+pub(crate) type ApiResult = Result<Response, ApiError>;
 
 pub fn router(ctx: Arc<Ctx>) -> Router {
     let realm = "/v1/tenants/{tenant}/realms/{realm}";
@@ -61,6 +61,7 @@ pub fn router(ctx: Arc<Ctx>) -> Router {
             &format!("{realm}/identities/{{identity}}/credentials/{{credential}}"),
             get(get_credential).post(revoke_credential),
         )
+        .merge(tenant_api::routes())
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not found") })
         .layer(middleware::from_fn_with_state(ctx.clone(), injected_faults))
         .with_state(ctx)
@@ -74,9 +75,9 @@ async fn injected_faults(State(ctx): State<Arc<Ctx>>, request: Request, next: Ne
 }
 
 #[derive(Deserialize)]
-struct RealmPath {
-    tenant: String,
-    realm: String,
+pub(crate) struct RealmPath {
+    pub tenant: String,
+    pub realm: String,
 }
 
 #[derive(Deserialize)]
@@ -103,7 +104,7 @@ struct CredentialPath {
 }
 
 /// Checks the bearer token, its tenant and scope, and that the realm exists.
-fn authorize(
+pub(crate) fn authorize(
     inner: &Inner,
     headers: &HeaderMap,
     tenant: &str,
@@ -147,17 +148,17 @@ fn authorize(
     Ok(())
 }
 
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|_| ApiError::invalid_request())
 }
 
-fn ok(body: Value) -> ApiResult {
+pub(crate) fn ok(body: Value) -> ApiResult {
     Ok(axum::Json(body).into_response())
 }
 
 /// Beyond Identity's rule for `display_name` and `username`: 1 to 64 characters and
 /// none of ``{}[]<>;:?\/|*^%$#=~`!``.
-fn name_violation(value: &str) -> Option<&'static str> {
+pub(crate) fn name_violation(value: &str) -> Option<&'static str> {
     const FORBIDDEN: &str = "{}[]<>;:?\\/|*^%$#=~`!";
     let len = value.chars().count();
     if len == 0 {
@@ -288,7 +289,7 @@ fn parse_username_filter(filter: &str) -> Option<String> {
 }
 
 /// Page size, page token and skip, as the list endpoints take them.
-fn page<T: Clone>(
+pub(crate) fn page<T: Clone>(
     items: &[T],
     query: &HashMap<String, String>,
 ) -> Result<(Vec<T>, Option<String>), ApiError> {
@@ -326,7 +327,12 @@ fn page<T: Clone>(
     Ok((slice, next))
 }
 
-fn list_body(name: &str, items: Vec<Value>, total: usize, next: Option<String>) -> Value {
+pub(crate) fn list_body(
+    name: &str,
+    items: Vec<Value>,
+    total: usize,
+    next: Option<String>,
+) -> Value {
     let mut body = json!({ name: items, "total_size": total });
     if let Some(next) = next {
         body["next_page_token"] = next.into();
@@ -492,8 +498,11 @@ async fn create_job(
     let now = model::now();
     ctx.store.write(|inner| {
         let identity = identity_or_404(inner, &path.realm, &path.identity)?.clone();
-        let config = &inner.state.authenticator_config;
-        if config.id != config_id || config.realm_id != path.realm {
+        if inner
+            .state
+            .authenticator_config(&path.realm, &config_id)
+            .is_none()
+        {
             return Err(ApiError::not_found("AuthenticatorConfig", &config_id));
         }
         let email = identity.traits.primary_email_address.clone();

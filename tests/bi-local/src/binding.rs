@@ -169,7 +169,13 @@ pub async fn invoke_authenticator(
     };
     let now = model::now();
     let result = ctx.store.write(|inner| {
-        let invoke_url = inner.state.authenticator_config.invoke_url.clone();
+        let job = usable_job(inner, &link, now.timestamp())?;
+        let config_id = job.job.authenticator_config_id.clone();
+        let invoke_url = inner
+            .state
+            .authenticator_config(&link.realm_id, &config_id)
+            .map(|c| c.invoke_url.clone())
+            .ok_or(LinkError::NotFound)?;
         let job = usable_job(inner, &link, now.timestamp())?;
         if job.job.state == JobState::LinkSent {
             job.job.state = JobState::LinkOpened;

@@ -89,9 +89,9 @@ fn cors(ctx: &Ctx, headers: &HeaderMap) -> Result<Option<HeaderValue>, ApiError>
     let trusted = ctx.store.read(|inner| {
         inner
             .state
-            .authenticator_config
-            .trusted_origins
+            .authenticator_configs
             .iter()
+            .flat_map(|c| &c.trusted_origins)
             .any(|t| t.as_bytes() == origin.as_bytes())
     });
     if trusted {
@@ -285,14 +285,13 @@ async fn authenticate(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Byt
                         "this sign-in request has expired or was already used",
                     )
                 })?;
-            let app = [
-                &inner.state.application,
-                &inner.state.management_application,
-            ]
-            .into_iter()
-            .find(|a| a.id == transaction.application_id)
-            .cloned()
-            .ok_or_else(invalid)?;
+            let app = inner
+                .state
+                .applications
+                .iter()
+                .find(|a| a.id == transaction.application_id)
+                .cloned()
+                .ok_or_else(invalid)?;
             let stored = inner
                 .state
                 .credentials

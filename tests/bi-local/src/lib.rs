@@ -32,6 +32,7 @@ mod pages;
 mod random;
 pub mod sdk;
 mod store;
+mod tenant_api;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -48,11 +49,28 @@ pub use faults::{Fault, Flaw, Target};
 pub use model::{Email, Invocation};
 
 use keys::KeyError;
-use model::{Application, AuthenticatorConfig, GrantType, Pkce, Realm, State};
+use model::{
+    Application, AuthenticatorConfig, Confidentiality, GrantType, Pkce, Realm, State, SubjectField,
+};
 use store::Store;
 
-/// The scopes of the Management API application, as Beyond Identity grants them.
+/// OpenID Connect's scopes, accepted on every authorization request. Beyond Identity's
+/// OpenAPI file: "OIDC requests may accept OpenID Connect standard scopes as well as
+/// resource server scopes, but the OpenID Connect scopes should not be defined on the
+/// application itself. Currently, the only OpenID Connect supported scope is `openid`";
+/// its Drupal and Auth0 guides request `email` and `profile` too. Any other scope must be
+/// in the application's `allowed_scopes` (its resource server's; empty without one).
+pub const OIDC_SCOPES: &[&str] = &["openid", "email", "profile"];
+
+/// The scopes of the Management API application, as Beyond Identity grants them (the
+/// subset of its scope list that bi-local serves).
 pub const MANAGEMENT_SCOPES: &[&str] = &[
+    "applications:create",
+    "applications:read",
+    "applications:update",
+    "authenticator-configs:create",
+    "authenticator-configs:read",
+    "authenticator-configs:update",
     "identities:create",
     "identities:read",
     "identities:update",
@@ -83,6 +101,10 @@ pub struct Options {
     /// providers do. Off by default: Beyond Identity's ID token carries the subject only
     /// and the claims are on userinfo (docs/real-beyond-identity.md).
     pub id_token_claims: bool,
+    /// Seed the tenant with an empty application realm: no OIDC application and no
+    /// authenticator config (what `passkey-auth tenant setup` starts from). Applies to a
+    /// new state only.
+    pub empty_realm: bool,
 }
 
 impl Default for Options {
@@ -94,6 +116,7 @@ impl Default for Options {
             app_origin: None,
             invocation: None,
             id_token_claims: false,
+            empty_realm: false,
         }
     }
 }
@@ -216,7 +239,12 @@ impl Settings {
             "# bi-local: Beyond Identity emulator. Outbox: {}/_emulator/\n",
             self.auth_base_url
         );
-        for (name, value) in self.vars() {
+        if self.issuer.is_empty() {
+            out.push_str(
+                "# The realm has no application yet: `passkey-auth tenant setup` creates it.\n",
+            );
+        }
+        for (name, value) in self.vars().into_iter().filter(|(_, v)| !v.is_empty()) {
             out.push_str(&format!("{name}={value}\n"));
         }
         out.push_str(&format!("# BEYOND_IDENTITY_API_TOKEN={}\n", self.api_token));
@@ -246,7 +274,9 @@ impl BiLocal {
         let auth_base = format!("http://{auth_addr}");
         let api_base = format!("http://{api_addr}");
 
-        let store = Store::open(options.state_file.clone(), || seed(&auth_base))?;
+        let store = Store::open(options.state_file.clone(), || {
+            seed(&auth_base, options.empty_realm)
+        })?;
         store.write(|inner| apply_options(&mut inner.state, &options));
 
         let ctx = Arc::new(Ctx {
@@ -289,21 +319,26 @@ impl BiLocal {
     pub fn settings(&self) -> Settings {
         self.ctx.store.read(|inner| {
             let s = &inner.state;
+            let app = s.app_application();
+            let mgmt = s.management_application();
+            let field = |f: fn(&Application) -> String| app.map(f).unwrap_or_default();
             Settings {
                 auth_base_url: self.ctx.auth_base.clone(),
                 api_base_url: self.ctx.api_base.clone(),
                 tenant_id: s.tenant_id.clone(),
                 realm_id: s.realm.id.clone(),
-                application_id: s.application.id.clone(),
-                issuer: self.ctx.issuer(s, &s.application),
-                client_id: s.application.client_id.clone(),
-                client_secret: s.application.client_secret.clone(),
-                redirect_uri: s.application.redirect_uris[0].clone(),
-                authenticator_config_id: s.authenticator_config.id.clone(),
+                application_id: field(|a| a.id.clone()),
+                issuer: app.map(|a| self.ctx.issuer(s, a)).unwrap_or_default(),
+                client_id: field(|a| a.client_id.clone()),
+                client_secret: field(|a| a.client_secret.clone()),
+                redirect_uri: field(|a| a.redirect_uris.first().cloned().unwrap_or_default()),
+                authenticator_config_id: field(|a| {
+                    a.authenticator_config_id.clone().unwrap_or_default()
+                }),
                 admin_realm_id: s.admin_realm.id.clone(),
-                mgmt_application_id: s.management_application.id.clone(),
-                mgmt_client_id: s.management_application.client_id.clone(),
-                mgmt_client_secret: s.management_application.client_secret.clone(),
+                mgmt_application_id: mgmt.map(|a| a.id.clone()).unwrap_or_default(),
+                mgmt_client_id: mgmt.map(|a| a.client_id.clone()).unwrap_or_default(),
+                mgmt_client_secret: mgmt.map(|a| a.client_secret.clone()).unwrap_or_default(),
                 api_token: s.api_token.clone(),
             }
         })
@@ -408,22 +443,41 @@ fn validate_origin(origin: &str) -> Result<(), StartError> {
     if is_origin { Ok(()) } else { Err(invalid()) }
 }
 
+/// Applies `--app-origin` and `--invocation` to the realm's first application and its
+/// authenticator config, if there is one.
 fn apply_options(state: &mut State, options: &Options) {
+    let realm = state.realm.id.clone();
+    let Some(app) = state
+        .applications
+        .iter_mut()
+        .find(|a| a.realm_id == realm && a.classification.is_none())
+    else {
+        return;
+    };
     if let Some(origin) = &options.app_origin {
-        state.application.redirect_uris = vec![format!("{origin}{CALLBACK_PATH}")];
-        state.authenticator_config.invoke_url = origin.clone();
-        state.authenticator_config.trusted_origins = vec![origin.clone()];
+        app.redirect_uris = vec![format!("{origin}{CALLBACK_PATH}")];
+    }
+    let config_id = app.authenticator_config_id.clone();
+    let Some(config) = state
+        .authenticator_configs
+        .iter_mut()
+        .find(|c| Some(&c.id) == config_id.as_ref())
+    else {
+        return;
+    };
+    if let Some(origin) = &options.app_origin {
+        config.invoke_url = origin.clone();
+        config.trusted_origins = vec![origin.clone()];
     }
     if let Some(invocation) = options.invocation {
-        state.authenticator_config.invocation_type = invocation;
+        config.invocation_type = invocation;
     }
 }
 
 /// A fresh demo tenant: a realm with a confidential OIDC application (PKCE S256,
-/// client_secret_basic) and an Embedded SDK authenticator config, and the admin realm
-/// with the Management API application.
-fn seed(auth_base: &str) -> Result<State, KeyError> {
-    let tenant_id = random::tenant_id();
+/// client_secret_basic) and an Embedded SDK authenticator config (unless `empty_realm`),
+/// and the admin realm with the Management API application.
+fn seed(auth_base: &str, empty_realm: bool) -> Result<State, KeyError> {
     let realm = Realm {
         id: random::hex_id(),
         display_name: "Demo Realm".into(),
@@ -432,28 +486,14 @@ fn seed(auth_base: &str) -> Result<State, KeyError> {
         id: random::hex_id(),
         display_name: "Beyond Identity Admin".into(),
     };
-    let authenticator_config = AuthenticatorConfig {
-        id: random::uuid(),
-        realm_id: realm.id.clone(),
-        invocation_type: Invocation::Automatic,
-        invoke_url: DEFAULT_APP_ORIGIN.into(),
-        trusted_origins: vec![DEFAULT_APP_ORIGIN.into()],
-    };
-    let application = Application {
-        id: random::uuid(),
-        realm_id: realm.id.clone(),
-        display_name: "Demo App".into(),
-        client_id: random::client_id(),
-        client_secret: random::client_secret(),
-        grant_types: vec![GrantType::AuthorizationCode],
-        redirect_uris: vec![format!("{DEFAULT_APP_ORIGIN}{CALLBACK_PATH}")],
-        pkce: Pkce::S256,
-        allowed_scopes: vec!["openid".into(), "email".into(), "profile".into()],
-        authenticator_config_id: Some(authenticator_config.id.clone()),
-        classification: None,
-        expires_after: 3600,
-    };
-    let management_application = Application {
+    let key = keys::SigningKey::generate()?;
+    let mut state = State::new(
+        random::tenant_id(),
+        realm.clone(),
+        admin_realm.clone(),
+        vec![key.to_stored()],
+    );
+    let management = Application {
         id: random::uuid(),
         realm_id: admin_realm.id.clone(),
         display_name: "Beyond Identity Management API".into(),
@@ -466,30 +506,42 @@ fn seed(auth_base: &str) -> Result<State, KeyError> {
         authenticator_config_id: None,
         classification: Some("management_api".into()),
         expires_after: 3600,
+        confidentiality: Confidentiality::Confidential,
+        token_endpoint_auth_method: "client_secret_basic".into(),
+        subject_field: SubjectField::Id,
     };
-    let key = keys::SigningKey::generate()?;
-    let mut state = State {
-        tenant_id,
-        tenant_display_name: "bi-local".into(),
-        realm,
-        admin_realm,
-        application,
-        management_application,
-        authenticator_config,
-        keys: vec![key.to_stored()],
-        api_token: String::new(),
-        identities: Vec::new(),
-        jobs: Vec::new(),
-        credentials: Vec::new(),
-        transactions: Default::default(),
-        codes: Default::default(),
-        outbox: Vec::new(),
-        issued_tokens: Default::default(),
-        revoked_tokens: Default::default(),
-    };
+    if !empty_realm {
+        let config = AuthenticatorConfig {
+            id: random::uuid(),
+            realm_id: realm.id.clone(),
+            invocation_type: Invocation::Automatic,
+            invoke_url: DEFAULT_APP_ORIGIN.into(),
+            trusted_origins: vec![DEFAULT_APP_ORIGIN.into()],
+            display_name: "Demo Embedded SDK".into(),
+            kind: "embedded".into(),
+        };
+        state.applications.push(Application {
+            id: random::uuid(),
+            realm_id: realm.id.clone(),
+            display_name: "Demo App".into(),
+            client_id: random::client_id(),
+            client_secret: random::client_secret(),
+            grant_types: vec![GrantType::AuthorizationCode],
+            redirect_uris: vec![format!("{DEFAULT_APP_ORIGIN}{CALLBACK_PATH}")],
+            pkce: Pkce::S256,
+            allowed_scopes: Vec::new(),
+            authenticator_config_id: Some(config.id.clone()),
+            classification: None,
+            expires_after: 3600,
+            confidentiality: Confidentiality::Confidential,
+            token_endpoint_auth_method: "client_secret_basic".into(),
+            subject_field: SubjectField::Id,
+        });
+        state.authenticator_configs.push(config);
+    }
     // A console-made API token: long-lived, every management scope.
     let now = model::now().timestamp();
-    let app = &state.management_application;
+    let app = &management;
     let claims = json!({
         "iss": format!("{auth_base}/v1/tenants/{}/realms/{}/applications/{}", state.tenant_id, app.realm_id, app.id),
         "sub": app.client_id,
@@ -505,6 +557,7 @@ fn seed(auth_base: &str) -> Result<State, KeyError> {
         "exp": now + 7_776_000,
     });
     state.api_token = keys::encode(&key, "JWT", &claims, keys::Defects::default());
+    state.applications.push(management);
     Ok(state)
 }
 

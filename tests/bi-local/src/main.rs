@@ -1,5 +1,6 @@
 //! `bi-local [--auth-addr 127.0.0.1:8021] [--api-addr 127.0.0.1:8023] [--state FILE]
-//! [--app-origin http://localhost:3000] [--invocation automatic|manual]`
+//! [--app-origin http://localhost:3000] [--invocation automatic|manual] [--empty-realm]
+//! [--id-token-claims]`
 //!
 //! Prints the app's `BEYOND_IDENTITY_*` settings as `.env` lines on standard output,
 //! logs to standard error, and serves until Ctrl-C or SIGTERM.
@@ -11,14 +12,18 @@ use std::process::ExitCode;
 use bi_local::{BiLocal, Invocation, Options};
 
 const USAGE: &str = "usage: bi-local [--auth-addr ADDR] [--api-addr ADDR] [--state FILE] \
-[--app-origin ORIGIN] [--invocation automatic|manual]
+[--app-origin ORIGIN] [--invocation automatic|manual] [--empty-realm] [--id-token-claims]
 
   --auth-addr ADDR     the OIDC / auth host (default 127.0.0.1:8021; port 0 picks one)
   --api-addr ADDR      the management API host (default 127.0.0.1:8023)
   --state FILE         keep the tenant, keys, users and passkeys in FILE across restarts
   --app-origin ORIGIN  the app's origin: invoke URL, trusted origin, redirect URI host
                        (default http://localhost:3000)
-  --invocation TYPE    the authenticator config's invocation type (default automatic)";
+  --invocation TYPE    the authenticator config's invocation type (default automatic)
+  --empty-realm        a new tenant's realm has no application or authenticator config
+                       yet (for `passkey-auth tenant setup`)
+  --id-token-claims    put name and email in the ID token too, as many OpenID providers
+                       do (Beyond Identity puts them on userinfo only)";
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut options = Options {
@@ -32,8 +37,17 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
             Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
             None => (flag.clone(), None),
         };
-        if name == "-h" || name == "--help" {
-            return Err(String::new());
+        match name.as_str() {
+            "-h" | "--help" => return Err(String::new()),
+            "--empty-realm" => {
+                options.empty_realm = true;
+                continue;
+            }
+            "--id-token-claims" => {
+                options.id_token_claims = true;
+                continue;
+            }
+            _ => {}
         }
         let value = inline
             .or_else(|| args.next())
@@ -129,6 +143,15 @@ mod tests {
         assert_eq!(o.auth_addr.port(), 0);
         assert_eq!(o.api_addr.port(), 9);
         assert_eq!(o.invocation, Some(Invocation::Manual));
+        assert!(!o.empty_realm && !o.id_token_claims);
+        let o = parse_args(args(&[
+            "--empty-realm",
+            "--id-token-claims",
+            "--state",
+            "f",
+        ]))
+        .expect("valid");
+        assert!(o.empty_realm && o.id_token_claims);
         assert!(parse_args(args(&["--auth-addr"])).is_err());
         assert!(parse_args(args(&["--auth-addr", "nope"])).is_err());
         assert!(parse_args(args(&["--bogus", "1"])).is_err());

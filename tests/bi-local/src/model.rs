@@ -45,6 +45,39 @@ pub struct Realm {
     pub display_name: String,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidentiality {
+    Confidential,
+    Public,
+}
+
+/// `token_configuration.subject_field`: what `sub` holds in the tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectField {
+    Id,
+    Email,
+    Username,
+    ExternalId,
+}
+
+fn confidential() -> Confidentiality {
+    Confidentiality::Confidential
+}
+
+fn subject_id() -> SubjectField {
+    SubjectField::Id
+}
+
+fn client_secret_basic() -> String {
+    "client_secret_basic".into()
+}
+
+fn embedded() -> String {
+    "embedded".into()
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Application {
     pub id: String,
@@ -61,6 +94,53 @@ pub struct Application {
     pub classification: Option<String>,
     /// Token lifetime in seconds (`token_configuration.expires_after`).
     pub expires_after: i64,
+    #[serde(default = "confidential")]
+    pub confidentiality: Confidentiality,
+    /// As Beyond Identity reports it: `client_secret_basic` for confidential clients
+    /// (which may use Basic or post), `none` for public ones.
+    #[serde(default = "client_secret_basic")]
+    pub token_endpoint_auth_method: String,
+    #[serde(default = "subject_id")]
+    pub subject_field: SubjectField,
+}
+
+impl Application {
+    /// The application as the management API returns it (BI's `Application` schema).
+    pub fn to_api(&self, tenant_id: &str) -> serde_json::Value {
+        let mut body = serde_json::json!({
+            "id": self.id,
+            "realm_id": self.realm_id,
+            "tenant_id": tenant_id,
+            "display_name": self.display_name,
+            "is_managed": self.classification.is_some(),
+            "protocol_config": {
+                "type": "oidc",
+                "allowed_scopes": self.allowed_scopes,
+                "client_id": self.client_id,
+                "confidentiality": self.confidentiality,
+                "token_endpoint_auth_method": self.token_endpoint_auth_method,
+                "grant_type": self.grant_types,
+                "redirect_uris": self.redirect_uris,
+                "token_configuration": {
+                    "subject_field": self.subject_field,
+                    "expires_after": self.expires_after,
+                    "token_signing_algorithm": "RS256",
+                },
+                "pkce": self.pkce,
+                "token_format": "self_contained",
+            },
+        });
+        if self.confidentiality == Confidentiality::Confidential {
+            body["protocol_config"]["client_secret"] = self.client_secret.clone().into();
+        }
+        if let Some(config) = &self.authenticator_config_id {
+            body["authenticator_config_id"] = config.clone().into();
+        }
+        if let Some(classification) = &self.classification {
+            body["classification"] = classification.clone().into();
+        }
+        body
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -70,6 +150,34 @@ pub struct AuthenticatorConfig {
     pub invocation_type: Invocation,
     pub invoke_url: String,
     pub trusted_origins: Vec<String>,
+    #[serde(default)]
+    pub display_name: String,
+    /// `embedded`, `hosted_web` or `platform`.
+    #[serde(default = "embedded")]
+    pub kind: String,
+}
+
+impl AuthenticatorConfig {
+    /// The config as the management API returns it (BI's `AuthenticatorConfig` schema).
+    pub fn to_api(&self, tenant_id: &str) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "realm_id": self.realm_id,
+            "tenant_id": tenant_id,
+            "display_name": self.display_name,
+            "config": {
+                "type": self.kind,
+                "invoke_url": self.invoke_url,
+                "invocation_type": self.invocation_type,
+                "trusted_origins": self.trusted_origins,
+                "authentication_methods": [
+                    {"type": "webauthn_passkey"},
+                    {"type": "software_passkey"},
+                    {"type": "email_one_time_password"},
+                ],
+            },
+        })
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -217,9 +325,18 @@ pub struct State {
     pub tenant_display_name: String,
     pub realm: Realm,
     pub admin_realm: Realm,
-    pub application: Application,
-    pub management_application: Application,
-    pub authenticator_config: AuthenticatorConfig,
+    /// Every realm's applications, the admin realm's Management API application included.
+    #[serde(default)]
+    pub applications: Vec<Application>,
+    #[serde(default)]
+    pub authenticator_configs: Vec<AuthenticatorConfig>,
+    /// The state files of earlier versions held one of each; [`State::migrate`] moves them.
+    #[serde(default, skip_serializing)]
+    application: Option<Application>,
+    #[serde(default, skip_serializing)]
+    management_application: Option<Application>,
+    #[serde(default, skip_serializing)]
+    authenticator_config: Option<AuthenticatorConfig>,
     pub keys: Vec<StoredKey>,
     pub api_token: String,
     pub identities: Vec<Identity>,
@@ -235,10 +352,68 @@ pub struct State {
 }
 
 impl State {
+    /// A new tenant with these realms and nothing else yet.
+    pub fn new(tenant_id: String, realm: Realm, admin_realm: Realm, keys: Vec<StoredKey>) -> Self {
+        Self {
+            tenant_id,
+            tenant_display_name: "bi-local".into(),
+            realm,
+            admin_realm,
+            applications: Vec::new(),
+            authenticator_configs: Vec::new(),
+            application: None,
+            management_application: None,
+            authenticator_config: None,
+            keys,
+            api_token: String::new(),
+            identities: Vec::new(),
+            jobs: Vec::new(),
+            credentials: Vec::new(),
+            transactions: HashMap::new(),
+            codes: HashMap::new(),
+            outbox: Vec::new(),
+            issued_tokens: HashMap::new(),
+            revoked_tokens: HashMap::new(),
+        }
+    }
+
+    /// Brings a state file of an earlier version to this one.
+    pub fn migrate(&mut self) {
+        let old = [self.application.take(), self.management_application.take()];
+        self.applications.extend(old.into_iter().flatten());
+        self.authenticator_configs
+            .extend(self.authenticator_config.take());
+    }
+
     pub fn application_by_id(&self, realm_id: &str, app_id: &str) -> Option<&Application> {
-        [&self.application, &self.management_application]
-            .into_iter()
+        self.applications
+            .iter()
             .find(|a| a.id == app_id && a.realm_id == realm_id)
+    }
+
+    /// The admin realm's built-in Management API application.
+    pub fn management_application(&self) -> Option<&Application> {
+        self.applications
+            .iter()
+            .find(|a| a.classification.as_deref() == Some("management_api"))
+    }
+
+    /// The realm's first OIDC application: the one the `.env` printout describes.
+    pub fn app_application(&self) -> Option<&Application> {
+        self.applications
+            .iter()
+            .find(|a| a.realm_id == self.realm.id && a.classification.is_none())
+    }
+
+    pub fn authenticator_config(&self, realm_id: &str, id: &str) -> Option<&AuthenticatorConfig> {
+        self.authenticator_configs
+            .iter()
+            .find(|c| c.id == id && c.realm_id == realm_id)
+    }
+
+    /// The authenticator config an application is linked to.
+    pub fn config_of(&self, app: &Application) -> Option<&AuthenticatorConfig> {
+        self.authenticator_config(&app.realm_id, app.authenticator_config_id.as_deref()?)
     }
 
     pub fn realm_exists(&self, realm_id: &str) -> bool {

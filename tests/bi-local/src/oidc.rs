@@ -208,9 +208,11 @@ async fn authorize(
     if !scopes.contains(&"openid") {
         return fail("invalid_scope", "scope must contain openid");
     }
+    // OpenID Connect's scopes are accepted on every request; any other must be one of
+    // the application's `allowed_scopes` (its resource server's).
     if let Some(unknown) = scopes
         .iter()
-        .find(|s| !app.allowed_scopes.iter().any(|a| a == *s))
+        .find(|s| !crate::OIDC_SCOPES.contains(s) && !app.allowed_scopes.iter().any(|a| a == *s))
     {
         return fail(
             "invalid_scope",
@@ -230,6 +232,12 @@ async fn authorize(
         (Pkce::Plain, _, _) => return fail("invalid_request", "unsupported code_challenge_method"),
     }
 
+    let Some(config) = ctx.store.read(|inner| inner.state.config_of(&app).cloned()) else {
+        return pages::error(
+            StatusCode::BAD_REQUEST,
+            "This application has no authenticator configuration.",
+        );
+    };
     let now = model::now().timestamp();
     let transaction = Transaction {
         application_id: app.id.clone(),
@@ -241,7 +249,7 @@ async fn authorize(
         code_challenge_method: challenge.map(|_| method.unwrap_or("plain").to_owned()),
         expires_at: now + TRANSACTION_TTL,
     };
-    let (request, config) = ctx.store.write(|inner| {
+    let request = ctx.store.write(|inner| {
         inner.state.sweep(now);
         let id = random::opaque();
         inner.state.transactions.insert(id.clone(), transaction);
@@ -252,8 +260,7 @@ async fn authorize(
             "iat": now,
             "exp": now + TRANSACTION_TTL,
         });
-        let request = keys::encode(inner.signing_key(), "JWT", &claims, Defects::default());
-        (request, inner.state.authenticator_config.clone())
+        keys::encode(inner.signing_key(), "JWT", &claims, Defects::default())
     });
     let mut url = match url::Url::parse(&format!("{}/bi-authenticate", config.invoke_url)) {
         Ok(url) => url,

@@ -62,10 +62,11 @@ impl Store {
             Some(p) if p.exists() => Some(load(p)?),
             _ => None,
         };
-        let state = match existing {
+        let mut state = match existing {
             Some(state) => state,
             None => seed()?,
         };
+        state.migrate();
         let keys = state
             .keys
             .iter()

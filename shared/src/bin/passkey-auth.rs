@@ -1,0 +1,148 @@
+//! `passkey-auth`: the operator's command.
+//!
+//! ```text
+//! passkey-auth tenant check [--env FILE]              check a real tenant against the .env
+//! passkey-auth tenant setup [--env FILE] [--name N]   create what the app needs, write the .env
+//! ```
+//!
+//! The `.env` (default `./.env`) is read as `make dev` reads it; the process environment
+//! wins over it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use passkey_auth::tenant::{self, dotenv};
+
+const USAGE: &str = "usage:
+  passkey-auth tenant check [--env FILE]
+      Checks the Beyond Identity tenant the .env describes (discovery, keys, the client's
+      credentials, the management token and its scopes, the application and its
+      authenticator config) and prints a checklist with the fix for each problem.
+  passkey-auth tenant setup [--env FILE] [--name NAME]
+      Creates (or puts right) the Embedded SDK authenticator config and the OIDC
+      application named NAME (default \"Passkey Auth\") in BEYOND_IDENTITY_REALM_ID for the
+      app at AUTH_URL, writes their values into the .env, then checks the tenant.
+      Needs AUTH_URL, the region (or base URLs), the tenant and realm ids and a management
+      credential with applications:* and authenticator-configs:* scopes.";
+
+struct Args {
+    command: String,
+    env_file: PathBuf,
+    name: String,
+}
+
+fn parse(args: impl Iterator<Item = String>) -> Result<Args, String> {
+    let mut args = args.peekable();
+    let command = match (args.next().as_deref(), args.next()) {
+        (Some("tenant"), Some(sub)) if sub == "check" || sub == "setup" => sub,
+        _ => return Err(String::new()),
+    };
+    let mut parsed = Args {
+        command,
+        env_file: PathBuf::from(".env"),
+        name: "Passkey Auth".into(),
+    };
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--env" => parsed.env_file = value()?.into(),
+            "--name" if parsed.command == "setup" => parsed.name = value()?,
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok(parsed)
+}
+
+/// 32 random bytes, base64: a new AUTH_SECRET.
+fn random_secret() -> Option<String> {
+    let mut bytes = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut bytes).ok()?;
+    Some(STANDARD.encode(bytes))
+}
+
+async fn check(args: &Args) -> ExitCode {
+    let env = match dotenv::load(&args.env_file) {
+        Ok(env) => env,
+        Err(e) => {
+            eprintln!("cannot read {}: {e}", args.env_file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let report = tenant::check(&env).await;
+    print!("{report}");
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+async fn setup(args: &Args) -> ExitCode {
+    let env = match dotenv::load(&args.env_file) {
+        Ok(env) => env,
+        Err(e) => {
+            eprintln!("cannot read {}: {e}", args.env_file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = match tenant::setup(&env, &args.name).await {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            eprintln!("tenant setup failed: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let said = |created| {
+        if created {
+            "created"
+        } else {
+            "found, and put right"
+        }
+    };
+    println!(
+        "authenticator config \"{}\": {}\napplication \"{}\": {}",
+        args.name,
+        said(outcome.created_config),
+        args.name,
+        said(outcome.created_application)
+    );
+    let mut values = outcome.values;
+    if env.var("AUTH_SECRET").is_none() {
+        match random_secret() {
+            Some(secret) => values.push(("AUTH_SECRET", secret)),
+            None => eprintln!("AUTH_SECRET was not written: no random bytes; set it yourself"),
+        }
+    }
+    let text = std::fs::read_to_string(&args.env_file).unwrap_or_default();
+    if let Err(e) = std::fs::write(&args.env_file, dotenv::update(&text, &values)) {
+        eprintln!("cannot write {}: {e}", args.env_file.display());
+        return ExitCode::FAILURE;
+    }
+    let names: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
+    println!(
+        "wrote {} to {}\n",
+        names.join(", "),
+        args.env_file.display()
+    );
+    check(args).await
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("passkey-auth: {message}\n");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match args.command.as_str() {
+        "check" => check(&args).await,
+        _ => setup(&args).await,
+    }
+}

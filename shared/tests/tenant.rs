@@ -1,0 +1,287 @@
+//! `passkey-auth tenant check` and `tenant setup` against bi-local, which serves the
+//! applications and authenticator-configs endpoints of Beyond Identity's OpenAPI file:
+//! a right tenant passes, each misconfiguration is named with its fix, and setup makes an
+//! empty realm into one that signs in.
+
+mod common;
+
+use std::collections::HashMap;
+
+use bi_local::sdk::{enrolled_user, http};
+use bi_local::{BiLocal, Options, Settings};
+use common::{ORIGIN, Stack};
+use passkey_auth::Env;
+use passkey_auth::tenant::{self, Outcome, Report, dotenv};
+use serde_json::{Value, json};
+
+fn env_of(s: &Settings, extra: &[(&str, &str)]) -> Env {
+    let mut vars: HashMap<String, String> = s
+        .vars()
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    vars.insert("AUTH_URL".into(), ORIGIN.into());
+    for (k, v) in extra {
+        vars.insert((*k).into(), (*v).into());
+    }
+    Env::from_map(vars)
+}
+
+fn failures(report: &Report) -> Vec<String> {
+    report
+        .failures()
+        .map(|c| format!("{} | fix: {}", c.what, c.fix.clone().unwrap_or_default()))
+        .collect()
+}
+
+async fn patch(s: &Settings, path: &str, body: Value) {
+    let response = http()
+        .patch(format!(
+            "{}/v1/tenants/{}/realms/{}{path}",
+            s.api_base_url, s.tenant_id, s.realm_id
+        ))
+        .bearer_auth(&s.api_token)
+        .json(&body)
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(response.status(), 200, "{path}");
+}
+
+/// A management token with only these scopes, from the client-credentials grant.
+async fn token_with(s: &Settings, scopes: &[&str]) -> String {
+    let answer: Value = http()
+        .post(format!(
+            "{}/v1/tenants/{}/realms/{}/applications/{}/token",
+            s.auth_base_url, s.tenant_id, s.admin_realm_id, s.mgmt_application_id
+        ))
+        .basic_auth(&s.mgmt_client_id, Some(&s.mgmt_client_secret))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", &scopes.join(" ")),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    answer["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_right_tenant_passes_every_check() {
+    let bi = BiLocal::start(Options::default()).await.expect("bi-local");
+    let report = tenant::check(&env_of(&bi.settings(), &[])).await;
+    assert!(report.passed(), "{report}");
+    assert!(
+        report.checks.iter().all(|c| c.outcome == Outcome::Pass),
+        "{report}"
+    );
+    let text = report.to_string();
+    for expected in [
+        "its issuer is BEYOND_IDENTITY_ISSUER exactly",
+        "signing key(s)",
+        "accepts the client ID and secret",
+        "the management token has the scope credential-binding-jobs:create",
+        "it requires PKCE S256",
+        "its redirect URIs include http://localhost:3000/api/auth/callback/beyondidentity",
+        "its tokens' subject is the identity id",
+        "its invocation type is Automatic",
+        "its trusted origins include http://localhost:3000",
+    ] {
+        assert!(text.contains(expected), "{expected} not checked:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn each_misconfiguration_is_named_with_its_fix() {
+    let bi = BiLocal::start(Options::default()).await.expect("bi-local");
+    let s = bi.settings();
+    patch(
+        &s,
+        &format!("/applications/{}", s.application_id),
+        json!({"application": {"protocol_config": {
+            "redirect_uris": ["https://elsewhere.example.com/callback"],
+            "pkce": "disabled",
+        }}}),
+    )
+    .await;
+    patch(
+        &s,
+        &format!("/authenticator-configs/{}", s.authenticator_config_id),
+        json!({"authenticator_config": {"config": {"invocation_type": "manual"}}}),
+    )
+    .await;
+    let scopes = [
+        "identities:create",
+        "identities:read",
+        "applications:read",
+        "authenticator-configs:read",
+    ];
+    let token = token_with(&s, &scopes).await;
+    let report = tenant::check(&env_of(&s, &[("BEYOND_IDENTITY_API_TOKEN", &token)])).await;
+    let failed = failures(&report);
+    let expected = [
+        "the management token has the scope credential-binding-jobs:create (needed by the functions) | fix: grant credential-binding-jobs:create",
+        "it requires PKCE S256 | fix: set PKCE to S256",
+        "its redirect URIs include http://localhost:3000/api/auth/callback/beyondidentity | fix: add http://localhost:3000/api/auth/callback/beyondidentity to Redirect URIs",
+        "its invocation type is Automatic | fix: set Invocation Type to Automatic",
+    ];
+    assert_eq!(failed.len(), expected.len(), "{report}");
+    for (failure, expected) in failed.iter().zip(expected) {
+        assert!(failure.starts_with(expected), "{failure}\n  !~ {expected}");
+    }
+}
+
+#[tokio::test]
+async fn wrong_settings_are_named_too() {
+    let bi = BiLocal::start(Options::default()).await.expect("bi-local");
+    let s = bi.settings();
+    let issuer = format!("{}/", s.issuer);
+    let report = tenant::check(&env_of(
+        &s,
+        &[
+            ("BEYOND_IDENTITY_CLIENT_SECRET", "not-the-secret"),
+            ("BEYOND_IDENTITY_ISSUER", &issuer),
+            ("AUTH_URL", "http://localhost:4000"),
+        ],
+    ))
+    .await;
+    let text = failures(&report).join("\n");
+    assert!(text.contains("refuses the client ID and secret"), "{text}");
+    assert!(
+        text.contains("add http://localhost:4000/api/auth/callback/beyondidentity"),
+        "{text}"
+    );
+    assert!(
+        text.contains("set Invoke URL to http://localhost:4000"),
+        "{text}"
+    );
+
+    let mut vars = env_of(&s, &[]).to_map();
+    vars.remove("BEYOND_IDENTITY_CLIENT_ID");
+    vars.remove("BEYOND_IDENTITY_APPLICATION_CONFIG_ID");
+    let report = tenant::check(&Env::from_map(vars)).await;
+    let text = failures(&report).join("\n");
+    assert!(
+        text.contains("BEYOND_IDENTITY_CLIENT_ID is missing"),
+        "{text}"
+    );
+    assert!(
+        text.contains("BEYOND_IDENTITY_APPLICATION_CONFIG_ID is missing"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn setup_makes_an_empty_realm_sign_in_and_can_run_twice() {
+    let bi = BiLocal::start(Options {
+        empty_realm: true,
+        ..Options::default()
+    })
+    .await
+    .expect("bi-local");
+    let before = bi.settings();
+    assert!(before.issuer.is_empty(), "the realm starts empty");
+    let env = env_of(&before, &[]);
+    let report = tenant::check(&env).await;
+    assert!(!report.passed());
+
+    let first = tenant::setup(&env, "Passkey Auth").await.expect("setup");
+    assert!(first.created_config && first.created_application);
+    let second = tenant::setup(&env, "Passkey Auth")
+        .await
+        .expect("setup again");
+    assert!(!second.created_config && !second.created_application);
+    assert_eq!(
+        first.values, second.values,
+        "the same application both times"
+    );
+
+    let values: HashMap<&str, String> = first.values.iter().cloned().collect();
+    let mut vars = env.to_map();
+    vars.extend(values.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    let report = tenant::check(&Env::from_map(vars)).await;
+    assert!(report.passed(), "{report}");
+
+    // The functions, configured with what setup wrote, sign a user in.
+    let stack = Stack::build(bi, |vars| {
+        for (name, value) in &values {
+            vars.insert((*name).to_owned(), value.clone());
+        }
+    })
+    .await;
+    let (_, passkey) = enrolled_user(&stack.bi, "lea@example.com").await;
+    let cookie = stack.sign_in(&passkey).await;
+    let session = stack.get_session(&[&cookie]).await.json();
+    assert_eq!(session["user"]["email"], "lea@example.com");
+}
+
+// Several worker threads: the command runs as a blocking child process while bi-local
+// answers it from this runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_writes_the_env_file_and_checks_it() {
+    let bi = BiLocal::start(Options {
+        empty_realm: true,
+        ..Options::default()
+    })
+    .await
+    .expect("bi-local");
+    let s = bi.settings();
+    let dir = std::env::temp_dir().join(format!("tenant-setup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join(".env");
+    let mut text = String::from("# my settings\nAUTH_URL=http://localhost:3000\n");
+    for (name, value) in s.vars().into_iter().filter(|(_, v)| !v.is_empty()) {
+        text.push_str(&format!("{name}={value}\n"));
+    }
+    std::fs::write(&file, &text).expect("write");
+
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_passkey-auth"))
+            .args(args)
+            .arg("--env")
+            .arg(&file)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .output()
+            .expect("passkey-auth runs")
+    };
+    let check = run(&["tenant", "check"]);
+    assert_eq!(
+        check.status.code(),
+        Some(1),
+        "an empty realm fails the check"
+    );
+    let setup = run(&["tenant", "setup"]);
+    let out = String::from_utf8_lossy(&setup.stdout);
+    assert!(
+        setup.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    assert!(
+        out.contains("application \"Passkey Auth\": created"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Everything that can be checked from here is right."),
+        "{out}"
+    );
+    let written = dotenv::parse(&std::fs::read_to_string(&file).expect("read"));
+    assert!(written["BEYOND_IDENTITY_ISSUER"].starts_with(&s.auth_base_url));
+    assert_eq!(written["AUTH_URL"], "http://localhost:3000");
+    assert!(written.contains_key("AUTH_SECRET"), "a new AUTH_SECRET");
+    assert!(
+        std::fs::read_to_string(&file)
+            .expect("read")
+            .starts_with("# my settings\n"),
+        "the user's lines are kept"
+    );
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
