@@ -1,7 +1,7 @@
 // What the SDK's errors mean for a person. Never shows the SDK's own text: its untyped
 // errors carry a Rust error chain that can include the link and its token.
 //
-// Evidence for the shapes (docs/real-sdk.md has the details):
+// Evidence for the shapes (docs/real-beyond-identity.md has the details):
 // - typed errors ("FlattenedError", CHANGELOG 2.0.1 of @beyondidentity/bi-sdk-js): an
 //   object with `type` and an optional `data`; the WebAssembly's strings also name the
 //   fields `errorType` / `error_type`, so all three are read. The type names are the
