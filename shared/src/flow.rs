@@ -151,4 +151,36 @@ mod tests {
             assert_eq!(s.open(garbage, 1_000), Err(FlowError::Invalid), "{garbage}");
         }
     }
+
+    /// Boundaries: a sealed value of exactly the cap opens, one character more is refused
+    /// unread; a flow up to 60 s in the future (clock skew) opens, 61 s does not.
+    #[test]
+    fn the_size_cap_and_the_clock_skew_are_exact() {
+        let s = sealer("01");
+        let sized = |len: usize| {
+            let mut f = flow(1_000);
+            let base = s.seal(&f).expect("seal").len();
+            // Base64 grows by 4 characters per 3 bytes: pad the path until the length fits.
+            let mut extra = 0;
+            loop {
+                f.callback_url = format!("/{}", "a".repeat(extra));
+                let sealed = s.seal(&f).expect("seal");
+                if sealed.len() >= len {
+                    return (sealed, f);
+                }
+                extra += 1;
+                assert!(base + extra < 4 * len, "cannot reach {len}");
+            }
+        };
+        let (at_cap, f) = sized(MAX_SEALED_LEN);
+        assert_eq!(at_cap.len(), MAX_SEALED_LEN, "a value of exactly the cap");
+        assert_eq!(s.open(&at_cap, 1_000), Ok(f));
+        let (over, _) = sized(MAX_SEALED_LEN + 1);
+        assert!(over.len() > MAX_SEALED_LEN);
+        assert_eq!(s.open(&over, 1_000), Err(FlowError::Invalid));
+
+        let sealed = s.seal(&flow(1_000)).expect("seal");
+        assert_eq!(s.open(&sealed, 940), Ok(flow(1_000)));
+        assert_eq!(s.open(&sealed, 939), Err(FlowError::Expired));
+    }
 }

@@ -484,4 +484,139 @@ mod tests {
             "never a guess when the store is down"
         );
     }
+
+    /// A store that counts each call, around the memory store.
+    #[derive(Default)]
+    struct Counting {
+        inner: MemorySessionStore,
+        reads: std::sync::atomic::AtomicUsize,
+        writes: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Counting {
+        fn counts(&self) -> (usize, usize) {
+            use std::sync::atomic::Ordering::SeqCst;
+            (self.reads.load(SeqCst), self.writes.load(SeqCst))
+        }
+
+        fn wrote(&self) {
+            self.writes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    impl SessionStore for Counting {
+        async fn create(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
+            self.wrote();
+            self.inner.create(id, session).await
+        }
+        async fn get(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+            self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.inner.get(id).await
+        }
+        async fn touch(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
+            self.wrote();
+            self.inner.touch(id, session).await
+        }
+        async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
+            self.wrote();
+            self.inner.delete(id).await
+        }
+        async fn claim(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
+            self.wrote();
+            self.inner.claim(key, expires_at).await
+        }
+    }
+
+    /// The README's promise: one read per session check, and a write at most hourly.
+    #[tokio::test]
+    async fn a_session_check_is_one_read_and_writes_at_most_hourly() {
+        let store = Arc::new(Counting::default());
+        let config = SessionConfig {
+            table: "t".into(),
+            idle_timeout: Duration::from_secs(24 * 3600),
+            max_age: Duration::from_secs(7 * 24 * 3600),
+        };
+        let sessions = Sessions::new(store.clone(), config);
+        // A realistic clock: the rule must hold whatever the epoch.
+        let start = 1_800_000_000;
+        let (token, _) = sessions.start(user(), start).await.expect("start");
+        let cookie = token.as_cookie_value();
+        assert_eq!(store.counts(), (0, 1), "starting writes the session once");
+        for (i, now) in [start + 1, start + 60, start + 3599]
+            .into_iter()
+            .enumerate()
+        {
+            assert!(sessions.resolve(cookie, now).await.expect("read").is_some());
+            assert_eq!(
+                store.counts(),
+                (i + 1, 1),
+                "check {i} at +{} s",
+                now - start
+            );
+        }
+        let session = sessions
+            .resolve(cookie, start + 3600)
+            .await
+            .expect("read")
+            .expect("live");
+        assert_eq!(store.counts(), (4, 2), "an hour on: one read and one write");
+        assert_eq!(session.last_seen_at, start + 3600);
+        assert!(
+            sessions
+                .resolve(cookie, start + 3601)
+                .await
+                .expect("read")
+                .is_some()
+        );
+        assert_eq!(store.counts(), (5, 2));
+        // Garbage never reaches the store.
+        assert!(
+            sessions
+                .resolve("garbage", start)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        assert_eq!(store.counts(), (5, 2));
+    }
+
+    #[tokio::test]
+    async fn the_cookie_lives_until_the_absolute_limit() {
+        let (_, sessions) = sessions();
+        let start = 1_800_000_000;
+        let (_, session) = sessions.start(user(), start).await.expect("start");
+        assert_eq!(sessions.cookie_max_age(&session, start), 5 * 3600);
+        assert_eq!(sessions.cookie_max_age(&session, start + 3600), 4 * 3600);
+        assert_eq!(sessions.cookie_max_age(&session, start + 6 * 3600), 0);
+    }
+
+    #[test]
+    fn only_well_formed_tokens_parse() {
+        let token = SessionToken::generate().expect("token");
+        let value = token.as_cookie_value();
+        assert_eq!(SessionToken::parse(value), Some(token.clone()));
+        // Each clause alone: the length, the alphabet, and 32 bytes with no stray bits.
+        let alphabet_ok_but_long = format!("{value}A");
+        let right_length_bad_alphabet = format!("{}!", &value[..42]);
+        let stray_bits = format!("{}B", "A".repeat(42));
+        for bad in [
+            alphabet_ok_but_long.as_str(),
+            right_length_bad_alphabet.as_str(),
+            "+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+",
+            stray_bits.as_str(),
+            "",
+        ] {
+            assert_eq!(SessionToken::parse(bad), None, "{bad:?}");
+        }
+        assert!(SessionToken::parse(&"A".repeat(43)).is_some());
+    }
+
+    #[tokio::test]
+    async fn the_memory_store_claims_each_key_once() {
+        let store = MemorySessionStore::default();
+        assert!(store.claim("flow#a", 10).await.expect("claim"));
+        assert!(!store.claim("flow#a", 10).await.expect("claim"));
+        assert!(store.claim("flow#b", 10).await.expect("claim"));
+    }
 }

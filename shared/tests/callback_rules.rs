@@ -335,3 +335,26 @@ async fn wrong_methods_and_routes_get_json_errors() {
     assert_eq!(answer.status(), 400);
     assert_eq!(answer.json()["error"], "bad_request");
 }
+
+/// RFC 9207: a provider that promises `iss` on its authorization responses (in discovery)
+/// must send it; a callback without it is refused before the token endpoint.
+#[tokio::test]
+async fn a_promised_iss_parameter_is_required() {
+    let options = bi_local::Options {
+        iss_parameter: true,
+        ..Default::default()
+    };
+    let stack = Stack::start_with_bi_options(options, |_| {}).await;
+    let (_, passkey) = enrolled_user(&stack.bi, "ivy@example.com").await;
+    refused_then_genuine(
+        &stack,
+        &passkey,
+        |c, f| {
+            assert!(c.contains("&iss="), "bi-local sends iss: {c}");
+            let without: Vec<&str> = c.split('&').filter(|p| !p.starts_with("iss=")).collect();
+            (without.join("&"), vec![f.to_owned()])
+        },
+        "issuer_mismatch",
+    )
+    .await;
+}

@@ -149,3 +149,16 @@ fn sanitize(error: &str) -> String {
         .take(64)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize;
+
+    #[test]
+    fn provider_error_codes_keep_only_their_grammar() {
+        assert_eq!(sanitize("access_denied"), "access_denied");
+        assert_eq!(sanitize("login_required<script>"), "login_requiredscript");
+        assert_eq!(sanitize("a b\n\u{202e}c"), "abc");
+        assert_eq!(sanitize(&"x".repeat(100)).len(), 64);
+    }
+}

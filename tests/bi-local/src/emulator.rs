@@ -348,6 +348,9 @@ async fn authenticate(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Byt
                 if let Some(state) = &transaction.state {
                     query.append_pair("state", state);
                 }
+                if ctx.iss_parameter {
+                    query.append_pair("iss", &ctx.issuer(&inner.state, &app));
+                }
             }
             Ok(json!({"redirectUrl": redirect.as_str(), "passkeyId": request.credential_id}))
         })

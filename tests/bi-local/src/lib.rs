@@ -105,6 +105,9 @@ pub struct Options {
     /// authenticator config (what `passkey-auth tenant setup` starts from). Applies to a
     /// new state only.
     pub empty_realm: bool,
+    /// Promise RFC 9207's `iss` parameter in discovery and send it on every
+    /// authorization response. Off by default: Beyond Identity documents no such promise.
+    pub iss_parameter: bool,
 }
 
 impl Default for Options {
@@ -117,6 +120,7 @@ impl Default for Options {
             invocation: None,
             id_token_claims: false,
             empty_realm: false,
+            iss_parameter: false,
         }
     }
 }
@@ -146,6 +150,8 @@ pub(crate) struct Ctx {
     pub faults: Mutex<Vec<Fault>>,
     /// [`Options::id_token_claims`].
     pub id_token_claims: bool,
+    /// [`Options::iss_parameter`].
+    pub iss_parameter: bool,
 }
 
 impl Ctx {
@@ -285,6 +291,7 @@ impl BiLocal {
             api_base,
             faults: Mutex::new(Vec::new()),
             id_token_claims: options.id_token_claims,
+            iss_parameter: options.iss_parameter,
         });
         let (shutdown, watcher) = watch::channel(false);
         let tasks = vec![

@@ -94,6 +94,7 @@ async fn discovery(State(ctx): State<Arc<Ctx>>, Path(path): Path<AppPath>) -> Re
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256", "plain"],
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "name", "preferred_username", "email"],
+        "authorization_response_iss_parameter_supported": ctx.iss_parameter,
     }))
     .into_response()
 }
@@ -135,11 +136,14 @@ fn is_pkce_value(value: &str) -> bool {
 }
 
 /// Sends an OAuth error back to a redirect URI that is known to be the client's.
+/// An OAuth error answer on the client's redirect URI, with `iss` when the emulator
+/// promises RFC 9207's parameter.
 fn error_redirect(
     redirect_uri: &str,
     error: &str,
     description: &str,
     state: Option<&str>,
+    iss: Option<&str>,
 ) -> Response {
     let mut url = match url::Url::parse(redirect_uri) {
         Ok(url) => url,
@@ -151,6 +155,9 @@ fn error_redirect(
         query.append_pair("error_description", description);
         if let Some(state) = state {
             query.append_pair("state", state);
+        }
+        if let Some(iss) = iss {
+            query.append_pair("iss", iss);
         }
     }
     pages::found(url.as_str())
@@ -191,8 +198,12 @@ async fn authorize(
         );
     };
     let state = params.get("state").map(String::as_str);
-    let fail =
-        |error: &str, description: &str| error_redirect(redirect_uri, error, description, state);
+    let issuer = ctx
+        .iss_parameter
+        .then(|| ctx.store.read(|inner| ctx.issuer(&inner.state, &app)));
+    let fail = |error: &str, description: &str| {
+        error_redirect(redirect_uri, error, description, state, issuer.as_deref())
+    };
 
     if params.get("response_type").map(String::as_str) != Some("code") {
         return fail("unsupported_response_type", "response_type must be code");
@@ -787,6 +798,7 @@ mod tests {
             "invalid_scope",
             "bad scope",
             Some("s t"),
+            None,
         );
         let location = response.headers()[header::LOCATION]
             .to_str()
