@@ -198,8 +198,9 @@ fn parse_issuer(value: &str) -> Result<String, String> {
     {
         return Err("must be an http(s) URL without query or fragment".into());
     }
-    // Kept as written: `iss` is compared with it by simple string comparison.
-    Ok(value.trim_end_matches('/').to_owned())
+    // Kept exactly as written, a trailing `/` included (Auth0's and Azure AD v1's issuers
+    // end in one): discovery and `iss` are compared with it character for character.
+    Ok(value.to_owned())
 }
 
 /// `3600`, `30m`, `12h`, `7d`.
@@ -274,9 +275,11 @@ fn read_provider(r: &mut Reader<'_>) -> Option<ProviderConfig> {
         r.env.get("BEYOND_IDENTITY_DISCOVERY"),
     ) {
         (Some(issuer), _) => r.parsed("BEYOND_IDENTITY_ISSUER", Some(issuer), parse_issuer),
+        // The discovery URL cannot tell whether the issuer ends in `/` (OpenID Connect
+        // Discovery §4 strips it before appending the suffix): it is taken without one,
+        // and a provider whose issuer has one is configured with BEYOND_IDENTITY_ISSUER.
         (None, Some(discovery)) => r.parsed("BEYOND_IDENTITY_DISCOVERY", Some(discovery), |d| {
-            d.trim_end_matches('/')
-                .strip_suffix(DISCOVERY_SUFFIX)
+            d.strip_suffix(DISCOVERY_SUFFIX)
                 .ok_or_else(|| format!("must end with {DISCOVERY_SUFFIX}"))
                 .and_then(parse_issuer)
         }),
@@ -556,6 +559,21 @@ mod tests {
         assert!(text.contains("AUTH_SECRET"), "{text}");
         assert!(text.contains("SESSION_MAX_AGE"), "{text}");
         assert!(!text.contains("tooshort-but-secret"), "{text}");
+    }
+
+    #[test]
+    fn an_issuer_is_kept_exactly_as_written() {
+        for issuer in [
+            "https://tenant.eu.auth0.com/",
+            "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/",
+            "https://auth-us.beyondidentity.com/v1/tenants/t/realms/r/applications/a",
+        ] {
+            let mut env = full();
+            env.retain(|(k, _)| *k != "BEYOND_IDENTITY_ISSUER");
+            env.push(("BEYOND_IDENTITY_ISSUER", issuer));
+            let config = SignInConfig::load(&Env::from_pairs(env)).expect("valid");
+            assert_eq!(config.provider.issuer, issuer);
+        }
     }
 
     #[test]

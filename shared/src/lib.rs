@@ -38,6 +38,7 @@ pub mod email;
 pub mod error;
 pub mod flow;
 pub mod http;
+pub mod jwks;
 pub mod management;
 pub mod oidc;
 pub mod ratelimit;

@@ -1,9 +1,10 @@
 //! The OpenID Connect client: discovery on first use, the authorization URL, the code
 //! exchange and a complete ID-token check, on the `openidconnect` crate.
 //!
-//! What `openidconnect` leaves to the application is done here: the JWKS is fetched
-//! again (at most once a minute) when a token names a key it does not know, so a
-//! provider's key rotation does not break sign-in in a warm container; `exp` gets a
+//! What `openidconnect` leaves to the application is done here: the provider's keys are
+//! cached with the rules of [`crate::jwks`] (an unknown `kid` is fetched for at once, and
+//! a set older than ten minutes is fetched again, so rotations work and removed keys
+//! stop being trusted in a warm container); `exp` gets a
 //! documented clock-skew allowance and `iat` a bound; only asymmetric algorithms the
 //! provider advertises are accepted; and the HTTP client follows no redirects and has
 //! connect and total timeouts.
@@ -15,22 +16,21 @@
 //! `preferred_username` and `email` (docs/real-beyond-identity.md has the evidence).
 
 use std::future::Future;
-use std::sync::{Mutex, PoisonError, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
     CoreClientAuthMethod, CoreGenderClaim, CoreGrantType, CoreIdTokenVerifier, CoreJsonWebKey,
-    CoreJsonWebKeySet, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm,
-    CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
+    CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
     AccessToken, AdditionalProviderMetadata, AuthorizationCode, ClaimsVerificationError, ClientId,
     ClientSecret, CsrfToken, EmptyAdditionalClaims, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    IssuerUrl, JsonWebKeySetUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
-    ProviderMetadata, RedirectUrl, RequestTokenError, Scope, SignatureVerificationError,
-    SubjectIdentifier, TokenResponse, UserInfoClaims, UserInfoError,
+    IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata,
+    RedirectUrl, RequestTokenError, Scope, SignatureVerificationError, SubjectIdentifier,
+    TokenResponse, UserInfoClaims, UserInfoError,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
@@ -39,13 +39,12 @@ use url::Url;
 use crate::config::ProviderConfig;
 use crate::error::AuthError;
 use crate::flow::Flow;
+use crate::jwks::{JwksPolicy, KeyCache, kid_of};
 use crate::session::User;
 
 /// How far the provider's clock may be from ours: `exp` is accepted this long after it
 /// passes, and `iat` may be this far in the future.
 pub const CLOCK_SKEW: Duration = Duration::from_secs(120);
-/// The JWKS is fetched again on an unknown key at most this often.
-pub const JWKS_REFETCH_INTERVAL: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -101,12 +100,9 @@ type DiscoveredClient = CoreClient<
 struct Discovered {
     client: DiscoveredClient,
     issuer: IssuerUrl,
-    jwks_uri: JsonWebKeySetUrl,
     iss_parameter: bool,
     algorithms: Vec<CoreJwsSigningAlgorithm>,
-    jwks: RwLock<CoreJsonWebKeySet>,
-    /// When the JWKS was last fetched again (not counting discovery).
-    last_jwks_refetch: Mutex<Option<Instant>>,
+    keys: KeyCache,
 }
 
 /// The real provider client. Build it once per container.
@@ -114,6 +110,7 @@ pub struct OidcClient {
     config: ProviderConfig,
     redirect_uri: RedirectUrl,
     http: reqwest::Client,
+    jwks_policy: JwksPolicy,
     discovered: OnceCell<Discovered>,
 }
 
@@ -150,8 +147,15 @@ impl OidcClient {
                 .map_err(|_| AuthError::Internal)?,
             http: http_client()?,
             config,
+            jwks_policy: JwksPolicy::default(),
             discovered: OnceCell::new(),
         })
+    }
+
+    /// Another key-cache policy (tests use a zero `max_age` to show removed keys go).
+    pub fn with_jwks_policy(mut self, policy: JwksPolicy) -> Self {
+        self.jwks_policy = policy;
+        self
     }
 
     /// Discovery, once per container (retried on the next request if it fails).
@@ -195,22 +199,16 @@ impl OidcClient {
                 Ok(Discovered {
                     client,
                     issuer,
-                    jwks_uri,
                     iss_parameter,
                     algorithms,
-                    jwks: RwLock::new(jwks),
-                    last_jwks_refetch: Mutex::new(None),
+                    keys: KeyCache::new(jwks_uri, jwks, self.jwks_policy),
                 })
             })
             .await
     }
 
     fn verifier(&self, discovered: &Discovered) -> CoreIdTokenVerifier<'static> {
-        let jwks = discovered
-            .jwks
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let jwks = discovered.keys.keys();
         let issuer = discovered.issuer.clone();
         CoreIdTokenVerifier::new_confidential_client(
             ClientId::new(self.config.client_id.clone()),
@@ -230,34 +228,6 @@ impl OidcClient {
                 Ok(())
             }
         })
-    }
-
-    /// Fetches the JWKS again if the last fetch is old enough. Returns whether it did.
-    async fn refetch_jwks(&self, discovered: &Discovered) -> bool {
-        {
-            let mut last = discovered
-                .last_jwks_refetch
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if last.is_some_and(|at| at.elapsed() < JWKS_REFETCH_INTERVAL) {
-                return false;
-            }
-            *last = Some(Instant::now());
-        }
-        match CoreJsonWebKeySet::fetch_async(&discovered.jwks_uri, &self.http).await {
-            Ok(jwks) => {
-                *discovered
-                    .jwks
-                    .write()
-                    .unwrap_or_else(PoisonError::into_inner) = jwks;
-                tracing::info!("fetched the provider's JWKS again for an unknown signing key");
-                true
-            }
-            Err(error) => {
-                tracing::warn!(error = %error, "could not fetch the provider's JWKS again");
-                false
-            }
-        }
     }
 }
 
@@ -310,12 +280,21 @@ impl IdentityProvider for OidcClient {
             AuthError::InvalidIdToken("the token response has no ID token".into())
         })?;
         let nonce = Nonce::new(flow.nonce.clone());
+        discovered.keys.refresh_if_stale(&self.http).await;
         let claims = match id_token.claims(&self.verifier(discovered), &nonce) {
             Ok(claims) => claims.clone(),
-            Err(error) if unknown_key(&error) && self.refetch_jwks(discovered).await => id_token
-                .claims(&self.verifier(discovered), &nonce)
-                .map_err(reject)?
-                .clone(),
+            Err(error)
+                if unknown_key(&error)
+                    && discovered
+                        .keys
+                        .fetch_for_unknown(&kid_of(&id_token.to_string()), &self.http)
+                        .await =>
+            {
+                id_token
+                    .claims(&self.verifier(discovered), &nonce)
+                    .map_err(reject)?
+                    .clone()
+            }
             Err(error) => return Err(reject(error)),
         };
         check_authorized_party(

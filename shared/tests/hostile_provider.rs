@@ -4,8 +4,11 @@
 mod common;
 
 use bi_local::sdk::{enrolled_user, http};
+use std::time::Duration;
+
 use bi_local::{Fault, Flaw, Target};
 use common::Stack;
+use passkey_auth::jwks::JwksPolicy;
 use serde_json::json;
 
 fn flaw(flaw: Flaw) -> Fault {
@@ -107,6 +110,80 @@ async fn a_key_rotated_after_the_first_sign_in_is_fetched_once_and_accepted() {
     // The warm container still holds the old key set; the unknown kid makes it fetch
     // the JWKS again, once, and the sign-in succeeds.
     stack.sign_in(&passkey).await;
+    // Rotated again at once (or rolled back): another kid, fetched for at once too.
+    rotate(&stack, false).await;
+    stack.sign_in(&passkey).await;
+}
+
+async fn rotate(stack: &Stack, keep_old: bool) {
+    let rotated = http()
+        .post(format!("{}/_emulator/keys/rotate", stack.bi.auth_url()))
+        .json(&json!({ "keep_old": keep_old }))
+        .send()
+        .await
+        .expect("rotate");
+    assert_eq!(rotated.status(), 200);
+}
+
+/// A key the provider takes out of its JWKS stops being trusted once the cached set is
+/// older than the policy's `max_age` (ten minutes in production; zero here, so that the
+/// test does not wait), even in a warm container; a token signed with it is refused.
+#[tokio::test]
+async fn a_key_the_provider_removes_stops_being_trusted() {
+    let bi = bi_local::BiLocal::start(bi_local::Options::default())
+        .await
+        .expect("bi-local");
+    let policy = JwksPolicy {
+        max_age: Duration::ZERO,
+        ..JwksPolicy::default()
+    };
+    let stack = Stack::build_with(bi, |_| {}, policy).await;
+    let (_, passkey) = enrolled_user(&stack.bi, "lou@example.com").await;
+    stack.sign_in(&passkey).await;
+    rotate(&stack, false).await;
+    let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+    stack.bi.inject([flaw(Flaw::RetiredKey)]);
+    let answer = stack.get_callback(&callback, &[&flow]).await;
+    assert_eq!(answer.location(), "/?error=invalid_id_token");
+    stack.sign_in(&passkey).await;
+    assert_eq!(stack.items("session").await.len(), 2);
+}
+
+/// Issuers are compared exactly as written: one with a trailing slash (Auth0, Azure AD
+/// v1) signs in, and the same issuer without the slash is another issuer.
+#[tokio::test]
+async fn an_issuer_with_a_trailing_slash_is_kept_as_written() {
+    let options = bi_local::Options {
+        issuer_trailing_slash: true,
+        ..Default::default()
+    };
+    let stack = Stack::start_with_bi_options(options, |_| {}).await;
+    assert!(stack.config.provider.issuer.ends_with('/'));
+    let (_, passkey) = enrolled_user(&stack.bi, "max@example.com").await;
+    let cookie = stack.sign_in(&passkey).await;
+    assert_eq!(
+        stack.get_session(&[&cookie]).await.json()["user"]["email"],
+        "max@example.com"
+    );
+
+    let issuer = stack
+        .config
+        .provider
+        .issuer
+        .trim_end_matches('/')
+        .to_owned();
+    let other = Stack::start_with_bi_options(
+        bi_local::Options {
+            issuer_trailing_slash: true,
+            ..Default::default()
+        },
+        |vars| {
+            vars.insert("BEYOND_IDENTITY_ISSUER".into(), issuer);
+        },
+    )
+    .await;
+    let answer = other.get_signin("/api/auth/signin", &[]).await;
+    assert_eq!(answer.status(), 503, "discovery names another issuer");
 }
 
 #[tokio::test]

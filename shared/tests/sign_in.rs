@@ -142,3 +142,22 @@ async fn a_function_url_event_with_many_cookies_and_a_head_request() {
         .await;
     assert_eq!(answer.status(), 200);
 }
+
+/// A long return path never makes a flow cookie the callback refuses after the user has
+/// authenticated: it is kept while the cookie fits, and becomes `/` when it would not.
+#[tokio::test]
+async fn a_long_callback_url_never_breaks_the_sign_in() {
+    let stack = Stack::start().await;
+    let (_, passkey) = enrolled_user(&stack.bi, "nia@example.com").await;
+    for (len, kept) in [(500, true), (1000, true), (1400, false), (2000, false)] {
+        let path = format!("/{}", "p".repeat(len - 1));
+        let (callback, flow) = stack.start_sign_in(&passkey, &path).await;
+        let cookie_len = flow.len() - "__Host-auth-flow=".len();
+        assert!(cookie_len <= 2048, "{len}: a {cookie_len}-byte flow cookie");
+        let answer = stack.get_callback(&callback, &[&flow]).await;
+        assert_eq!(answer.status(), 303, "{len}: {:?}", answer.0);
+        let expected = if kept { path.as_str() } else { "/" };
+        assert_eq!(answer.location(), expected, "{len}");
+        assert!(answer.cookie("__Host-session").is_some(), "{len}");
+    }
+}

@@ -135,7 +135,9 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
             CookieValue::Absent => Err(AuthError::MissingFlow),
             CookieValue::Several => Err(AuthError::InvalidFlow),
             CookieValue::One(sealed) => self.sealer.open(&sealed, now).map_err(|e| match e {
-                FlowError::Expired | FlowError::Invalid | FlowError::Seal => AuthError::InvalidFlow,
+                FlowError::Expired | FlowError::Invalid | FlowError::Seal | FlowError::TooLarge => {
+                    AuthError::InvalidFlow
+                }
             }),
         }
     }

@@ -2,14 +2,15 @@
 //!
 //! A fresh `state`, `nonce` and PKCE verifier are sealed into the flow cookie together
 //! with the (same-origin) return path and the issuer, client and redirect URI they are
-//! for; the browser is sent to the provider's authorization endpoint.
+//! for; the browser is sent to the provider's authorization endpoint. A return path that
+//! would make the cookie too large to come back becomes `/`.
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 
 use crate::config::SignInConfig;
 use crate::error::AuthError;
-use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowSealer};
+use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer};
 use crate::http::{Reply, safe_callback_url, set_cookie, single_query};
 use crate::oidc::IdentityProvider;
 use crate::routes::random_value;
@@ -43,7 +44,7 @@ impl<P: IdentityProvider> SignIn<P> {
             return Err(AuthError::MethodNotAllowed { allowed: "GET" });
         }
         let query = single_query(request)?;
-        let flow = Flow {
+        let mut flow = Flow {
             state: random_value()?,
             nonce: random_value()?,
             pkce_verifier: random_value()?,
@@ -56,7 +57,16 @@ impl<P: IdentityProvider> SignIn<P> {
             redirect_uri: self.config.app.redirect_uri(),
             created_at: now,
         };
-        let sealed = self.sealer.seal(&flow).map_err(|_| AuthError::Internal)?;
+        // A return path too long for the cookie falls back to `/` now, rather than a
+        // cookie the callback would refuse after the user has authenticated.
+        let sealed = match self.sealer.seal(&flow) {
+            Err(FlowError::TooLarge) => {
+                flow.callback_url = "/".into();
+                self.sealer.seal(&flow)
+            }
+            sealed => sealed,
+        }
+        .map_err(|_| AuthError::Internal)?;
         let authorize = self.provider.authorization_url(&flow).await?;
         Ok(Reply::found(authorize.as_str()).cookie(set_cookie(
             FLOW_COOKIE,

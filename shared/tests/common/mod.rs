@@ -19,6 +19,7 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::tower::Service;
 use lambda_http::{Adapter, Body, Context, LambdaEvent, Request, Response, service_fn};
 use passkey_auth::dynamo::DynamoSessionStore;
+use passkey_auth::jwks::JwksPolicy;
 use passkey_auth::management::{BiManagementClient, RetryPolicy};
 use passkey_auth::oidc::OidcClient;
 use passkey_auth::routes::bind_job::BindJob;
@@ -199,6 +200,15 @@ impl Stack {
 
     /// The routes on a running bi-local, with extra or changed variables.
     pub async fn build(bi: BiLocal, change: impl FnOnce(&mut HashMap<String, String>)) -> Self {
+        Self::build_with(bi, change, JwksPolicy::default()).await
+    }
+
+    /// As [`Stack::build`], with the provider client's key-cache policy.
+    pub async fn build_with(
+        bi: BiLocal,
+        change: impl FnOnce(&mut HashMap<String, String>),
+        jwks: JwksPolicy,
+    ) -> Self {
         let dynamo = LocalDynamo::start();
         let db = dynamo.client().await;
         let table = dynamo.table(&db).await;
@@ -254,7 +264,9 @@ impl Stack {
         };
         let store = || DynamoSessionStore::new(db.clone(), table.clone());
         let provider = || {
-            OidcClient::new(config.provider.clone(), &config.app.redirect_uri()).expect("client")
+            OidcClient::new(config.provider.clone(), &config.app.redirect_uri())
+                .expect("client")
+                .with_jwks_policy(jwks)
         };
         let sessions = || {
             Sessions::new(

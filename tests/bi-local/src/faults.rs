@@ -57,6 +57,9 @@ pub enum Flaw {
     /// Not a flaw: `azp` = `tenants/{t}/realms/{r}/applications/{app}`, the form of
     /// Beyond Identity's access tokens (accepted: it names this application).
     ApplicationAzp,
+    /// Signed with a key taken out of the JWKS by an earlier rotation (kid kept): a
+    /// provider key that was removed, or stolen. Needs a rotation first.
+    RetiredKey,
     /// For `target: "userinfo"`: the answer's `sub` is another identity's.
     WrongSub,
 }

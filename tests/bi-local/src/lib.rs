@@ -108,6 +108,9 @@ pub struct Options {
     /// Promise RFC 9207's `iss` parameter in discovery and send it on every
     /// authorization response. Off by default: Beyond Identity documents no such promise.
     pub iss_parameter: bool,
+    /// Issue under `…/applications/{app}/` (a trailing slash, as Auth0 and Azure AD v1
+    /// do), for the product's exact-issuer tests. Beyond Identity's issuer has none.
+    pub issuer_trailing_slash: bool,
 }
 
 impl Default for Options {
@@ -121,6 +124,7 @@ impl Default for Options {
             id_token_claims: false,
             empty_realm: false,
             iss_parameter: false,
+            issuer_trailing_slash: false,
         }
     }
 }
@@ -152,13 +156,21 @@ pub(crate) struct Ctx {
     pub id_token_claims: bool,
     /// [`Options::iss_parameter`].
     pub iss_parameter: bool,
+    /// [`Options::issuer_trailing_slash`].
+    pub issuer_trailing_slash: bool,
 }
 
 impl Ctx {
+    /// The application's issuer, with a trailing `/` when [`Options::issuer_trailing_slash`]
+    /// asks for one (the endpoints hang off it without the slash either way).
     pub fn issuer(&self, state: &State, app: &Application) -> String {
         format!(
-            "{}/v1/tenants/{}/realms/{}/applications/{}",
-            self.auth_base, state.tenant_id, app.realm_id, app.id
+            "{}/v1/tenants/{}/realms/{}/applications/{}{}",
+            self.auth_base,
+            state.tenant_id,
+            app.realm_id,
+            app.id,
+            if self.issuer_trailing_slash { "/" } else { "" }
         )
     }
 
@@ -292,6 +304,7 @@ impl BiLocal {
             faults: Mutex::new(Vec::new()),
             id_token_claims: options.id_token_claims,
             iss_parameter: options.iss_parameter,
+            issuer_trailing_slash: options.issuer_trailing_slash,
         });
         let (shutdown, watcher) = watch::channel(false);
         let tasks = vec![

@@ -79,12 +79,13 @@ async fn discovery(State(ctx): State<Arc<Ctx>>, Path(path): Path<AppPath>) -> Re
     else {
         return app_not_found(&path).into_response();
     };
+    let base = issuer.trim_end_matches('/');
     axum::Json(json!({
         "issuer": issuer,
-        "authorization_endpoint": format!("{issuer}/authorize"),
-        "token_endpoint": format!("{issuer}/token"),
-        "userinfo_endpoint": format!("{issuer}/userinfo"),
-        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+        "authorization_endpoint": format!("{base}/authorize"),
+        "token_endpoint": format!("{base}/token"),
+        "userinfo_endpoint": format!("{base}/userinfo"),
+        "jwks_uri": format!("{base}/.well-known/jwks.json"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "client_credentials"],
@@ -600,7 +601,11 @@ fn id_token(
         alg_none: has(Flaw::AlgNone),
         bad_signature: has(Flaw::BadSignature),
     };
-    keys::encode(inner.signing_key(), "JWT", &Value::Object(claims), defects)
+    let key = match inner.retired.last() {
+        Some(retired) if has(Flaw::RetiredKey) => retired,
+        _ => inner.signing_key(),
+    };
+    keys::encode(key, "JWT", &Value::Object(claims), defects)
 }
 
 fn client_credentials(

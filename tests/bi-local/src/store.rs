@@ -10,6 +10,9 @@ use crate::model::State;
 pub struct Inner {
     pub state: State,
     pub keys: Vec<SigningKey>,
+    /// Keys taken out of the JWKS by a rotation, newest last (for the `retired_key` flaw:
+    /// a provider signing with a key it no longer publishes). Not persisted.
+    pub retired: Vec<SigningKey>,
 }
 
 impl Inner {
@@ -21,7 +24,7 @@ impl Inner {
     pub fn rotate_keys(&mut self, keep_old: bool) -> Result<(), KeyError> {
         let key = SigningKey::generate()?;
         if !keep_old {
-            self.keys.clear();
+            self.retired.append(&mut self.keys);
         }
         self.keys.insert(0, key);
         self.state.keys = self.keys.iter().map(SigningKey::to_stored).collect();
@@ -76,7 +79,11 @@ impl Store {
             return Err(KeyError::Generate.into());
         }
         let store = Self {
-            inner: Mutex::new(Inner { state, keys }),
+            inner: Mutex::new(Inner {
+                state,
+                keys,
+                retired: Vec::new(),
+            }),
             path,
         };
         store.write(|_| ());
