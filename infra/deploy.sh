@@ -96,14 +96,22 @@ if [ -z "$ZIPS" ]; then
 fi
 
 # 3. Upload them, named by content so CloudFormation sees a change only when there is one.
-if ! aws s3api head-bucket --bucket "$artifacts" >/dev/null 2>&1; then
+# The bucket's name is predictable, so it must be this account's: a bucket someone else
+# created under that name would receive the function code. Every call names the expected
+# owner (S3 refuses it for another account's bucket), and a bucket that exists but is not
+# among this account's is refused before anything is uploaded.
+owned="$(aws s3api list-buckets --query "Buckets[?Name=='$artifacts'].Name" --output text)"
+if [ "$owned" != "$artifacts" ]; then
+  if head="$(aws s3api head-bucket --bucket "$artifacts" 2>&1)" || ! grep -q "404\|Not Found" <<<"$head"; then
+    die "the bucket $artifacts exists but is not this account's ($account): it could receive your function code, so nothing was uploaded. Deploy under another stack name (--stack), and find out who created that bucket."
+  fi
   say "creating the artifacts bucket $artifacts"
   if [ "$region" = us-east-1 ]; then
     run aws s3api create-bucket --bucket "$artifacts" >/dev/null
   else
     run aws s3api create-bucket --bucket "$artifacts" --create-bucket-configuration "LocationConstraint=$region" >/dev/null
   fi
-  run aws s3api put-public-access-block --bucket "$artifacts" \
+  run aws s3api put-public-access-block --bucket "$artifacts" --expected-bucket-owner "$account" \
     --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
 fi
 declare -A keys
@@ -111,7 +119,8 @@ for fn in "${FUNCTIONS[@]}"; do
   if [ -n "$DRY_RUN" ] && [ ! -f "$ZIPS/$fn.zip" ]; then keys[$fn]="functions/$fn-DRYRUN.zip"; continue; fi
   [ -f "$ZIPS/$fn.zip" ] || die "no $ZIPS/$fn.zip"
   keys[$fn]="functions/$fn-$(sha256sum "$ZIPS/$fn.zip" | cut -c1-16).zip"
-  run aws s3 cp --only-show-errors "$ZIPS/$fn.zip" "s3://$artifacts/${keys[$fn]}"
+  run aws s3api put-object --bucket "$artifacts" --key "${keys[$fn]}" --body "$ZIPS/$fn.zip" \
+    --expected-bucket-owner "$account" >/dev/null
 done
 
 # 4. The stack. Parameters go through a private file, never the command line.

@@ -44,7 +44,8 @@ else
   say "no stack $STACK"
 fi
 artifacts="$STACK-artifacts-$account-$region"
-if aws s3api head-bucket --bucket "$artifacts" >/dev/null 2>&1; then
+# Only this account's bucket of that name (deploy.sh refuses another account's).
+if [ "$(aws s3api list-buckets --query "Buckets[?Name=='$artifacts'].Name" --output text)" = "$artifacts" ]; then
   say "deleting the artifacts bucket $artifacts"
   aws s3 rb --force "s3://$artifacts" >/dev/null
 fi

@@ -33,6 +33,29 @@ export BEYOND_IDENTITY_ADMIN_REALM_ID=admin BEYOND_IDENTITY_MGMT_APPLICATION_ID=
 export BEYOND_IDENTITY_MGMT_CLIENT_SECRET=mgmt-secret-value
 deploy() { infra/deploy.sh --stack moto-test --zips "$LOG_DIR/zips" --template "$LOG_DIR/template.json" --no-tenant-check "$@"; }
 
+say "a squatted artifacts bucket (another account's, same name) is refused before any upload"
+python3 - <<'PY'
+import boto3
+s3 = boto3.client("s3")
+def as_other_account(params, **_):
+    params["headers"]["x-moto-account-id"] = "111111111111"
+s3.meta.events.register("before-call.s3.*", as_other_account)
+s3.create_bucket(Bucket="moto-test-artifacts-123456789012-us-east-1")
+PY
+if deploy >"$LOG_DIR/squat.log" 2>&1; then cat "$LOG_DIR/squat.log" >&2; die "deploy used another account's bucket"; fi
+grep -q "is not this account's" "$LOG_DIR/squat.log" || { cat "$LOG_DIR/squat.log" >&2; die "the refusal does not say why"; }
+python3 - <<'PY'
+import boto3
+s3 = boto3.client("s3")
+def as_other_account(params, **_):
+    params["headers"]["x-moto-account-id"] = "111111111111"
+s3.meta.events.register("before-call.s3.*", as_other_account)
+bucket = "moto-test-artifacts-123456789012-us-east-1"
+assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0, "something was uploaded to the squatter"
+s3.delete_bucket(Bucket=bucket)
+PY
+aws cloudformation describe-stacks --stack-name moto-test >/dev/null 2>&1 && die "a stack was created after the refusal"
+
 say "dry run: nothing changes"
 deploy --dry-run >"$LOG_DIR/dry.log" 2>&1 || { cat "$LOG_DIR/dry.log" >&2; die "the dry run failed"; }
 grep -q "would run: aws cloudformation create-stack" "$LOG_DIR/dry.log" || die "the dry run did not show the stack creation"
