@@ -93,14 +93,19 @@ class Functions(unittest.TestCase):
 
 
 class Permissions(unittest.TestCase):
-    def test_each_role_grants_exactly_the_dynamodb_actions_its_function_calls(self):
+    def test_each_role_grants_exactly_the_dynamodb_calls_its_function_makes_down_to_the_key(self):
         dynamo = source("shared/src/dynamo.rs")
         sdk_calls = {"put_item": "dynamodb:PutItem", "get_item": "dynamodb:GetItem", "update_item": "dynamodb:UpdateItem", "delete_item": "dynamodb:DeleteItem", "query": "dynamodb:Query", "scan": "dynamodb:Scan"}
-        # What each store method does on the table, read from the adapter.
+        # The partition-key prefix each store method works on, as the code writes its keys.
+        prefixes = {"create": "session#", "get": "session#", "touch": "session#", "delete": "session#", "claim": "flow#", "increment": "rate#"}
+        self.assertIn('format!("session#{hex}")', source("shared/src/session.rs"))
+        self.assertIn('format!("flow#{hex}")', source("shared/src/session.rs"))
+        self.assertIn('format!("rate#{}#{hex}#{index}"', source("shared/src/ratelimit.rs"))
+        # What each store method does on the table, read from the adapter: (action, prefix).
         store_ops = {}
-        for method in ["create", "get", "touch", "delete", "claim", "increment"]:
+        for method, prefix in prefixes.items():
             body = rust_fn(dynamo, method)
-            store_ops[method] = {action for call, action in sdk_calls.items() if f".{call}()" in body}
+            store_ops[method] = {(action, prefix) for call, action in sdk_calls.items() if f".{call}()" in body}
         # What each session-rule method calls on the store.
         session = source("shared/src/session.rs")
         rules = {}
@@ -118,11 +123,16 @@ class Permissions(unittest.TestCase):
             granted = set()
             for statement in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
                 actions = statement["Action"]
-                granted |= {a for a in (actions if isinstance(actions, list) else [actions]) if a.startswith("dynamodb:")}
-                if any(a.startswith("dynamodb:") for a in actions):
-                    self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["SessionTable", "Arn"]}, crate)
-                else:
+                actions = actions if isinstance(actions, list) else [actions]
+                if not any(a.startswith("dynamodb:") for a in actions):
                     self.assertEqual(set(actions), {"logs:CreateLogStream", "logs:PutLogEvents"}, crate)
+                    continue
+                self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["SessionTable", "Arn"]}, crate)
+                # Every DynamoDB grant is limited to partition keys with one prefix.
+                keys = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+                self.assertEqual(len(keys), 1, crate)
+                self.assertTrue(keys[0].endswith("#*"), keys)
+                granted |= {(a, keys[0][:-1]) for a in actions}
             self.assertEqual(granted, expected, f"{crate}: granted {sorted(granted)}, calls {sorted(expected)}")
 
 
