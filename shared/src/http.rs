@@ -42,6 +42,16 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> CookieValue {
     found
 }
 
+/// The request's path as the app sees it: without the stage a REST API (payload 1.0)
+/// puts in front of it (`/prod/api/auth/session`), the same for every front door.
+pub fn route_path(request: &Request) -> &str {
+    use lambda_http::RequestExt;
+    match request.raw_http_path() {
+        "" => request.uri().path(),
+        path => path,
+    }
+}
+
 /// `Set-Cookie` for a `__Host-` cookie: Secure, HttpOnly, SameSite=Lax, Path=/, no Domain.
 pub fn set_cookie(name: &str, value: &str, max_age_secs: u64) -> String {
     format!("{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; Secure; SameSite=Lax")

@@ -153,6 +153,10 @@ async fn wrong_settings_are_named_too() {
     ))
     .await;
     let text = failures(&report).join("\n");
+    assert!(
+        text.contains(&format!("fix: set BEYOND_IDENTITY_ISSUER={}", s.issuer)),
+        "{text}"
+    );
     assert!(text.contains("refuses the client ID and secret"), "{text}");
     assert!(
         text.contains("add http://localhost:4000/api/auth/callback/beyondidentity"),

@@ -33,11 +33,23 @@ pub struct Register<M, C> {
     limiter: RateLimiter<C>,
 }
 
-/// The caller's address as API Gateway or the Function URL saw it: never a header the
-/// client controls. Behind CloudFront this is CloudFront's address (see the README).
+/// The caller's address as the front door saw it, never a value the client controls: the
+/// request context's source IP for an HTTP API, a Function URL or a REST API; for an ALB,
+/// which has none, the last `X-Forwarded-For` entry (the one the load balancer added).
+/// Behind CloudFront this is CloudFront's address (see the README).
 pub fn client_address(request: &Request) -> String {
     match request.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        Some(RequestContext::ApiGatewayV1(context)) => context.identity.source_ip.clone(),
+        Some(RequestContext::Alb(_)) => request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty()),
         _ => None,
     }
     .unwrap_or_else(|| "unknown".to_owned())

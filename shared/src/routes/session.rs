@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::config::AppConfig;
 use crate::error::AuthError;
-use crate::http::{CookieValue, Reply, check_json_post, clear_cookie, cookie};
+use crate::http::{CookieValue, Reply, check_json_post, clear_cookie, cookie, route_path};
 use crate::session::{SESSION_COOKIE, Session, SessionStore, Sessions};
 
 pub const SESSION_PATH: &str = "/api/auth/session";
@@ -45,7 +45,7 @@ impl<S: SessionStore> SessionRoutes<S> {
     }
 
     pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
-        let result = match request.uri().path() {
+        let result = match route_path(request) {
             SESSION_PATH => self.session(request, now).await,
             SIGNOUT_PATH => self.sign_out(request).await,
             _ => Err(AuthError::NotFound),

@@ -80,7 +80,11 @@ async fn get_json(http: &reqwest::Client, url: &str) -> Result<Value, String> {
 /// Discovery, keys and the client's own credentials.
 async fn provider(report: &mut Report, http: &reqwest::Client, config: &SignInConfig) {
     let issuer = &config.provider.issuer;
-    let url = format!("{issuer}/.well-known/openid-configuration");
+    // OpenID Connect Discovery §4: the issuer without a trailing `/`, then the suffix.
+    let url = format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    );
     let discovery = match get_json(http, &url).await {
         Ok(d) => d,
         Err(why) => {

@@ -76,7 +76,7 @@ pub fn token_scopes(token: &str) -> Option<Vec<String>> {
 /// The tenant, realm and application ids in a Beyond Identity issuer URL
 /// (`…/v1/tenants/{t}/realms/{r}/applications/{app}`).
 pub fn issuer_ids(issuer: &str) -> Option<(String, String, String)> {
-    let url = url::Url::parse(issuer).ok()?;
+    let url = url::Url::parse(issuer.trim_end_matches('/')).ok()?;
     let segments: Vec<&str> = url.path_segments()?.collect();
     match segments.as_slice() {
         ["v1", "tenants", t, "realms", r, "applications", a] => {
