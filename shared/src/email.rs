@@ -57,6 +57,25 @@ pub fn normalize(raw: &str) -> Result<String, &'static str> {
     Ok(address)
 }
 
+/// Providers that ignore dots in the part before the @ (and the domain they alias).
+const DOTLESS_DOMAINS: &[(&str, &str)] =
+    &[("gmail.com", "gmail.com"), ("googlemail.com", "gmail.com")];
+
+/// The mailbox a normalised address reaches, for rate limiting only (never stored, never
+/// sent): a `+tag` is dropped (`victim+1@…` reaches `victim@…`), and for providers that
+/// ignore dots in the name (Gmail) so are the dots. Every variant of one mailbox then
+/// shares one per-address limit.
+pub fn mailbox_key(address: &str) -> String {
+    let Some((local, domain)) = address.split_once('@') else {
+        return address.to_owned();
+    };
+    let local = local.split('+').next().unwrap_or(local);
+    match DOTLESS_DOMAINS.iter().find(|(d, _)| *d == domain) {
+        Some((_, canonical)) => format!("{}@{canonical}", local.replace('.', "")),
+        None => format!("{local}@{domain}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +136,18 @@ mod tests {
                 .expect_err("two @")
                 .contains("exactly one @")
         );
+    }
+
+    #[test]
+    fn variants_of_one_mailbox_share_one_key() {
+        let key = |a: &str| mailbox_key(&normalize(a).expect("valid"));
+        assert_eq!(key("victim+1@example.com"), "victim@example.com");
+        assert_eq!(key("victim+a+b@example.com"), "victim@example.com");
+        assert_eq!(key("Vic.Tim+x@gmail.com"), "victim@gmail.com");
+        assert_eq!(key("v.i.c.t.i.m@googlemail.com"), "victim@gmail.com");
+        // Elsewhere dots can name other people.
+        assert_eq!(key("first.last@example.com"), "first.last@example.com");
+        assert_ne!(key("firstlast@example.com"), key("first.last@example.com"));
+        assert_eq!(key("+only@example.com"), "@example.com");
     }
 }

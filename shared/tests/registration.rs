@@ -256,6 +256,36 @@ async fn rate_limits_trip_and_reset() {
         .post_register_from(r#"{"email":"w@example.com"}"#, "198.51.100.10", now)
         .await;
     assert_eq!(answer.status(), 202, "another client is not affected");
+    // Tags and Gmail's dots reach one mailbox: they share its limit.
+    for i in 0..5 {
+        let answer = stack
+            .post_register(&format!(r#"{{"email":"vic.tim+{i}@gmail.com"}}"#), now)
+            .await;
+        assert_eq!(answer.status(), 202, "{i}");
+    }
+    let answer = stack
+        .post_register(r#"{"email":"victim+6@googlemail.com"}"#, now)
+        .await;
+    assert_eq!(answer.status(), 429, "a sixth variant of the same mailbox");
+
+    // Junk is refused before it is counted: it cannot lock out a shared address.
+    for _ in 0..40 {
+        let answer = stack
+            .post_register_from(r#"{"email":"not an address"}"#, "198.51.100.20", now)
+            .await;
+        assert_eq!(answer.status(), 400);
+        let answer = stack.post_register_from("junk", "198.51.100.20", now).await;
+        assert_eq!(answer.status(), 400);
+    }
+    let answer = stack
+        .post_register_from(r#"{"email":"real@example.com"}"#, "198.51.100.20", now)
+        .await;
+    assert_eq!(
+        answer.status(),
+        202,
+        "junk did not use up the client's limit"
+    );
+
     // The counters hold hashes, not addresses.
     let counters = format!("{:?}", stack.items("counter").await);
     assert!(!counters.contains("uma@example.com") && !counters.contains("198.51.100.9"));

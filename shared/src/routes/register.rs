@@ -73,11 +73,9 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
     }
 
     async fn register(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+        // A malformed request is refused before anything is counted: junk must not use up
+        // the limits of the people who share a client address.
         check_json_post(request, &self.config.app.origin_str(), "POST")?;
-        self.limiter
-            .enforce(&REGISTER_PER_CLIENT, &client_address(request), now)
-            .await?;
-
         let body: RegisterBody = serde_json::from_slice(request.body().as_ref()).map_err(|_| {
             AuthError::BadRequest(
                 "the body must be a JSON object such as {\"email\":\"you@example.com\"}".into(),
@@ -89,8 +87,12 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
             None => return Err(AuthError::BadRequest("email is required".into())),
         };
         let address = email::normalize(&raw).map_err(AuthError::InvalidEmail)?;
+
         self.limiter
-            .enforce(&REGISTER_PER_ADDRESS, &address, now)
+            .enforce(&REGISTER_PER_CLIENT, &client_address(request), now)
+            .await?;
+        self.limiter
+            .enforce(&REGISTER_PER_ADDRESS, &email::mailbox_key(&address), now)
             .await?;
 
         let created = self.api.create_identity(&address).await?;
