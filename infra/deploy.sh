@@ -15,7 +15,8 @@
 #                       moto test: there is no Beyond Identity there)
 #
 # Settings come from the environment or .env (the environment wins): AUTH_SECRET and the
-# BEYOND_IDENTITY_* values of README.md; optionally APP_ORIGIN for a custom domain. AWS
+# BEYOND_IDENTITY_* values of README.md; optionally APP_ORIGIN for a custom domain and
+# WAF_RATE_LIMIT (requests per 5 minutes per address; the stack must be in us-east-1). AWS
 # credentials and region come from the usual AWS CLI configuration (AWS_PROFILE,
 # AWS_REGION, …); AWS_ENDPOINT_URL points the whole script at an emulator.
 set -euo pipefail
@@ -123,9 +124,12 @@ for fn in "${FUNCTIONS[@]}"; do
     --expected-bucket-owner "$account" >/dev/null
 done
 
-# 4. The stack. Parameters go through a private file, never the command line.
-python3 - "$work/parameters.json" <<PY
-import json, os, sys
+# 4. The stack. Parameters go through a private file, never the command line. The
+# origin secret (CloudFront → API) is generated on the first deploy and kept afterwards.
+stack_exists=""
+if aws cloudformation describe-stacks --stack-name "$STACK" >/dev/null 2>&1; then stack_exists=1; fi
+STACK_EXISTS="$stack_exists" python3 - "$work/parameters.json" <<PY
+import json, os, secrets, sys
 values = {
     "CodeBucket": "$artifacts",
     "SigninZip": "${keys[signin]}", "CallbackZip": "${keys[callback]}", "SessionZip": "${keys[session]}",
@@ -146,11 +150,17 @@ values = {
     "MgmtClientSecret": os.environ.get("BEYOND_IDENTITY_MGMT_CLIENT_SECRET", ""),
     "SessionIdleTimeout": os.environ.get("SESSION_IDLE_TIMEOUT", "24h"),
     "SessionMaxAge": os.environ.get("SESSION_MAX_AGE", "7d"),
+    "WafRateLimit": os.environ.get("WAF_RATE_LIMIT", "0"),
 }
+parameters = [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()]
+if os.environ.get("STACK_EXISTS"):
+    parameters.append({"ParameterKey": "OriginVerifySecret", "UsePreviousValue": True})
+else:
+    parameters.append({"ParameterKey": "OriginVerifySecret", "ParameterValue": secrets.token_urlsafe(32)})
 with open(os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
-    json.dump([{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()], f)
+    json.dump(parameters, f)
 PY
-if aws cloudformation describe-stacks --stack-name "$STACK" >/dev/null 2>&1; then
+if [ -n "$stack_exists" ]; then
   say "updating the stack"
   if [ -n "$DRY_RUN" ]; then
     run aws cloudformation update-stack --stack-name "$STACK" --template-body "file://$TEMPLATE" --parameters "file://$work/parameters.json" --capabilities CAPABILITY_IAM

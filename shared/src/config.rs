@@ -121,6 +121,11 @@ pub struct AppConfig {
     /// headers.
     pub origin: Url,
     pub sessions: SessionConfig,
+    /// `ORIGIN_VERIFY_SECRET`: set when the functions sit behind CloudFront, which adds it
+    /// as the `X-Origin-Verify` header of every request it forwards. Requests without it
+    /// (someone calling the API's own address, bypassing CloudFront and its limits) are
+    /// refused, and `CloudFront-Viewer-Address` becomes the trusted client address.
+    pub origin_secret: Option<Secret>,
 }
 
 impl AppConfig {
@@ -234,9 +239,20 @@ fn read_app(r: &mut Reader<'_>) -> Option<AppConfig> {
     }
     let origin = r.parsed("AUTH_URL", origin_value, parse_origin);
     let sessions = read_sessions(r);
+    let origin_secret = match r.env.get("ORIGIN_VERIFY_SECRET") {
+        Some(secret) if secret.len() < 32 => {
+            r.problems.push(
+                "ORIGIN_VERIFY_SECRET must be at least 32 characters (deploy.sh generates one)"
+                    .into(),
+            );
+            None
+        }
+        other => other.map(Secret::new),
+    };
     Some(AppConfig {
         origin: origin?,
         sessions: sessions?,
+        origin_secret,
     })
 }
 
@@ -559,6 +575,26 @@ mod tests {
         assert!(text.contains("AUTH_SECRET"), "{text}");
         assert!(text.contains("SESSION_MAX_AGE"), "{text}");
         assert!(!text.contains("tooshort-but-secret"), "{text}");
+    }
+
+    #[test]
+    fn the_origin_secret_is_optional_long_and_never_shown() {
+        let base = [
+            ("AUTH_URL", "http://localhost:3000"),
+            ("SESSION_TABLE", "s"),
+        ];
+        let config = AppConfig::load(&Env::from_pairs(base)).expect("valid");
+        assert!(config.origin_secret.is_none(), "not behind CloudFront");
+        let mut env = base.to_vec();
+        env.push(("ORIGIN_VERIFY_SECRET", "short-secret-value"));
+        let error = AppConfig::load(&Env::from_pairs(env)).expect_err("too short");
+        assert!(error.to_string().contains("ORIGIN_VERIFY_SECRET"));
+        assert!(!error.to_string().contains("short-secret-value"));
+        let mut env = base.to_vec();
+        env.push(("ORIGIN_VERIFY_SECRET", "a-secret-of-thirty-two-characters"));
+        let config = AppConfig::load(&Env::from_pairs(env)).expect("valid");
+        assert!(config.origin_secret.is_some());
+        assert!(!format!("{config:?}").contains("thirty-two"));
     }
 
     #[test]

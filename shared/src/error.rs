@@ -13,6 +13,8 @@ pub enum AuthError {
     NotFound,
     #[error("the request must come from this app's own pages")]
     ForeignOrigin,
+    #[error("this API is served only through the site's own address")]
+    DirectAccess,
     #[error("the body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
     #[error("the body is larger than {limit} bytes")]
@@ -75,7 +77,7 @@ impl AuthError {
         match self {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::ForeignOrigin => StatusCode::FORBIDDEN,
+            Self::ForeignOrigin | Self::DirectAccess => StatusCode::FORBIDDEN,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadRequest(_)
@@ -115,6 +117,7 @@ impl AuthError {
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::NotFound => "not_found",
             Self::ForeignOrigin => "forbidden_origin",
+            Self::DirectAccess => "direct_access",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::BadRequest(_) => "bad_request",

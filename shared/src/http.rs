@@ -42,6 +42,35 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> CookieValue {
     found
 }
 
+/// The header CloudFront adds to every request it forwards to the API (an origin custom
+/// header whose value is `ORIGIN_VERIFY_SECRET`).
+pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
+
+/// When the app sits behind CloudFront (`ORIGIN_VERIFY_SECRET` is set), a request must
+/// carry CloudFront's secret header: the API's own address is not a way around
+/// CloudFront, its headers and its limits. Compared in constant time.
+pub fn check_front_door(
+    request: &Request,
+    app: &crate::config::AppConfig,
+) -> Result<(), AuthError> {
+    let Some(secret) = &app.origin_secret else {
+        return Ok(());
+    };
+    let mut sent = request.headers().get_all(ORIGIN_VERIFY_HEADER).iter();
+    match (sent.next(), sent.next()) {
+        (Some(value), None)
+            if aws_lc_rs::constant_time::verify_slices_are_equal(
+                value.as_bytes(),
+                secret.expose().as_bytes(),
+            )
+            .is_ok() =>
+        {
+            Ok(())
+        }
+        _ => Err(AuthError::DirectAccess),
+    }
+}
+
 /// The request's path as the app sees it: without the stage a REST API (payload 1.0)
 /// puts in front of it (`/prod/api/auth/session`), the same for every front door.
 pub fn route_path(request: &Request) -> &str {

@@ -318,6 +318,11 @@ async fn sign_in_session_and_sign_out_through_every_front_door() {
 
 #[tokio::test]
 async fn each_door_gives_the_client_address_the_front_door_saw() {
+    let app = passkey_auth::AppConfig::load(&passkey_auth::Env::from_pairs([
+        ("AUTH_URL", ORIGIN),
+        ("SESSION_TABLE", "t"),
+    ]))
+    .expect("config");
     for door in DOORS {
         let event = door.event(
             "POST",
@@ -330,7 +335,7 @@ async fn each_door_gives_the_client_address_the_front_door_saw() {
             serde_json::from_value(event).expect("an event");
         let request: Request = request.into();
         assert_eq!(
-            passkey_auth::routes::register::client_address(&request),
+            passkey_auth::routes::register::client_address(&request, &app),
             "203.0.113.7",
             "{door:?}"
         );

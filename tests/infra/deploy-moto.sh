@@ -66,8 +66,9 @@ say "first deploy"
 deploy >"$LOG_DIR/deploy1.log" 2>&1 || { cat "$LOG_DIR/deploy1.log" >&2; die "the deploy failed"; }
 ! grep -q "client-secret-value\|mgmt-secret-value" "$LOG_DIR/deploy1.log" || die "the deploy printed a secret"
 
-python3 - "$distribution" <<'PY'
+python3 - "$distribution" "$LOG_DIR/origin-secret" <<'PY'
 import boto3, sys
+secrets = set()
 cf = boto3.client("cloudformation")
 stack = cf.describe_stacks(StackName="moto-test")["Stacks"][0]
 assert stack["StackStatus"] == "CREATE_COMPLETE", stack["StackStatus"]
@@ -78,6 +79,8 @@ for fn in ["signin", "callback", "session", "register", "bind-job"]:
     assert conf["Runtime"] == "provided.al2023", conf["Runtime"]
     env = conf["Environment"]["Variables"]
     assert env["SESSION_TABLE"] == outputs["SessionTable"], env
+    assert len(env["ORIGIN_VERIFY_SECRET"]) >= 32, "no origin secret"
+    secrets.add(env["ORIGIN_VERIFY_SECRET"])
     assert env["AUTH_URL"].startswith("https://"), env["AUTH_URL"]
 table = boto3.client("dynamodb").describe_table(TableName=outputs["SessionTable"])["Table"]
 assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["by-user"]
@@ -91,11 +94,15 @@ immutable = s3.head_object(Bucket=outputs["SiteBucket"], Key=assets[0])["CacheCo
 assert "immutable" in immutable, immutable
 invalidations = boto3.client("cloudfront").list_invalidations(DistributionId=sys.argv[1])
 assert invalidations["InvalidationList"]["Quantity"] >= 1
+assert len(secrets) == 1, "every function gets the one origin secret"
+open(sys.argv[2], "w").write(secrets.pop())
 PY
 
 say "second deploy: updates in place"
 deploy >"$LOG_DIR/deploy2.log" 2>&1 || { cat "$LOG_DIR/deploy2.log" >&2; die "the second deploy failed"; }
 [ "$(aws cloudformation describe-stacks --stack-name moto-test --query 'length(Stacks)' --output text)" = 1 ] || die "a second stack"
+[ "$(aws lambda get-function-configuration --function-name moto-test-session --query Environment.Variables.ORIGIN_VERIFY_SECRET --output text)" = "$(cat "$LOG_DIR/origin-secret")" ] \
+  || die "the second deploy changed the origin secret (CloudFront and the functions would disagree)"
 
 say "teardown"
 infra/teardown.sh --stack moto-test >"$LOG_DIR/teardown.log" 2>&1 || { cat "$LOG_DIR/teardown.log" >&2; die "the teardown failed"; }

@@ -171,18 +171,68 @@ class Site(unittest.TestCase):
         for name in ["Cross-Origin-Opener-Policy", "Permissions-Policy"]:
             self.assertEqual(custom[name], security["headers"][name])
 
-    def test_the_api_behaviour_is_uncached_and_passes_cookies_and_origin(self):
+    def test_the_api_behaviour_is_uncached_and_passes_what_the_functions_read(self):
         behaviours = RESOURCES["Distribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]
         api = next(b for b in behaviours if b["PathPattern"] == "/api/auth/*")
         self.assertEqual(api["CachePolicyId"], "4135ea2d-6df8-44a3-9df3-4b5a84be39ad")  # CachingDisabled
-        self.assertEqual(api["OriginRequestPolicyId"], "b689b0a8-53d0-40ab-baf2-68738e2966ac")  # AllViewerExceptHostHeader
         self.assertIn("POST", api["AllowedMethods"])
+        self.assertEqual(api["OriginRequestPolicyId"], {"Ref": "ApiOriginRequests"})
+        policy = RESOURCES["ApiOriginRequests"]["Properties"]["OriginRequestPolicyConfig"]
+        self.assertEqual(policy["CookiesConfig"]["CookieBehavior"], "all")
+        self.assertEqual(policy["QueryStringsConfig"]["QueryStringBehavior"], "all")
+        self.assertEqual(policy["HeadersConfig"]["HeaderBehavior"], "whitelist")
+        forwarded = {h.lower() for h in policy["HeadersConfig"]["Headers"]}
+        # The headers the code reads from a request (Cookie travels as cookies).
+        code = "".join(source(f) for f in ["shared/src/http.rs", "shared/src/routes/register.rs"])
+        read = {"origin", "content-type", "cloudfront-viewer-address"}
+        self.assertIn("header::ORIGIN", code)
+        self.assertIn("header::CONTENT_TYPE", code)
+        self.assertIn('"cloudfront-viewer-address"', code)
+        self.assertLessEqual(read, forwarded)
+        self.assertNotIn("host", forwarded, "API Gateway needs its own Host")
+
+
+class FrontDoor(unittest.TestCase):
+    def test_cloudfront_sends_the_origin_secret_and_every_function_requires_it(self):
+        origins = RESOURCES["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+        api = next(o for o in origins if o["Id"] == "api")
+        headers = {h["HeaderName"].lower(): h["HeaderValue"] for h in api["OriginCustomHeaders"]}
+        self.assertEqual(headers, {"x-origin-verify": {"Ref": "OriginVerifySecret"}})
+        self.assertIn('ORIGIN_VERIFY_HEADER: &str = "x-origin-verify"', source("shared/src/http.rs"))
+        self.assertTrue(TEMPLATE["Parameters"]["OriginVerifySecret"]["NoEcho"])
+        for crate, (_, resource) in function_resources().items():
+            env = resource["Properties"]["Environment"]["Variables"]
+            self.assertEqual(env.get("ORIGIN_VERIFY_SECRET"), {"Ref": "OriginVerifySecret"}, crate)
+            code = source(f"shared/src/routes/{crate.replace('-', '_')}.rs")
+            self.assertIn("check_front_door(request", code, f"{crate} does not check the front door")
+
+    def test_each_route_has_its_own_throttle(self):
+        stage = RESOURCES["HttpApiStage"]["Properties"]
+        settings = stage["RouteSettings"]
+        for method, path in ROUTES:
+            self.assertIn(f"{method} {path}", settings)
+        rate = lambda key: settings[key]["ThrottlingRateLimit"]
+        self.assertLess(rate("POST /api/auth/register"), rate("GET /api/auth/signin"))
+        self.assertLess(rate("GET /api/auth/signin"), rate("GET /api/auth/session"))
+        self.assertLessEqual(rate("GET /api/auth/session"), stage["DefaultRouteSettings"]["ThrottlingRateLimit"])
+
+    def test_the_waf_is_optional_rate_based_and_only_in_us_east_1(self):
+        acl = RESOURCES["WebAcl"]
+        self.assertEqual(acl["Condition"], "HasWaf")
+        self.assertEqual(acl["Properties"]["Scope"], "CLOUDFRONT")
+        rule = acl["Properties"]["Rules"][0]
+        self.assertEqual(rule["Statement"]["RateBasedStatement"]["Limit"], {"Ref": "WafRateLimit"})
+        self.assertIn("Block", rule["Action"])
+        self.assertEqual(TEMPLATE["Parameters"]["WafRateLimit"]["Default"], 0)
+        self.assertEqual(TEMPLATE["Rules"]["WafNeedsUsEast1"]["Assertions"][0]["Assert"], {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]})
+        web_acl = RESOURCES["Distribution"]["Properties"]["DistributionConfig"]["WebACLId"]
+        self.assertEqual(web_acl["Fn::If"][0], "HasWaf")
 
 
 class Secrets(unittest.TestCase):
     def test_secrets_are_noecho_parameters_never_defaults(self):
         params = TEMPLATE["Parameters"]
-        for name in ["AuthSecret", "ClientSecret", "MgmtClientSecret", "ApiToken"]:
+        for name in ["AuthSecret", "OriginVerifySecret", "ClientSecret", "MgmtClientSecret", "ApiToken"]:
             self.assertTrue(params[name].get("NoEcho"), name)
             self.assertIn(params[name].get("Default", ""), ("",), name)
 

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::config::ManagementFunctionConfig;
 use crate::error::AuthError;
-use crate::http::{CookieValue, Reply, check_json_post, cookie};
+use crate::http::{CookieValue, Reply, check_front_door, check_json_post, cookie};
 use crate::management::{Delivery, ManagementApi};
 use crate::ratelimit::{BIND_JOBS_PER_USER, CounterStore, RateLimiter};
 use crate::session::{SESSION_COOKIE, SessionStore, Sessions};
@@ -42,6 +42,7 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> BindJob<M, S> {
     }
 
     async fn create(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+        check_front_door(request, &self.config.app)?;
         check_json_post(request, &self.config.app.origin_str(), "POST")?;
         let CookieValue::One(value) = cookie(request.headers(), SESSION_COOKIE) else {
             return Err(AuthError::Unauthenticated);

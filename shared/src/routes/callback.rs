@@ -16,7 +16,9 @@ use lambda_http::{Body, Request, Response};
 use crate::config::SignInConfig;
 use crate::error::AuthError;
 use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer};
-use crate::http::{CookieValue, Reply, clear_cookie, cookie, set_cookie, single_query};
+use crate::http::{
+    CookieValue, Reply, check_front_door, clear_cookie, cookie, set_cookie, single_query,
+};
 use crate::oidc::IdentityProvider;
 use crate::session::{SESSION_COOKIE, SessionStore, Sessions};
 
@@ -45,7 +47,9 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
     pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
         let reply = match self.finish(request, now).await {
             Ok(reply) => reply,
-            Err(error @ AuthError::MethodNotAllowed { .. }) => Reply::error(&error),
+            Err(error @ (AuthError::MethodNotAllowed { .. } | AuthError::DirectAccess)) => {
+                Reply::error(&error)
+            }
             Err(error) => {
                 tracing::info!(error = error.code(), "sign-in refused");
                 Reply::see_other(format!("/?error={}", error.code()))
@@ -55,6 +59,7 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
     }
 
     async fn finish(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+        check_front_door(request, &self.config.app)?;
         if request.method() != Method::GET {
             return Err(AuthError::MethodNotAllowed { allowed: "GET" });
         }

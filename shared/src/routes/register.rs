@@ -12,10 +12,10 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::config::ManagementFunctionConfig;
+use crate::config::{AppConfig, ManagementFunctionConfig};
 use crate::email;
 use crate::error::AuthError;
-use crate::http::{Reply, check_json_post};
+use crate::http::{Reply, check_front_door, check_json_post};
 use crate::management::{Delivery, ManagementApi, NewIdentity};
 use crate::ratelimit::{CounterStore, REGISTER_PER_ADDRESS, REGISTER_PER_CLIENT, RateLimiter};
 
@@ -33,11 +33,23 @@ pub struct Register<M, C> {
     limiter: RateLimiter<C>,
 }
 
-/// The caller's address as the front door saw it, never a value the client controls: the
-/// request context's source IP for an HTTP API, a Function URL or a REST API; for an ALB,
-/// which has none, the last `X-Forwarded-For` entry (the one the load balancer added).
-/// Behind CloudFront this is CloudFront's address (see the README).
-pub fn client_address(request: &Request) -> String {
+/// The caller's address, never a value the client controls. Behind CloudFront (the
+/// request carried its secret header, so `app.origin_secret` is set and was checked) it is
+/// `CloudFront-Viewer-Address`, without its port; otherwise the request context's source
+/// IP for an HTTP API, a Function URL or a REST API, and for an ALB, which has none, the
+/// last `X-Forwarded-For` entry (the one the load balancer added).
+pub fn client_address(request: &Request, app: &AppConfig) -> String {
+    if app.origin_secret.is_some()
+        && let Some(viewer) = request
+            .headers()
+            .get("cloudfront-viewer-address")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit_once(':'))
+            .map(|(address, _port)| address.trim_matches(['[', ']']).to_owned())
+            .filter(|address| !address.is_empty())
+    {
+        return viewer;
+    }
     match request.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
         Some(RequestContext::ApiGatewayV1(context)) => context.identity.source_ip.clone(),
@@ -75,6 +87,7 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
     async fn register(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
         // A malformed request is refused before anything is counted: junk must not use up
         // the limits of the people who share a client address.
+        check_front_door(request, &self.config.app)?;
         check_json_post(request, &self.config.app.origin_str(), "POST")?;
         let body: RegisterBody = serde_json::from_slice(request.body().as_ref()).map_err(|_| {
             AuthError::BadRequest(
@@ -89,7 +102,11 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
         let address = email::normalize(&raw).map_err(AuthError::InvalidEmail)?;
 
         self.limiter
-            .enforce(&REGISTER_PER_CLIENT, &client_address(request), now)
+            .enforce(
+                &REGISTER_PER_CLIENT,
+                &client_address(request, &self.config.app),
+                now,
+            )
             .await?;
         self.limiter
             .enforce(&REGISTER_PER_ADDRESS, &email::mailbox_key(&address), now)

@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 
 use crate::config::AppConfig;
 use crate::error::AuthError;
-use crate::http::{CookieValue, Reply, check_json_post, clear_cookie, cookie, route_path};
+use crate::http::{
+    CookieValue, Reply, check_front_door, check_json_post, clear_cookie, cookie, route_path,
+};
 use crate::session::{SESSION_COOKIE, Session, SessionStore, Sessions};
 
 pub const SESSION_PATH: &str = "/api/auth/session";
@@ -45,10 +47,11 @@ impl<S: SessionStore> SessionRoutes<S> {
     }
 
     pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
-        let result = match route_path(request) {
-            SESSION_PATH => self.session(request, now).await,
-            SIGNOUT_PATH => self.sign_out(request).await,
-            _ => Err(AuthError::NotFound),
+        let result = match (check_front_door(request, &self.config), route_path(request)) {
+            (Err(error), _) => Err(error),
+            (Ok(()), SESSION_PATH) => self.session(request, now).await,
+            (Ok(()), SIGNOUT_PATH) => self.sign_out(request).await,
+            (Ok(()), _) => Err(AuthError::NotFound),
         };
         match result {
             Ok(reply) => reply,

@@ -11,7 +11,7 @@ use lambda_http::{Body, Request, Response};
 use crate::config::SignInConfig;
 use crate::error::AuthError;
 use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer};
-use crate::http::{Reply, safe_callback_url, set_cookie, single_query};
+use crate::http::{Reply, check_front_door, safe_callback_url, set_cookie, single_query};
 use crate::oidc::IdentityProvider;
 use crate::routes::random_value;
 
@@ -43,6 +43,7 @@ impl<P: IdentityProvider> SignIn<P> {
         if request.method() != Method::GET && request.method() != Method::HEAD {
             return Err(AuthError::MethodNotAllowed { allowed: "GET" });
         }
+        check_front_door(request, &self.config.app)?;
         let query = single_query(request)?;
         let mut flow = Flow {
             state: random_value()?,
