@@ -16,7 +16,8 @@
 #
 # Settings come from the environment or .env (the environment wins): AUTH_SECRET and the
 # BEYOND_IDENTITY_* values of README.md; optionally APP_ORIGIN for a custom domain and
-# WAF_RATE_LIMIT (requests per 5 minutes per address; the stack must be in us-east-1). AWS
+# WAF_RATE_LIMIT (requests per 5 minutes per address; the stack must be in us-east-1) and
+# ALARM_TOPIC_ARN (an SNS topic for the alarms). AWS
 # credentials and region come from the usual AWS CLI configuration (AWS_PROFILE,
 # AWS_REGION, …); AWS_ENDPOINT_URL points the whole script at an emulator.
 set -euo pipefail
@@ -125,7 +126,8 @@ for fn in "${FUNCTIONS[@]}"; do
 done
 
 # 4. The stack. Parameters go through a private file, never the command line. The
-# origin secret (CloudFront → API) is generated on the first deploy and kept afterwards.
+# origin secret (CloudFront → API) and the audit key are generated on the first deploy
+# and kept afterwards.
 stack_exists=""
 if aws cloudformation describe-stacks --stack-name "$STACK" >/dev/null 2>&1; then stack_exists=1; fi
 STACK_EXISTS="$stack_exists" python3 - "$work/parameters.json" <<PY
@@ -151,12 +153,14 @@ values = {
     "SessionIdleTimeout": os.environ.get("SESSION_IDLE_TIMEOUT", "24h"),
     "SessionMaxAge": os.environ.get("SESSION_MAX_AGE", "7d"),
     "WafRateLimit": os.environ.get("WAF_RATE_LIMIT", "0"),
+    "AlarmTopicArn": os.environ.get("ALARM_TOPIC_ARN", ""),
 }
 parameters = [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()]
-if os.environ.get("STACK_EXISTS"):
-    parameters.append({"ParameterKey": "OriginVerifySecret", "UsePreviousValue": True})
-else:
-    parameters.append({"ParameterKey": "OriginVerifySecret", "ParameterValue": secrets.token_urlsafe(32)})
+for generated in ["OriginVerifySecret", "AuditKey"]:
+    if os.environ.get("STACK_EXISTS"):
+        parameters.append({"ParameterKey": generated, "UsePreviousValue": True})
+    else:
+        parameters.append({"ParameterKey": generated, "ParameterValue": secrets.token_urlsafe(32)})
 with open(os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
     json.dump(parameters, f)
 PY

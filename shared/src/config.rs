@@ -126,6 +126,9 @@ pub struct AppConfig {
     /// (someone calling the API's own address, bypassing CloudFront and its limits) are
     /// refused, and `CloudFront-Viewer-Address` becomes the trusted client address.
     pub origin_secret: Option<Secret>,
+    /// `AUDIT_KEY`: keys the hashes of users, sessions and addresses in audit events
+    /// (deploy.sh generates one); without it, a key made at each cold start.
+    pub audit_key: Option<Secret>,
 }
 
 impl AppConfig {
@@ -249,10 +252,19 @@ fn read_app(r: &mut Reader<'_>) -> Option<AppConfig> {
         }
         other => other.map(Secret::new),
     };
+    let audit_key = match r.env.get("AUDIT_KEY") {
+        Some(key) if key.len() < 32 => {
+            r.problems
+                .push("AUDIT_KEY must be at least 32 characters (deploy.sh generates one)".into());
+            None
+        }
+        other => other.map(Secret::new),
+    };
     Some(AppConfig {
         origin: origin?,
         sessions: sessions?,
         origin_secret,
+        audit_key,
     })
 }
 
@@ -592,6 +604,10 @@ mod tests {
         assert!(!error.to_string().contains("short-secret-value"));
         let mut env = base.to_vec();
         env.push(("ORIGIN_VERIFY_SECRET", "a-secret-of-thirty-two-characters"));
+        env.push(("AUDIT_KEY", "too-short"));
+        let error = AppConfig::load(&Env::from_pairs(env.clone())).expect_err("too short");
+        assert!(error.to_string().contains("AUDIT_KEY"));
+        env.pop();
         let config = AppConfig::load(&Env::from_pairs(env)).expect("valid");
         assert!(config.origin_secret.is_some());
         assert!(!format!("{config:?}").contains("thirty-two"));

@@ -2,10 +2,12 @@
 //! targets and the request rules for state-changing POSTs.
 
 use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use lambda_http::{Body, Request, Response};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::config::AppConfig;
 use crate::error::AuthError;
 
 /// The largest JSON body a route reads.
@@ -71,10 +73,43 @@ pub fn check_front_door(
     }
 }
 
+/// The caller's address, never a value the client controls. Behind CloudFront (the
+/// request carried its secret header, so `app.origin_secret` is set and was checked) it is
+/// `CloudFront-Viewer-Address`, without its port; otherwise the request context's source
+/// IP for an HTTP API, a Function URL or a REST API, and for an ALB, which has none, the
+/// last `X-Forwarded-For` entry (the one the load balancer added).
+pub fn client_address(request: &Request, app: &AppConfig) -> String {
+    if app.origin_secret.is_some()
+        && let Some(viewer) = request
+            .headers()
+            .get("cloudfront-viewer-address")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit_once(':'))
+            .map(|(address, _port)| address.trim_matches(['[', ']']).to_owned())
+            .filter(|address| !address.is_empty())
+    {
+        return viewer;
+    }
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        Some(RequestContext::ApiGatewayV1(context)) => context.identity.source_ip.clone(),
+        Some(RequestContext::Alb(_)) => request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty()),
+        _ => None,
+    }
+    .unwrap_or_else(|| "unknown".to_owned())
+}
+
 /// The request's path as the app sees it: without the stage a REST API (payload 1.0)
 /// puts in front of it (`/prod/api/auth/session`), the same for every front door.
 pub fn route_path(request: &Request) -> &str {
-    use lambda_http::RequestExt;
     match request.raw_http_path() {
         "" => request.uri().path(),
         path => path,
@@ -151,6 +186,15 @@ impl Reply {
     }
 
     pub fn error(error: &AuthError) -> Self {
+        // Failures on our side or the provider's, by code (the stack's metric filters
+        // count `session_store_unavailable`); a refusal of bad input is not one.
+        if error.status().is_server_error() {
+            tracing::warn!(
+                error = error.code(),
+                status = error.status().as_u16(),
+                "answered with a server error"
+            );
+        }
         let mut reply = Self::json(
             error.status(),
             json!({"error": error.code(), "message": error.to_string()}),

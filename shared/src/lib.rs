@@ -32,6 +32,7 @@
 //! }
 //! ```
 
+pub mod audit;
 pub mod config;
 pub mod dynamo;
 pub mod email;

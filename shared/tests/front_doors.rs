@@ -335,7 +335,7 @@ async fn each_door_gives_the_client_address_the_front_door_saw() {
             serde_json::from_value(event).expect("an event");
         let request: Request = request.into();
         assert_eq!(
-            passkey_auth::routes::register::client_address(&request, &app),
+            passkey_auth::http::client_address(&request, &app),
             "203.0.113.7",
             "{door:?}"
         );

@@ -229,10 +229,44 @@ class FrontDoor(unittest.TestCase):
         self.assertEqual(web_acl["Fn::If"][0], "HasWaf")
 
 
+class Observability(unittest.TestCase):
+    def test_the_metric_filters_read_the_audit_schema_the_code_writes(self):
+        audit = source("shared/src/audit.rs")
+        for field in ["audit", "outcome", "reason", "user", "session", "client"]:
+            self.assertRegex(audit, rf"\b{field}\b")
+        self.assertIn('SIGN_IN: &str = "sign_in"', audit)
+        self.assertIn('"refused"', audit)
+        self.assertIn('"limited"', audit)
+        self.assertIn('"session_store_unavailable"', source("shared/src/error.rs"))
+        self.assertIn("error = error.code()", source("shared/src/http.rs"))
+        filters = {n: r["Properties"] for n, r in of_type("AWS::Logs::MetricFilter").items()}
+        patterns = {p["MetricTransformations"][0]["MetricName"]: p["FilterPattern"] for p in filters.values()}
+        self.assertEqual(patterns["SignInRefusals"], '{ $.fields.audit = "sign_in" && $.fields.outcome = "refused" }')
+        self.assertEqual(patterns["RateLimited"], '{ $.fields.outcome = "limited" }')
+        self.assertEqual(patterns["StoreErrors"], '{ $.fields.error = "session_store_unavailable" }')
+        # Store errors are counted wherever the table is used.
+        store_groups = {p["LogGroupName"]["Ref"] for p in filters.values() if p["MetricTransformations"][0]["MetricName"] == "StoreErrors"}
+        self.assertEqual(store_groups, {"CallbackLogs", "SessionLogs", "RegisterLogs", "BindJobLogs"})
+
+    def test_alarms_cover_refusals_limits_throttles_server_and_store_errors(self):
+        alarms = of_type("AWS::CloudWatch::Alarm")
+        self.assertEqual(set(alarms), {"SignInRefusalsAlarm", "RateLimitedAlarm", "StoreErrorsAlarm", "ServerErrorsAlarm", "ThrottlesAlarm"})
+        for name, alarm in alarms.items():
+            self.assertEqual(alarm["Properties"]["AlarmActions"]["Fn::If"][0], "HasAlarmTopic", name)
+            self.assertEqual(alarm["Properties"]["TreatMissingData"], "notBreaching", name)
+        throttled = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"] for m in alarms["ThrottlesAlarm"]["Properties"]["Metrics"] if "MetricStat" in m}
+        self.assertEqual(throttled, {f"{logical}" for logical, _ in function_resources().values()})
+
+    def test_every_function_gets_the_audit_key(self):
+        self.assertTrue(TEMPLATE["Parameters"]["AuditKey"]["NoEcho"])
+        for crate, (_, resource) in function_resources().items():
+            self.assertEqual(resource["Properties"]["Environment"]["Variables"].get("AUDIT_KEY"), {"Ref": "AuditKey"}, crate)
+
+
 class Secrets(unittest.TestCase):
     def test_secrets_are_noecho_parameters_never_defaults(self):
         params = TEMPLATE["Parameters"]
-        for name in ["AuthSecret", "OriginVerifySecret", "ClientSecret", "MgmtClientSecret", "ApiToken"]:
+        for name in ["AuthSecret", "OriginVerifySecret", "AuditKey", "ClientSecret", "MgmtClientSecret", "ApiToken"]:
             self.assertTrue(params[name].get("NoEcho"), name)
             self.assertIn(params[name].get("Default", ""), ("",), name)
 

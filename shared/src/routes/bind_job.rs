@@ -9,9 +9,10 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
+use crate::audit::{Audit, Outcome, Subject, event};
 use crate::config::ManagementFunctionConfig;
 use crate::error::AuthError;
-use crate::http::{CookieValue, Reply, check_front_door, check_json_post, cookie};
+use crate::http::{CookieValue, Reply, check_front_door, check_json_post, client_address, cookie};
 use crate::management::{Delivery, ManagementApi};
 use crate::ratelimit::{BIND_JOBS_PER_USER, CounterStore, RateLimiter};
 use crate::session::{SESSION_COOKIE, SessionStore, Sessions};
@@ -21,6 +22,7 @@ pub struct BindJob<M, S> {
     api: M,
     sessions: Sessions<S>,
     limiter: RateLimiter<S>,
+    audit: Audit,
 }
 
 impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> BindJob<M, S> {
@@ -28,6 +30,7 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> BindJob<M, S> {
         Self {
             sessions: Sessions::new(store.clone(), config.app.sessions.clone()),
             limiter: RateLimiter::new(store),
+            audit: Audit::new(config.app.audit_key.as_ref()),
             config,
             api,
         }
@@ -53,15 +56,30 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> BindJob<M, S> {
             .await
             .map_err(|_| AuthError::StoreUnavailable)?
             .ok_or(AuthError::Unauthenticated)?;
-        self.limiter
-            .enforce(&BIND_JOBS_PER_USER, &session.user.key(), now)
-            .await?;
+        let user = session.user.key();
+        let client = client_address(request, &self.config.app);
+        let subject = || Subject {
+            user: Some(&user),
+            client: Some(&client),
+            ..Subject::default()
+        };
+        if let Err(error) = self.limiter.enforce(&BIND_JOBS_PER_USER, &user, now).await {
+            self.audit.record(
+                event::BINDING_LINK,
+                Outcome::Limited,
+                BIND_JOBS_PER_USER.name,
+                subject(),
+            );
+            return Err(error);
+        }
         let redirect = format!("{}/", self.config.app.origin_str());
         let job = self
             .api
             .create_binding_job(&session.user.subject, Delivery::Return, &redirect)
             .await?;
         let link = job.link.ok_or(AuthError::UpstreamUnavailable)?;
+        self.audit
+            .record(event::BINDING_LINK, Outcome::Succeeded, "", subject());
         Ok(Reply::json(
             StatusCode::OK,
             json!({"credential_binding_link": link}),

@@ -13,11 +13,13 @@ use aws_lc_rs::constant_time;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 
+use crate::audit::{Audit, Outcome, Subject, event};
 use crate::config::SignInConfig;
 use crate::error::AuthError;
 use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer};
 use crate::http::{
-    CookieValue, Reply, check_front_door, clear_cookie, cookie, set_cookie, single_query,
+    CookieValue, Reply, check_front_door, clear_cookie, client_address, cookie, set_cookie,
+    single_query,
 };
 use crate::oidc::IdentityProvider;
 use crate::session::{SESSION_COOKIE, SessionStore, Sessions};
@@ -27,6 +29,14 @@ pub struct Callback<P, S> {
     provider: P,
     sessions: Sessions<S>,
     sealer: FlowSealer,
+    audit: Audit,
+}
+
+/// A finished sign-in: the answer, and who signed in to which session (for the audit).
+struct SignedIn {
+    reply: Reply,
+    user: String,
+    session: String,
 }
 
 impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
@@ -37,6 +47,7 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
     ) -> Result<Self, AuthError> {
         let sealer = FlowSealer::new(&config.flow.secret).map_err(|_| AuthError::Internal)?;
         Ok(Self {
+            audit: Audit::new(config.app.audit_key.as_ref()),
             config,
             provider,
             sessions,
@@ -45,20 +56,40 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
     }
 
     pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
-        let reply = match self.finish(request, now).await {
-            Ok(reply) => reply,
+        let client = client_address(request, &self.config.app);
+        let result = self.finish(request, now).await;
+        let (outcome, reason) = match &result {
+            Ok(_) => (Outcome::Succeeded, ""),
+            Err(error) => (Outcome::Refused, error.code()),
+        };
+        let (user, session) = match &result {
+            Ok(signed_in) => (
+                Some(signed_in.user.as_str()),
+                Some(signed_in.session.as_str()),
+            ),
+            Err(_) => (None, None),
+        };
+        self.audit.record(
+            event::SIGN_IN,
+            outcome,
+            reason,
+            Subject {
+                user,
+                session,
+                client: Some(&client),
+            },
+        );
+        let reply = match result {
+            Ok(signed_in) => signed_in.reply,
             Err(error @ (AuthError::MethodNotAllowed { .. } | AuthError::DirectAccess)) => {
                 Reply::error(&error)
             }
-            Err(error) => {
-                tracing::info!(error = error.code(), "sign-in refused");
-                Reply::see_other(format!("/?error={}", error.code()))
-            }
+            Err(error) => Reply::see_other(format!("/?error={}", error.code())),
         };
         reply.cookie(clear_cookie(FLOW_COOKIE)).into_response()
     }
 
-    async fn finish(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+    async fn finish(&self, request: &Request, now: i64) -> Result<SignedIn, AuthError> {
         check_front_door(request, &self.config.app)?;
         if request.method() != Method::GET {
             return Err(AuthError::MethodNotAllowed { allowed: "GET" });
@@ -122,17 +153,24 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
                 .await
                 .map_err(|_| AuthError::StoreUnavailable)?;
         }
+        let user_key = user.key();
         let (token, session) = self
             .sessions
             .start(user, now)
             .await
             .map_err(|_| AuthError::StoreUnavailable)?;
-        tracing::info!("signed in");
-        Ok(Reply::see_other(flow.callback_url).cookie(set_cookie(
+        // The session cookie first: where a front door can carry only one Set-Cookie (an
+        // ALB without multi-value headers), it is the one that arrives.
+        let reply = Reply::see_other(flow.callback_url).cookie(set_cookie(
             SESSION_COOKIE,
             token.as_cookie_value(),
             self.sessions.cookie_max_age(&session, now),
-        )))
+        ));
+        Ok(SignedIn {
+            reply,
+            user: user_key,
+            session: token.id().as_str().to_owned(),
+        })
     }
 
     fn open_flow(&self, request: &Request, now: i64) -> Result<Flow, AuthError> {

@@ -7,15 +7,15 @@
 //! job), so neither the body nor the timing tells anyone who has an account.
 
 use lambda_http::http::StatusCode;
-use lambda_http::request::RequestContext;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::config::{AppConfig, ManagementFunctionConfig};
+use crate::audit::{Audit, Outcome, Subject, event};
+use crate::config::ManagementFunctionConfig;
 use crate::email;
 use crate::error::AuthError;
-use crate::http::{Reply, check_front_door, check_json_post};
+use crate::http::{Reply, check_front_door, check_json_post, client_address};
 use crate::management::{Delivery, ManagementApi, NewIdentity};
 use crate::ratelimit::{CounterStore, REGISTER_PER_ADDRESS, REGISTER_PER_CLIENT, RateLimiter};
 
@@ -31,45 +31,13 @@ pub struct Register<M, C> {
     config: ManagementFunctionConfig,
     api: M,
     limiter: RateLimiter<C>,
-}
-
-/// The caller's address, never a value the client controls. Behind CloudFront (the
-/// request carried its secret header, so `app.origin_secret` is set and was checked) it is
-/// `CloudFront-Viewer-Address`, without its port; otherwise the request context's source
-/// IP for an HTTP API, a Function URL or a REST API, and for an ALB, which has none, the
-/// last `X-Forwarded-For` entry (the one the load balancer added).
-pub fn client_address(request: &Request, app: &AppConfig) -> String {
-    if app.origin_secret.is_some()
-        && let Some(viewer) = request
-            .headers()
-            .get("cloudfront-viewer-address")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit_once(':'))
-            .map(|(address, _port)| address.trim_matches(['[', ']']).to_owned())
-            .filter(|address| !address.is_empty())
-    {
-        return viewer;
-    }
-    match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
-        Some(RequestContext::ApiGatewayV1(context)) => context.identity.source_ip.clone(),
-        Some(RequestContext::Alb(_)) => request
-            .headers()
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .next_back()
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty()),
-        _ => None,
-    }
-    .unwrap_or_else(|| "unknown".to_owned())
+    audit: Audit,
 }
 
 impl<M: ManagementApi, C: CounterStore> Register<M, C> {
     pub fn new(config: ManagementFunctionConfig, api: M, counters: C) -> Self {
         Self {
+            audit: Audit::new(config.app.audit_key.as_ref()),
             config,
             api,
             limiter: RateLimiter::new(counters),
@@ -101,16 +69,23 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
         };
         let address = email::normalize(&raw).map_err(AuthError::InvalidEmail)?;
 
-        self.limiter
-            .enforce(
-                &REGISTER_PER_CLIENT,
-                &client_address(request, &self.config.app),
-                now,
-            )
-            .await?;
-        self.limiter
-            .enforce(&REGISTER_PER_ADDRESS, &email::mailbox_key(&address), now)
-            .await?;
+        let client = client_address(request, &self.config.app);
+        let mailbox = email::mailbox_key(&address);
+        let subject = || Subject {
+            user: Some(&mailbox),
+            client: Some(&client),
+            ..Subject::default()
+        };
+        for (limit, key) in [
+            (&REGISTER_PER_CLIENT, &client),
+            (&REGISTER_PER_ADDRESS, &mailbox),
+        ] {
+            if let Err(error) = self.limiter.enforce(limit, key, now).await {
+                self.audit
+                    .record(event::REGISTER, Outcome::Limited, limit.name, subject());
+                return Err(error);
+            }
+        }
 
         let created = self.api.create_identity(&address).await?;
         let found = self.api.find_identity(&address).await?;
@@ -123,7 +98,8 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
         self.api
             .create_binding_job(&identity, Delivery::Email, &redirect)
             .await?;
-        tracing::info!("enrolment email requested");
+        self.audit
+            .record(event::REGISTER, Outcome::Succeeded, "", subject());
         Ok(Reply::json(
             StatusCode::ACCEPTED,
             json!({"ok": true, "message": ACCEPTED_MESSAGE}),

@@ -10,12 +10,14 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 
+use crate::audit::{Audit, Outcome, Subject, event};
 use crate::config::AppConfig;
 use crate::error::AuthError;
 use crate::http::{
-    CookieValue, Reply, check_front_door, check_json_post, clear_cookie, cookie, route_path,
+    CookieValue, Reply, check_front_door, check_json_post, clear_cookie, client_address, cookie,
+    route_path,
 };
-use crate::session::{SESSION_COOKIE, Session, SessionStore, Sessions};
+use crate::session::{SESSION_COOKIE, Session, SessionStore, SessionToken, Sessions};
 
 pub const SESSION_PATH: &str = "/api/auth/session";
 pub const SIGNOUT_PATH: &str = "/api/auth/signout";
@@ -23,6 +25,7 @@ pub const SIGNOUT_PATH: &str = "/api/auth/signout";
 pub struct SessionRoutes<S> {
     config: AppConfig,
     sessions: Sessions<S>,
+    audit: Audit,
 }
 
 /// The NextAuth session object.
@@ -43,7 +46,11 @@ pub fn session_json(session: &Session) -> Value {
 
 impl<S: SessionStore> SessionRoutes<S> {
     pub fn new(config: AppConfig, sessions: Sessions<S>) -> Self {
-        Self { config, sessions }
+        Self {
+            audit: Audit::new(config.audit_key.as_ref()),
+            config,
+            sessions,
+        }
     }
 
     pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
@@ -86,8 +93,18 @@ impl<S: SessionStore> SessionRoutes<S> {
                 tracing::error!(%error, "sign-out could not delete the session");
                 AuthError::StoreUnavailable
             })?;
+            let session = SessionToken::parse(&value).map(|token| token.id());
+            self.audit.record(
+                event::SIGN_OUT,
+                Outcome::Succeeded,
+                "",
+                Subject {
+                    session: session.as_ref().map(|id| id.as_str()),
+                    client: Some(&client_address(request, &self.config)),
+                    ..Subject::default()
+                },
+            );
         }
-        tracing::info!("signed out");
         Ok(Reply::json(StatusCode::OK, json!({"ok": true})).cookie(clear_cookie(SESSION_COOKIE)))
     }
 }

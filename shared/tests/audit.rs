@@ -1,0 +1,182 @@
+//! Audit events: one JSON line per security event, in the schema of the README, with
+//! keyed hashes instead of users, sessions and addresses, and nothing secret or personal
+//! in the clear anywhere in the logs.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use bi_local::sdk::enrolled_user;
+use common::{ORIGIN, Stack, event};
+use passkey_auth::audit::Audit;
+use passkey_auth::secret::Secret;
+use serde_json::{Value, json};
+
+const AUDIT_KEY: &str = "an-audit-key-of-at-least-32-characters";
+
+/// Everything logged, as Lambda's JSON format writes it.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
+    }
+
+    fn audit(&self) -> Vec<Value> {
+        self.text()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|l| l["fields"]["message"] == "audit")
+            .map(|l| l["fields"].clone())
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clear() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    // The runtime's own JSON subscriber settings (lambda_runtime::tracing).
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_target(false)
+        .without_time()
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let stack = Stack::start_with(|vars| {
+        vars.insert("AUDIT_KEY".into(), AUDIT_KEY.into());
+    })
+    .await;
+    let (identity, passkey) = enrolled_user(&stack.bi, "eve@example.com").await;
+    let sub = identity["id"].as_str().expect("an identity id").to_owned();
+
+    // A refused sign-in, a sign-in, a new-device link, a sign-out, a registration and a
+    // limited one.
+    let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+    let wrong_state = callback.replace("state=", "state=x");
+    stack.get_callback(&wrong_state, &[&flow]).await;
+    let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+    let answer = stack.get_callback(&callback, &[&flow]).await;
+    let token = answer.cookie("__Host-session").expect("a session");
+    let cookie = format!("__Host-session={token}");
+    let post = [("origin", ORIGIN), ("content-type", "application/json")];
+    let bound = stack
+        .post_bind_job(event(
+            "POST",
+            "/api/auth/bind-job",
+            &post,
+            &[&cookie],
+            Some("{}"),
+        ))
+        .await;
+    assert_eq!(bound.status(), 200);
+    stack.sign_out(&[&cookie]).await;
+    let now = passkey_auth::now();
+    for _ in 0..6 {
+        stack
+            .post_register(r#"{"email":"Zed+tag@example.com"}"#, now)
+            .await;
+    }
+
+    let events = captured.audit();
+    let summary: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap_or("?").to_owned();
+            (s("audit"), s("outcome"), s("reason"))
+        })
+        .collect();
+    let expected: Vec<(String, String, String)> = [
+        ("sign_in", "refused", "state_mismatch"),
+        ("sign_in", "succeeded", ""),
+        ("binding_link", "succeeded", ""),
+        ("sign_out", "succeeded", ""),
+        ("register", "succeeded", ""),
+        ("register", "succeeded", ""),
+        ("register", "succeeded", ""),
+        ("register", "succeeded", ""),
+        ("register", "succeeded", ""),
+        ("register", "limited", "register-address"),
+    ]
+    .iter()
+    .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+    .collect();
+    assert_eq!(summary, expected);
+
+    // The schema: the same keys every time; hashes where people and sessions are.
+    let audit = Audit::new(Some(&Secret::new(AUDIT_KEY)));
+    for e in &events {
+        let keys: Vec<&str> = e
+            .as_object()
+            .expect("fields")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "audit", "client", "message", "outcome", "reason", "session", "user"
+            ],
+            "{e}"
+        );
+    }
+    let user = audit.pseudonym(&format!("{} {sub}", stack.config.provider.issuer));
+    assert_eq!(
+        events[1]["user"],
+        json!(user),
+        "the sign-in names the user by keyed hash"
+    );
+    assert_eq!(
+        events[2]["user"],
+        json!(user),
+        "so does the link for a new device"
+    );
+    assert_eq!(
+        events[1]["session"], events[3]["session"],
+        "sign-in and sign-out name one session"
+    );
+    assert_eq!(events[1]["client"], json!(audit.pseudonym("203.0.113.7")));
+    assert_eq!(
+        events[4]["user"],
+        json!(audit.pseudonym("zed@example.com")),
+        "registrations by mailbox"
+    );
+
+    // Nothing in the clear, anywhere in the logs.
+    let everything = captured.text();
+    let client_secret = stack.config.provider.client_secret.expose().to_owned();
+    for secret in [
+        token.as_str(),
+        "eve@example.com",
+        "zed@example.com",
+        "zed+tag",
+        "203.0.113.7",
+        client_secret.as_str(),
+        AUDIT_KEY,
+    ] {
+        assert!(!everything.contains(secret), "{secret} is in the logs");
+    }
+    let code = callback
+        .split("code=")
+        .nth(1)
+        .and_then(|c| c.split('&').next())
+        .expect("a code");
+    assert!(
+        !everything.contains(code),
+        "the authorization code is in the logs"
+    );
+}
