@@ -40,6 +40,7 @@ pub mod error;
 pub mod flow;
 pub mod http;
 pub mod jwks;
+pub mod lambda;
 pub mod management;
 pub mod oidc;
 pub mod ratelimit;

@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
     let store = DynamoSessionStore::new(client().await, config.app.sessions.table.clone());
     let sessions = Sessions::new(store, config.app.sessions.clone());
     let route = Callback::new(config, provider, sessions)?;
-    lambda_http::run(service_fn(|request: Request| {
+    passkey_auth::lambda::run(service_fn(|request: Request| {
         let route = &route;
         async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }
     }))

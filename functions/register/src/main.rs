@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     let api = BiManagementClient::new(config.management.clone(), RetryPolicy::default())?;
     let counters = DynamoSessionStore::new(client().await, config.app.sessions.table.clone());
     let route = Register::new(config, api, counters);
-    lambda_http::run(service_fn(|request: Request| {
+    passkey_auth::lambda::run(service_fn(|request: Request| {
         let route = &route;
         async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }
     }))

@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     let store = DynamoSessionStore::new(client().await, config.sessions.table.clone());
     let sessions = Sessions::new(store, config.sessions.clone());
     let route = SessionRoutes::new(config, sessions);
-    lambda_http::run(service_fn(|request: Request| {
+    passkey_auth::lambda::run(service_fn(|request: Request| {
         let route = &route;
         async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }
     }))

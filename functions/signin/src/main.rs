@@ -11,7 +11,7 @@ async fn main() -> Result<(), Error> {
     let config = SignInConfig::load(&Env::from_process())?;
     let provider = OidcClient::new(config.provider.clone(), &config.app.redirect_uri())?;
     let route = SignIn::new(config, provider)?;
-    lambda_http::run(service_fn(|request: Request| {
+    passkey_auth::lambda::run(service_fn(|request: Request| {
         let route = &route;
         async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }
     }))

@@ -384,7 +384,8 @@ where
     F: Fn(Request) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Response<Body>> + Send + 'static,
 {
-    let request: LambdaRequest = serde_json::from_value(event).expect("a valid event");
+    let mut request: LambdaRequest = serde_json::from_value(event).expect("a valid event");
+    passkey_auth::lambda::make_safe(&mut request);
     let mut adapter = Adapter::from(service_fn(move |r: Request| {
         let fut = handler(r);
         async move { Ok::<_, std::convert::Infallible>(fut.await) }
