@@ -125,44 +125,70 @@ for fn in "${FUNCTIONS[@]}"; do
     --expected-bucket-owner "$account" >/dev/null
 done
 
-# 4. The stack. Parameters go through a private file, never the command line. The
-# origin secret (CloudFront → API) and the audit key are generated on the first deploy
-# and kept afterwards.
+# 4. The secrets, into Parameter Store as SecureString (each function reads the ones it
+# needs at cold start; none sits in a function's environment), through private files,
+# never the command line. The origin secret (CloudFront → API) and the audit key are
+# generated on the first deploy and kept afterwards.
+prefix="/$STACK/"
+kept() { aws ssm get-parameter --name "$prefix$1" --with-decryption --query Parameter.Value --output text 2>/dev/null || true; }
+ORIGIN_VERIFY_SECRET="$(kept ORIGIN_VERIFY_SECRET)" AUDIT_KEY="$(kept AUDIT_KEY)" \
+  python3 - "$work" "$prefix" <<'PY'
+import json, os, secrets, sys
+work, prefix = sys.argv[1], sys.argv[2]
+values = {
+    "AUTH_SECRET": os.environ["AUTH_SECRET"],
+    "BEYOND_IDENTITY_CLIENT_SECRET": os.environ["BEYOND_IDENTITY_CLIENT_SECRET"],
+    "BEYOND_IDENTITY_MGMT_CLIENT_SECRET": os.environ.get("BEYOND_IDENTITY_MGMT_CLIENT_SECRET", ""),
+    "BEYOND_IDENTITY_API_TOKEN": os.environ.get("BEYOND_IDENTITY_API_TOKEN", ""),
+    "ORIGIN_VERIFY_SECRET": os.environ.get("ORIGIN_VERIFY_SECRET") or secrets.token_urlsafe(32),
+    "AUDIT_KEY": os.environ.get("AUDIT_KEY") or secrets.token_urlsafe(32),
+}
+for name, value in values.items():
+    path = os.path.join(work, f"ssm-{name}.json")
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+        if value:
+            json.dump({"Name": prefix + name, "Value": value, "Type": "SecureString", "Overwrite": True}, f)
+with open(os.open(os.path.join(work, "origin-secret"), os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+    f.write(values["ORIGIN_VERIFY_SECRET"])
+PY
+say "storing the secrets in Parameter Store under $prefix (SecureString)"
+for file in "$work"/ssm-*.json; do
+  name="$(basename "$file" .json)"; name="${name#ssm-}"
+  if [ -s "$file" ]; then
+    run aws ssm put-parameter --cli-input-json "file://$file" >/dev/null
+  else
+    # Not set (say, a static API token given up for client credentials): none may linger.
+    run aws ssm delete-parameter --name "$prefix$name" >/dev/null 2>&1 || true
+  fi
+done
+
+# 5. The stack. Parameters go through a private file, never the command line.
 stack_exists=""
 if aws cloudformation describe-stacks --stack-name "$STACK" >/dev/null 2>&1; then stack_exists=1; fi
-STACK_EXISTS="$stack_exists" python3 - "$work/parameters.json" <<PY
-import json, os, secrets, sys
+python3 - "$work/parameters.json" "$work/origin-secret" <<PY
+import json, os, sys
 values = {
     "CodeBucket": "$artifacts",
     "SigninZip": "${keys[signin]}", "CallbackZip": "${keys[callback]}", "SessionZip": "${keys[session]}",
     "RegisterZip": "${keys[register]}", "BindJobZip": "${keys[bind-job]}",
     "AppOrigin": os.environ.get("APP_ORIGIN", ""),
-    "AuthSecret": os.environ["AUTH_SECRET"],
+    "OriginVerifySecret": open(sys.argv[2]).read(),
     "Issuer": os.environ["BEYOND_IDENTITY_ISSUER"],
     "ClientId": os.environ["BEYOND_IDENTITY_CLIENT_ID"],
-    "ClientSecret": os.environ["BEYOND_IDENTITY_CLIENT_SECRET"],
     "Region": os.environ.get("BEYOND_IDENTITY_REGION", "us"),
     "TenantId": os.environ["BEYOND_IDENTITY_TENANT_ID"],
     "RealmId": os.environ["BEYOND_IDENTITY_REALM_ID"],
     "ApplicationConfigId": os.environ["BEYOND_IDENTITY_APPLICATION_CONFIG_ID"],
-    "ApiToken": os.environ.get("BEYOND_IDENTITY_API_TOKEN", ""),
     "AdminRealmId": os.environ.get("BEYOND_IDENTITY_ADMIN_REALM_ID", ""),
     "MgmtApplicationId": os.environ.get("BEYOND_IDENTITY_MGMT_APPLICATION_ID", ""),
     "MgmtClientId": os.environ.get("BEYOND_IDENTITY_MGMT_CLIENT_ID", ""),
-    "MgmtClientSecret": os.environ.get("BEYOND_IDENTITY_MGMT_CLIENT_SECRET", ""),
     "SessionIdleTimeout": os.environ.get("SESSION_IDLE_TIMEOUT", "24h"),
     "SessionMaxAge": os.environ.get("SESSION_MAX_AGE", "7d"),
     "WafRateLimit": os.environ.get("WAF_RATE_LIMIT", "0"),
     "AlarmTopicArn": os.environ.get("ALARM_TOPIC_ARN", ""),
 }
-parameters = [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()]
-for generated in ["OriginVerifySecret", "AuditKey"]:
-    if os.environ.get("STACK_EXISTS"):
-        parameters.append({"ParameterKey": generated, "UsePreviousValue": True})
-    else:
-        parameters.append({"ParameterKey": generated, "ParameterValue": secrets.token_urlsafe(32)})
 with open(os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
-    json.dump(parameters, f)
+    json.dump([{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()], f)
 PY
 if [ -n "$stack_exists" ]; then
   say "updating the stack"
@@ -187,7 +213,7 @@ output() {
   aws cloudformation describe-stacks --stack-name "$STACK" --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text 2>/dev/null
 }
 
-# 5. The site, with the real SDK, and a fresh CloudFront view of it.
+# 6. The site, with the real SDK, and a fresh CloudFront view of it.
 say "building the site (production: the real Beyond Identity SDK)"
 run sh -c "cd static-site && npm ci --no-audit --no-fund --loglevel=error && npx vite build --logLevel warn"
 if [ -n "$DRY_RUN" ] && ! aws cloudformation describe-stacks --stack-name "$STACK" >/dev/null 2>&1; then
@@ -210,7 +236,7 @@ cat <<TXT
     Authenticator config trusted origin  $url
 TXT
 
-# 6. The tenant, checked against the deployed URL: the redirect URI, invoke URL and
+# 7. The tenant, checked against the deployed URL: the redirect URI, invoke URL and
 # trusted origin above must be in the console for sign-in to work.
 if [ -n "$TENANT_CHECK" ]; then
   say "checking the Beyond Identity tenant for ${APP_ORIGIN:-$url} (passkey-auth tenant check)"

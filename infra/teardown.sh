@@ -49,4 +49,10 @@ if [ "$(aws s3api list-buckets --query "Buckets[?Name=='$artifacts'].Name" --out
   say "deleting the artifacts bucket $artifacts"
   aws s3 rb --force "s3://$artifacts" >/dev/null
 fi
+names="$(aws ssm get-parameters-by-path --path "/$STACK/" --query 'Parameters[].Name' --output text 2>/dev/null || true)"
+if [ -n "$names" ]; then
+  say "deleting the secrets in Parameter Store under /$STACK/"
+  # shellcheck disable=SC2086 # the names are words
+  aws ssm delete-parameters --names $names >/dev/null
+fi
 say "done"

@@ -167,7 +167,9 @@ pub struct ProviderConfig {
     /// `/.well-known/openid-configuration`): compared exactly with `iss`.
     pub issuer: String,
     pub client_id: String,
-    pub client_secret: Secret,
+    /// `BEYOND_IDENTITY_CLIENT_SECRET`: needed by the code exchange only, so the `signin`
+    /// function is configured without it ([`SignInConfig::load_for_signin`]).
+    pub client_secret: Option<Secret>,
     /// `AUTH_SCOPES` (default `openid email profile`); `openid` is always included.
     pub scopes: Vec<String>,
 }
@@ -297,7 +299,7 @@ fn read_sessions(r: &mut Reader<'_>) -> Option<SessionConfig> {
     })
 }
 
-fn read_provider(r: &mut Reader<'_>) -> Option<ProviderConfig> {
+fn read_provider(r: &mut Reader<'_>, needs_secret: bool) -> Option<ProviderConfig> {
     let issuer = match (
         r.env.get("BEYOND_IDENTITY_ISSUER"),
         r.env.get("BEYOND_IDENTITY_DISCOVERY"),
@@ -323,10 +325,16 @@ fn read_provider(r: &mut Reader<'_>) -> Option<ProviderConfig> {
         "BEYOND_IDENTITY_CLIENT_ID",
         "the OIDC application's client ID",
     );
-    let client_secret = r.required(
-        "BEYOND_IDENTITY_CLIENT_SECRET",
-        "the OIDC application's client secret",
-    );
+    // `Some(None)`: not needed; `None`: needed and missing (already named).
+    let client_secret = if needs_secret {
+        r.required(
+            "BEYOND_IDENTITY_CLIENT_SECRET",
+            "the OIDC application's client secret",
+        )
+        .map(|v| Some(Secret::new(v)))
+    } else {
+        Some(None)
+    };
     let mut scopes: Vec<String> = r
         .env
         .get("AUTH_SCOPES")
@@ -340,7 +348,7 @@ fn read_provider(r: &mut Reader<'_>) -> Option<ProviderConfig> {
     Some(ProviderConfig {
         issuer: issuer?,
         client_id: client_id?.to_owned(),
-        client_secret: Secret::new(client_secret?),
+        client_secret: client_secret?,
         scopes,
     })
 }
@@ -486,13 +494,24 @@ pub struct SignInConfig {
 }
 
 impl SignInConfig {
+    /// What the `callback` function needs: everything, the client secret included.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        Self::read(env, true)
+    }
+
+    /// What the `signin` function needs: no client secret (it never calls the token
+    /// endpoint), so it is never given one.
+    pub fn load_for_signin(env: &Env) -> Result<Self, ConfigError> {
+        Self::read(env, false)
+    }
+
+    fn read(env: &Env, needs_client_secret: bool) -> Result<Self, ConfigError> {
         let mut r = Reader {
             env,
             problems: Vec::new(),
         };
         let app = read_app(&mut r);
-        let provider = read_provider(&mut r);
+        let provider = read_provider(&mut r, needs_client_secret);
         let flow = read_flow(&mut r);
         let config = (|| {
             Some(Self {
@@ -554,6 +573,22 @@ mod tests {
         assert!(
             !format!("{config:?}").contains("s3cret-value"),
             "Debug leaks the client secret"
+        );
+    }
+
+    #[test]
+    fn only_the_callback_needs_the_client_secret() {
+        let mut env = full();
+        env.retain(|(k, _)| *k != "BEYOND_IDENTITY_CLIENT_SECRET");
+        let error = SignInConfig::load(&Env::from_pairs(env.clone())).expect_err("callback");
+        assert_eq!(error.0.len(), 1);
+        assert!(error.0[0].contains("BEYOND_IDENTITY_CLIENT_SECRET"));
+        let signin = SignInConfig::load_for_signin(&Env::from_pairs(env)).expect("signin");
+        assert!(signin.provider.client_secret.is_none());
+        let signin = SignInConfig::load_for_signin(&Env::from_pairs(full())).expect("signin");
+        assert!(
+            signin.provider.client_secret.is_none(),
+            "never held, even if set"
         );
     }
 

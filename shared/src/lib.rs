@@ -46,6 +46,7 @@ pub mod oidc;
 pub mod ratelimit;
 pub mod routes;
 pub mod secret;
+pub mod secrets;
 pub mod session;
 pub mod telemetry;
 pub mod tenant;

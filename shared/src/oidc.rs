@@ -191,9 +191,10 @@ impl OidcClient {
                 let client = CoreClient::from_provider_metadata(
                     metadata,
                     ClientId::new(self.config.client_id.clone()),
-                    Some(ClientSecret::new(
-                        self.config.client_secret.expose().to_owned(),
-                    )),
+                    self.config
+                        .client_secret
+                        .as_ref()
+                        .map(|secret| ClientSecret::new(secret.expose().to_owned())),
                 )
                 .set_redirect_uri(self.redirect_uri.clone());
                 Ok(Discovered {
@@ -210,9 +211,10 @@ impl OidcClient {
     fn verifier(&self, discovered: &Discovered) -> CoreIdTokenVerifier<'static> {
         let jwks = discovered.keys.keys();
         let issuer = discovered.issuer.clone();
-        CoreIdTokenVerifier::new_confidential_client(
+        // Only asymmetric algorithms are allowed, so the client secret (which keys the
+        // HMAC ones) has no part in verification.
+        CoreIdTokenVerifier::new_public_client(
             ClientId::new(self.config.client_id.clone()),
-            ClientSecret::new(self.config.client_secret.expose().to_owned()),
             issuer,
             jwks,
         )

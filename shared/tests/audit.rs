@@ -158,7 +158,14 @@ async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clea
 
     // Nothing in the clear, anywhere in the logs.
     let everything = captured.text();
-    let client_secret = stack.config.provider.client_secret.expose().to_owned();
+    let client_secret = stack
+        .config
+        .provider
+        .client_secret
+        .as_ref()
+        .expect("a client secret")
+        .expose()
+        .to_owned();
     for secret in [
         token.as_str(),
         "eve@example.com",

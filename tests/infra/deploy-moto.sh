@@ -79,9 +79,19 @@ for fn in ["signin", "callback", "session", "register", "bind-job"]:
     assert conf["Runtime"] == "provided.al2023", conf["Runtime"]
     env = conf["Environment"]["Variables"]
     assert env["SESSION_TABLE"] == outputs["SessionTable"], env
-    assert len(env["ORIGIN_VERIFY_SECRET"]) >= 32, "no origin secret"
-    secrets.add(env["ORIGIN_VERIFY_SECRET"])
+    for secret in ["AUTH_SECRET", "BEYOND_IDENTITY_CLIENT_SECRET", "BEYOND_IDENTITY_MGMT_CLIENT_SECRET", "ORIGIN_VERIFY_SECRET", "AUDIT_KEY"]:
+        assert secret not in env, f"{fn} has {secret} in its environment"
+    assert env["SECRETS_PREFIX"] == "/moto-test/", env["SECRETS_PREFIX"]
+    for value in env.values():
+        assert value not in ("client-secret-value", "mgmt-secret-value"), f"{fn} holds a secret"
     assert env["AUTH_URL"].startswith("https://"), env["AUTH_URL"]
+ssm = boto3.client("ssm")
+stored = {p["Name"]: p for p in ssm.get_parameters_by_path(Path="/moto-test/", WithDecryption=True)["Parameters"]}
+assert set(stored) == {f"/moto-test/{n}" for n in ["AUTH_SECRET", "BEYOND_IDENTITY_CLIENT_SECRET", "BEYOND_IDENTITY_MGMT_CLIENT_SECRET", "ORIGIN_VERIFY_SECRET", "AUDIT_KEY"]}, sorted(stored)
+assert all(p["Type"] == "SecureString" for p in stored.values())
+assert stored["/moto-test/BEYOND_IDENTITY_CLIENT_SECRET"]["Value"] == "client-secret-value"
+secrets.add(stored["/moto-test/ORIGIN_VERIFY_SECRET"]["Value"])
+assert len(secrets.copy().pop()) >= 32
 table = boto3.client("dynamodb").describe_table(TableName=outputs["SessionTable"])["Table"]
 assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["by-user"]
 s3 = boto3.client("s3")
@@ -94,14 +104,13 @@ immutable = s3.head_object(Bucket=outputs["SiteBucket"], Key=assets[0])["CacheCo
 assert "immutable" in immutable, immutable
 invalidations = boto3.client("cloudfront").list_invalidations(DistributionId=sys.argv[1])
 assert invalidations["InvalidationList"]["Quantity"] >= 1
-assert len(secrets) == 1, "every function gets the one origin secret"
 open(sys.argv[2], "w").write(secrets.pop())
 PY
 
 say "second deploy: updates in place"
 deploy >"$LOG_DIR/deploy2.log" 2>&1 || { cat "$LOG_DIR/deploy2.log" >&2; die "the second deploy failed"; }
 [ "$(aws cloudformation describe-stacks --stack-name moto-test --query 'length(Stacks)' --output text)" = 1 ] || die "a second stack"
-[ "$(aws lambda get-function-configuration --function-name moto-test-session --query Environment.Variables.ORIGIN_VERIFY_SECRET --output text)" = "$(cat "$LOG_DIR/origin-secret")" ] \
+[ "$(aws ssm get-parameter --name /moto-test/ORIGIN_VERIFY_SECRET --with-decryption --query Parameter.Value --output text)" = "$(cat "$LOG_DIR/origin-secret")" ] \
   || die "the second deploy changed the origin secret (CloudFront and the functions would disagree)"
 
 say "teardown"
@@ -113,5 +122,6 @@ assert "moto-test" not in names, names
 assert boto3.client("dynamodb").list_tables()["TableNames"] == [], "the table is left"
 buckets = [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]]
 assert buckets == [], buckets
+assert boto3.client("ssm").get_parameters_by_path(Path="/moto-test/")["Parameters"] == [], "secrets are left"
 PY
 say "deploy, update, dry run and teardown work against moto"

@@ -72,24 +72,45 @@ class Functions(unittest.TestCase):
             permitted = [p for p in of_type("AWS::Lambda::Permission").values() if p["Properties"]["FunctionName"] == {"Ref": logical}]
             self.assertEqual(len(permitted), 1, f"{crate} can be invoked by the API")
 
-    def test_every_setting_the_configuration_reads_is_set(self):
+    def test_every_setting_the_configuration_reads_is_set_and_secrets_come_from_parameter_store(self):
         config = source("shared/src/config.rs")
-        names = lambda body: set(re.findall(r'"((?:AUTH|SESSION|BEYOND_IDENTITY)_[A-Z_]+)"', body))
+        names = lambda body: set(re.findall(r'"((?:AUTH|AUDIT|SESSION|BEYOND_IDENTITY|ORIGIN)_[A-Z_]+)"', body))
         # Alternatives and optional settings the template does not need to set.
-        optional = {"BEYOND_IDENTITY_DISCOVERY", "AUTH_SCOPES", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE", "BEYOND_IDENTITY_AUTH_BASE_URL", "BEYOND_IDENTITY_API_BASE_URL", "BEYOND_IDENTITY_API_TOKEN"}
+        optional = {"BEYOND_IDENTITY_DISCOVERY", "AUTH_SCOPES", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE", "BEYOND_IDENTITY_AUTH_BASE_URL", "BEYOND_IDENTITY_API_BASE_URL", "AUDIT_KEY"}
         app = names(rust_fn(config, "read_app")) | names(rust_fn(config, "read_sessions"))
+        provider = names(rust_fn(config, "read_provider"))
         needs = {
-            "signin": app | names(rust_fn(config, "read_provider")) | names(rust_fn(config, "read_flow")),
-            "callback": app | names(rust_fn(config, "read_provider")) | names(rust_fn(config, "read_flow")),
+            # signin loads with `load_for_signin`: no client secret.
+            "signin": app | (provider - {"BEYOND_IDENTITY_CLIENT_SECRET"}) | names(rust_fn(config, "read_flow")),
+            "callback": app | provider | names(rust_fn(config, "read_flow")),
             "session": app,
             "register": app | names(rust_fn(config, "read_management")),
             "bind-job": app | names(rust_fn(config, "read_management")),
         }
-        for crate, (_, resource) in function_resources().items():
-            env = set(resource["Properties"]["Environment"]["Variables"])
-            missing = needs[crate] - optional - env
+        self.assertIn("SignInConfig::load_for_signin(", source("functions/signin/src/main.rs"))
+        secrets = {"AUTH_SECRET", "BEYOND_IDENTITY_CLIENT_SECRET", "BEYOND_IDENTITY_MGMT_CLIENT_SECRET", "BEYOND_IDENTITY_API_TOKEN", "ORIGIN_VERIFY_SECRET", "AUDIT_KEY"}
+        for crate, (logical, resource) in function_resources().items():
+            self.assertIn("secrets::resolve(", source(f"functions/{crate}/src/main.rs"), crate)
+            env = resource["Properties"]["Environment"]["Variables"]
+            self.assertFalse(secrets & set(env), f"{crate} has a secret in its environment: {sorted(secrets & set(env))}")
+            named = set(env["SECRET_NAMES"].split(","))
+            self.assertEqual(env["SECRETS_PREFIX"], {"Fn::Sub": "/${AWS::StackName}/"}, crate)
+            # Each function gets exactly the secrets it reads (the audit key only where
+            # its route records audit events).
+            route = source(f"shared/src/routes/{crate.replace('-', '_')}.rs")
+            expected = needs[crate] & secrets
+            if "Audit::new" not in route:
+                expected -= {"AUDIT_KEY"}
+            self.assertEqual(named, expected, crate)
+            missing = needs[crate] - optional - set(env) - named
             self.assertFalse(missing, f"{crate} lacks {sorted(missing)}")
-            self.assertIn("AUTH_URL", env)
+            # ... and may read exactly those parameters.
+            role = RESOURCES[f"{logical.removesuffix('Function')}Role"]
+            statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            ssm = [st for st in statements if st["Action"] == "ssm:GetParameters"]
+            self.assertEqual(len(ssm), 1, crate)
+            allowed = {r["Fn::Sub"].rsplit("/", 1)[1] for r in ssm[0]["Resource"]}
+            self.assertEqual(allowed, named, crate)
 
 
 class Permissions(unittest.TestCase):
@@ -125,7 +146,7 @@ class Permissions(unittest.TestCase):
                 actions = statement["Action"]
                 actions = actions if isinstance(actions, list) else [actions]
                 if not any(a.startswith("dynamodb:") for a in actions):
-                    self.assertEqual(set(actions), {"logs:CreateLogStream", "logs:PutLogEvents"}, crate)
+                    self.assertIn(set(actions), [{"logs:CreateLogStream", "logs:PutLogEvents"}, {"ssm:GetParameters"}], crate)
                     continue
                 self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["SessionTable", "Arn"]}, crate)
                 # Every DynamoDB grant is limited to partition keys with one prefix.
@@ -202,7 +223,7 @@ class FrontDoor(unittest.TestCase):
         self.assertTrue(TEMPLATE["Parameters"]["OriginVerifySecret"]["NoEcho"])
         for crate, (_, resource) in function_resources().items():
             env = resource["Properties"]["Environment"]["Variables"]
-            self.assertEqual(env.get("ORIGIN_VERIFY_SECRET"), {"Ref": "OriginVerifySecret"}, crate)
+            self.assertIn("ORIGIN_VERIFY_SECRET", env["SECRET_NAMES"].split(","), crate)
             code = source(f"shared/src/routes/{crate.replace('-', '_')}.rs")
             self.assertIn("check_front_door(request", code, f"{crate} does not check the front door")
 
@@ -257,18 +278,21 @@ class Observability(unittest.TestCase):
         throttled = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"] for m in alarms["ThrottlesAlarm"]["Properties"]["Metrics"] if "MetricStat" in m}
         self.assertEqual(throttled, {f"{logical}" for logical, _ in function_resources().values()})
 
-    def test_every_function_gets_the_audit_key(self):
-        self.assertTrue(TEMPLATE["Parameters"]["AuditKey"]["NoEcho"])
+    def test_every_function_that_records_audit_events_gets_the_audit_key(self):
         for crate, (_, resource) in function_resources().items():
-            self.assertEqual(resource["Properties"]["Environment"]["Variables"].get("AUDIT_KEY"), {"Ref": "AuditKey"}, crate)
+            recorded = "Audit::new" in source(f"shared/src/routes/{crate.replace('-', '_')}.rs")
+            named = resource["Properties"]["Environment"]["Variables"]["SECRET_NAMES"].split(",")
+            self.assertEqual("AUDIT_KEY" in named, recorded, crate)
 
 
 class Secrets(unittest.TestCase):
     def test_secrets_are_noecho_parameters_never_defaults(self):
         params = TEMPLATE["Parameters"]
-        for name in ["AuthSecret", "OriginVerifySecret", "AuditKey", "ClientSecret", "MgmtClientSecret", "ApiToken"]:
-            self.assertTrue(params[name].get("NoEcho"), name)
-            self.assertIn(params[name].get("Default", ""), ("",), name)
+        # The one secret the template still takes: CloudFront must send it.
+        self.assertTrue(params["OriginVerifySecret"]["NoEcho"])
+        self.assertNotIn("Default", params["OriginVerifySecret"])
+        for name in ["AuthSecret", "AuditKey", "ClientSecret", "MgmtClientSecret", "ApiToken"]:
+            self.assertNotIn(name, params, f"{name} belongs in Parameter Store")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ use passkey_auth::{Env, Sessions, SignInConfig};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     passkey_auth::telemetry::init();
-    let config = SignInConfig::load(&Env::from_process())?;
+    // Secrets come from Parameter Store when deployed (passkey_auth::secrets).
+    let env = passkey_auth::secrets::resolve(Env::from_process()).await?;
+    let config = SignInConfig::load(&env)?;
     let provider = OidcClient::new(config.provider.clone(), &config.app.redirect_uri())?;
     let store = DynamoSessionStore::new(client().await, config.app.sessions.table.clone());
     let sessions = Sessions::new(store, config.app.sessions.clone());

@@ -9,7 +9,9 @@ use passkey_auth::{Env, ManagementFunctionConfig};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     passkey_auth::telemetry::init();
-    let config = ManagementFunctionConfig::load(&Env::from_process())?;
+    // Secrets come from Parameter Store when deployed (passkey_auth::secrets).
+    let env = passkey_auth::secrets::resolve(Env::from_process()).await?;
+    let config = ManagementFunctionConfig::load(&env)?;
     let api = BiManagementClient::new(config.management.clone(), RetryPolicy::default())?;
     let counters = DynamoSessionStore::new(client().await, config.app.sessions.table.clone());
     let route = Register::new(config, api, counters);

@@ -9,7 +9,9 @@ use passkey_auth::{AppConfig, Env, Sessions};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     passkey_auth::telemetry::init();
-    let config = AppConfig::load(&Env::from_process())?;
+    // Secrets come from Parameter Store when deployed (passkey_auth::secrets).
+    let env = passkey_auth::secrets::resolve(Env::from_process()).await?;
+    let config = AppConfig::load(&env)?;
     let store = DynamoSessionStore::new(client().await, config.sessions.table.clone());
     let sessions = Sessions::new(store, config.sessions.clone());
     let route = SessionRoutes::new(config, sessions);

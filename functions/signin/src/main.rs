@@ -8,7 +8,9 @@ use passkey_auth::{Env, SignInConfig};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     passkey_auth::telemetry::init();
-    let config = SignInConfig::load(&Env::from_process())?;
+    // Secrets come from Parameter Store when deployed (passkey_auth::secrets).
+    let env = passkey_auth::secrets::resolve(Env::from_process()).await?;
+    let config = SignInConfig::load_for_signin(&env)?;
     let provider = OidcClient::new(config.provider.clone(), &config.app.redirect_uri())?;
     let route = SignIn::new(config, provider)?;
     passkey_auth::lambda::run(service_fn(|request: Request| {

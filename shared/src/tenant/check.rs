@@ -168,7 +168,7 @@ async fn client_credentials(
         .post(token_endpoint)
         .basic_auth(
             &config.provider.client_id,
-            Some(config.provider.client_secret.expose()),
+            config.provider.client_secret.as_ref().map(|s| s.expose()),
         )
         .form(&[("grant_type", "client_credentials")])
         .send()
