@@ -5,9 +5,10 @@
 //! be present, sealed by us, under ten minutes old and made for this issuer, client
 //! and redirect URI; `state` must match it; an `iss` parameter must be our issuer
 //! exactly (RFC 9207), and must be present if the provider promises it; a provider
-//! `error` ends here; a flow already used is refused. Only then is the code exchanged and the ID token verified. A new
-//! session replaces any the browser had, and the flow cookie is cleared whatever
-//! happens. Errors go back to the home page as `/?error=<code>`.
+//! `error` ends here; a flow already used is refused. Only then is the code exchanged
+//! and the ID token verified. A new session replaces any the browser had, and the flow
+//! cookie is cleared whatever happens. Errors go back to the home page as
+//! `/?error=<code>`; every outcome is an audit event.
 
 use aws_lc_rs::constant_time;
 use lambda_http::http::Method;
@@ -58,16 +59,14 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
     pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
         let client = client_address(request, &self.config.app);
         let result = self.finish(request, now).await;
-        let (outcome, reason) = match &result {
-            Ok(_) => (Outcome::Succeeded, ""),
-            Err(error) => (Outcome::Refused, error.code()),
-        };
-        let (user, session) = match &result {
+        let (outcome, reason, user, session) = match &result {
             Ok(signed_in) => (
+                Outcome::Succeeded,
+                "",
                 Some(signed_in.user.as_str()),
                 Some(signed_in.session.as_str()),
             ),
-            Err(_) => (None, None),
+            Err(error) => (Outcome::Refused, error.code(), None, None),
         };
         self.audit.record(
             event::SIGN_IN,
