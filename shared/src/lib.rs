@@ -42,12 +42,14 @@ pub mod http;
 pub mod jwks;
 pub mod lambda;
 pub mod management;
+pub mod memory;
 pub mod oidc;
 pub mod ratelimit;
 pub mod routes;
 pub mod secret;
 pub mod secrets;
 pub mod session;
+pub mod store;
 pub mod telemetry;
 pub mod tenant;
 

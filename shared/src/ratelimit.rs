@@ -10,7 +10,7 @@ use std::time::Duration;
 use aws_lc_rs::digest;
 
 use crate::error::AuthError;
-use crate::session::StoreError;
+use crate::store::StoreError;
 
 /// Where counters live.
 pub trait CounterStore: Send + Sync {
@@ -117,7 +117,7 @@ impl<S: CounterStore> RateLimiter<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::MemorySessionStore;
+    use crate::memory::MemorySessionStore;
 
     #[tokio::test]
     async fn limits_trip_and_reset_with_the_window() {

@@ -9,6 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use crate::config::SessionConfig;
+pub use crate::store::StoreError;
 
 pub const SESSION_COOKIE: &str = "__Host-session";
 
@@ -100,14 +101,8 @@ impl SessionToken {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("the session store is unavailable: {0}")]
-    Unavailable(String),
-}
-
 /// Where sessions live. The DynamoDB adapter is [`crate::dynamo::DynamoSessionStore`];
-/// [`MemorySessionStore`] is the test double.
+/// [`crate::memory::MemorySessionStore`] is the test double.
 pub trait SessionStore: Send + Sync {
     /// Stores a new session; never overwrites one.
     fn create(
@@ -213,98 +208,6 @@ impl<S: SessionStore> Sessions<S> {
     }
 }
 
-/// An in-memory store for tests, which can also pretend to be unreachable.
-#[derive(Default)]
-pub struct MemorySessionStore {
-    sessions: std::sync::Mutex<std::collections::HashMap<SessionId, Session>>,
-    claims: std::sync::Mutex<std::collections::HashSet<String>>,
-    counters: std::sync::Mutex<std::collections::HashMap<String, u64>>,
-    unavailable: std::sync::atomic::AtomicBool,
-}
-
-impl MemorySessionStore {
-    pub fn set_unavailable(&self, unavailable: bool) {
-        self.unavailable
-            .store(unavailable, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<SessionId, Session>> {
-        self.sessions
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn check(&self) -> Result<(), StoreError> {
-        if self.unavailable.load(std::sync::atomic::Ordering::SeqCst) {
-            Err(StoreError::Unavailable(
-                "the test made the store unreachable".into(),
-            ))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-impl SessionStore for MemorySessionStore {
-    async fn create(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
-        self.check()?;
-        self.lock()
-            .entry(id.clone())
-            .or_insert_with(|| session.clone());
-        Ok(())
-    }
-
-    async fn get(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
-        self.check()?;
-        Ok(self.lock().get(id).cloned())
-    }
-
-    async fn touch(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
-        self.check()?;
-        if let Some(s) = self.lock().get_mut(id) {
-            s.last_seen_at = session.last_seen_at;
-            s.idle_expires_at = session.idle_expires_at;
-        }
-        Ok(())
-    }
-
-    async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
-        self.check()?;
-        self.lock().remove(id);
-        Ok(())
-    }
-
-    async fn claim(&self, key: &str, _expires_at: i64) -> Result<bool, StoreError> {
-        self.check()?;
-        Ok(self
-            .claims
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(key.to_owned()))
-    }
-}
-
-impl crate::ratelimit::CounterStore for MemorySessionStore {
-    async fn increment(&self, key: &str, _expires_at: i64) -> Result<u64, StoreError> {
-        self.check()?;
-        let mut counters = self
-            .counters
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let count = counters.entry(key.to_owned()).or_insert(0);
-        *count += 1;
-        Ok(*count)
-    }
-}
-
 impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
     fn create(
         &self,
@@ -341,6 +244,7 @@ impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memory::MemorySessionStore;
     use std::sync::Arc;
     use std::time::Duration;
 
