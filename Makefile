@@ -1,5 +1,5 @@
 # The two commands of the README. Everything else is in scripts/.
-.PHONY: dev test bootstrap tenant-check tenant-setup
+.PHONY: dev test bootstrap tenant-check tenant-setup mutants
 
 dev: ## Run the whole product offline: DynamoDB, bi-local, the functions, the site
 	@scripts/dev.sh
@@ -15,3 +15,6 @@ tenant-check: ## Check the real Beyond Identity tenant in .env: a checklist with
 
 tenant-setup: ## Create the application and authenticator config in the realm of .env, and write their values into .env
 	@cargo run --quiet -p passkey-auth --bin passkey-auth -- tenant setup
+
+mutants: ## Mutation testing of the security core (slow; FILE=path or SHARD=k/n); writes docs/MUTATION.md
+	@FILE="$(FILE)" SHARD="$(SHARD)" scripts/mutants.sh

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `make mutants`: mutation testing of the security core with cargo-mutants, in place and
+# incrementally, against the local servers the tests need; not part of `make test` (the
+# whole core is a few hundred mutants at roughly 40 s each on two cores).
+#
+#   make mutants                      every file of the core (hours)
+#   make mutants FILE=shared/src/flow.rs
+#   make mutants SHARD=1/8            one eighth of the core's mutants
+#
+# Each run merges its outcomes into mutants.out/outcomes-<file>.json (kept between runs)
+# and rewrites the table of docs/MUTATION.md from everything measured so far, with the
+# date and the command. Equivalent mutants (which cannot change behaviour) are listed by
+# hand in docs/MUTATION.md, below the table, with the reason.
+source "$(dirname "$0")/lib.sh"
+
+CORE=(
+  shared/src/flow.rs shared/src/session.rs shared/src/http.rs shared/src/oidc.rs
+  shared/src/jwks.rs shared/src/ratelimit.rs shared/src/email.rs shared/src/secret.rs
+  shared/src/audit.rs shared/src/lambda.rs "shared/src/routes/*.rs"
+)
+files=("${CORE[@]}")
+[ -n "${FILE:-}" ] && files=("$FILE")
+
+command -v cargo-mutants >/dev/null || {
+  say "installing cargo-mutants (once)"
+  cargo install cargo-mutants --locked --quiet
+}
+scripts/bootstrap.sh
+
+LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mutants.XXXXXX")"
+trap 'stop_bg; rm -rf "$LOG_DIR"' EXIT
+port="$(free_port)"
+export SESSION_TABLE="mutants-sessions"
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
+start_dynamodb "$port" "$SESSION_TABLE"
+
+args=(--in-place --package passkey-auth --timeout 300 --output "$LOG_DIR")
+for f in "${files[@]}"; do args+=(--file "$f"); done
+[ -n "${SHARD:-}" ] && args+=(--shard "$SHARD")
+say "cargo mutants ${args[*]}"
+# cargo-mutants exits non-zero when mutants are missed; the table says which.
+cargo mutants "${args[@]}" || true
+mkdir -p mutants.out
+python3 scripts/mutation_report.py "$LOG_DIR/mutants.out/outcomes.json" mutants.out docs/MUTATION.md \
+  "make mutants${FILE:+ FILE=$FILE}${SHARD:+ SHARD=$SHARD}"
+say "docs/MUTATION.md updated"
