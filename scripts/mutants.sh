@@ -4,7 +4,7 @@
 # whole core is a few hundred mutants at roughly 40 s each on two cores).
 #
 #   make mutants                      every file of the core (hours)
-#   make mutants FILE=shared/src/flow.rs
+#   make mutants FILE=shared/src/flow.rs   (several: FILE="a.rs b.rs")
 #   make mutants SHARD=1/8            one eighth of the core's mutants
 #
 # Each run merges its outcomes into mutants.out/outcomes-<file>.json (kept between runs)
@@ -19,7 +19,8 @@ CORE=(
   shared/src/audit.rs shared/src/lambda.rs "shared/src/routes/*.rs"
 )
 files=("${CORE[@]}")
-[ -n "${FILE:-}" ] && files=("$FILE")
+# shellcheck disable=SC2206 # FILE is a space-separated list of paths or globs
+[ -n "${FILE:-}" ] && files=($FILE)
 
 command -v cargo-mutants >/dev/null || {
   say "installing cargo-mutants (once)"

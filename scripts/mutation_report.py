@@ -22,8 +22,9 @@ def mutants(outcomes_path):
             continue  # the baseline
         m = scenario["Mutant"]
         line = m.get("span", {}).get("start", {}).get("line", 0)
-        function = (m.get("function") or {}).get("function_name", "")
-        description = f"{function}: replace {m.get('replacement', '')!r}" if m.get("genre") == "FnValue" else f"{function}: {m.get('name', '') or m.get('replacement', '')}"
+        # cargo-mutants' own name, without its leading `file:line:column:`.
+        name = m.get("name", "") or m.get("replacement", "")
+        description = name.split(": ", 1)[1] if name.startswith(m["file"]) and ": " in name else name
         found[f"{m['file']}:{line}:{description}"] = {
             "file": m["file"],
             "line": line,
