@@ -40,16 +40,14 @@ fn make_safe_field(field: &mut Option<String>) {
     }
 }
 
-/// Encodes what `lambda_http` would otherwise refuse with a panic, in place.
+/// Encodes what `lambda_http` would otherwise refuse with a panic, in place. Only the
+/// HTTP API / Function URL event (payload 2.0) needs it: its raw path and query go into
+/// the URI as they are, while REST API and ALB events are built through `url`, which
+/// encodes (the tests hold all three to that).
 pub fn make_safe(request: &mut LambdaRequest) {
-    match request {
-        LambdaRequest::ApiGatewayV2(event) => {
-            make_safe_field(&mut event.raw_path);
-            make_safe_field(&mut event.raw_query_string);
-        }
-        LambdaRequest::ApiGatewayV1(event) => make_safe_field(&mut event.path),
-        LambdaRequest::Alb(event) => make_safe_field(&mut event.path),
-        _ => {}
+    if let LambdaRequest::ApiGatewayV2(event) = request {
+        make_safe_field(&mut event.raw_path);
+        make_safe_field(&mut event.raw_query_string);
     }
 }
 
@@ -93,5 +91,28 @@ mod tests {
         make_safe(&mut request);
         let request: Request = request.into();
         assert_eq!(request.uri().path(), "/api/auth/session%20%22%7Bx%7D%22");
+    }
+
+    #[test]
+    fn rest_api_and_alb_events_convert_safely_as_they_are() {
+        let rest = serde_json::json!({
+            "resource": "/{proxy+}", "path": "/api/auth/session x", "httpMethod": "GET",
+            "headers": {}, "multiValueHeaders": {}, "isBase64Encoded": false,
+            "requestContext": {"accountId": "1", "resourceId": "r", "stage": "prod", "requestId": "r",
+                "identity": {"sourceIp": "192.0.2.1"}, "resourcePath": "/{proxy+}", "httpMethod": "GET", "apiId": "a"},
+        });
+        let alb = serde_json::json!({
+            "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/t/1"}},
+            "httpMethod": "GET", "path": "/api/auth/session {x}", "headers": {}, "body": "", "isBase64Encoded": false,
+        });
+        for (event, expected) in [
+            (rest, "/prod/api/auth/session%20x"),
+            (alb, "/api/auth/session%20%7Bx%7D"),
+        ] {
+            let mut request: LambdaRequest = serde_json::from_value(event).expect("an event");
+            make_safe(&mut request);
+            let request: Request = request.into();
+            assert_eq!(request.uri().path(), expected);
+        }
     }
 }

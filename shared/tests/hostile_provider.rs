@@ -358,3 +358,53 @@ async fn a_scope_the_application_was_not_given_is_refused() {
     assert_eq!(answer.location(), "/?error=access_denied");
     assert_eq!(answer.cookie("__Host-session"), None);
 }
+
+/// A provider that keeps signing with a key it does not publish is asked for its keys once
+/// per cool-down for that kid, not on every sign-in; once the cool-down has passed it is
+/// asked again. (Whether a JWKS request was made shows in whether its fault rule is used.)
+#[tokio::test]
+async fn an_unknown_kid_is_fetched_for_once_per_cool_down() {
+    for (cooldown, fetched_again) in [
+        (JwksPolicy::default().unknown_kid_cooldown, false),
+        (Duration::ZERO, true),
+    ] {
+        let bi = bi_local::BiLocal::start(bi_local::Options::default())
+            .await
+            .expect("bi-local");
+        let policy = JwksPolicy {
+            unknown_kid_cooldown: cooldown,
+            ..JwksPolicy::default()
+        };
+        let stack = Stack::build_with(bi, |_| {}, policy).await;
+        let (_, passkey) = enrolled_user(&stack.bi, "ned@example.com").await;
+        stack.sign_in(&passkey).await;
+        // Two rotations: the retired key that signs next was never in this container's
+        // cache (the first one still is, until the set is ten minutes old).
+        rotate(&stack, false).await;
+        rotate(&stack, false).await;
+        for attempt in 0..2 {
+            let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+            stack.bi.inject([flaw(Flaw::RetiredKey)]);
+            if attempt == 1 {
+                stack.bi.inject([http_fault(Target::Jwks, Some(503), None)]);
+            }
+            let answer = stack.get_callback(&callback, &[&flow]).await;
+            assert_eq!(answer.location(), "/?error=invalid_id_token");
+        }
+        let jwks_rule_left = stack
+            .bi
+            .faults_left()
+            .iter()
+            .any(|f| f.target == Target::Jwks);
+        assert_eq!(
+            jwks_rule_left,
+            !fetched_again,
+            "cool-down {cooldown:?}: the second unknown kid {} the JWKS",
+            if fetched_again {
+                "fetches"
+            } else {
+                "does not fetch"
+            }
+        );
+    }
+}

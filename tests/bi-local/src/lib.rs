@@ -378,6 +378,16 @@ impl BiLocal {
             .extend(faults);
     }
 
+    /// The fault rules not used up yet (as `GET /_emulator/faults` lists them): a test
+    /// can tell whether a request was made by whether its rule is still there.
+    pub fn faults_left(&self) -> Vec<Fault> {
+        self.ctx
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// Stops both servers and waits for them.
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);
