@@ -39,7 +39,11 @@ def main():
     keep = pathlib.Path(keep_dir) / "outcomes-merged.json"
     merged = json.loads(keep.read_text()) if keep.exists() else {}
     if pathlib.Path(outcomes).exists():
-        merged.update(mutants(outcomes))
+        run = mutants(outcomes)
+        # A file measured again replaces everything known of it (lines move as code changes).
+        files = {m["file"] for m in run.values()}
+        merged = {k: m for k, m in merged.items() if m["file"] not in files}
+        merged.update(run)
     keep.write_text(json.dumps(merged, indent=1, sort_keys=True))
 
     by_file = {}

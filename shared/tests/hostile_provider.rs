@@ -200,17 +200,17 @@ async fn an_unavailable_or_slow_provider_gets_a_clear_error() {
         "/?error=provider_unavailable"
     );
 
-    // Slower than the client's 5 s timeout.
+    // Slower than the client's 5 s timeout: had the client waited, the answer (a valid
+    // token, 6 s later) would have signed the user in; the refusal shows it gave up.
+    // No clock is read, so a loaded machine cannot make this fail.
     let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
     stack
         .bi
         .inject([http_fault(Target::Token, None, Some(6_000))]);
-    let started = std::time::Instant::now();
     assert_eq!(
         stack.get_callback(&callback, &[&flow]).await.location(),
         "/?error=provider_unavailable"
     );
-    assert!(started.elapsed() < std::time::Duration::from_secs(6));
 
     assert!(stack.items("session").await.is_empty());
 
