@@ -67,6 +67,14 @@ impl Violations {
     }
 }
 
+/// The request's `key` object (`{"application": {…}}`), or BI's 400 naming it.
+fn member<'a>(request: &'a Value, key: &str) -> Result<&'a Value, ApiError> {
+    request
+        .get(key)
+        .filter(|v| v.is_object())
+        .ok_or_else(|| ApiError::field_violations(vec![(key.into(), "missing".into())]))
+}
+
 /// Reads `field` of `object` as `T`, noting a violation if it is there but malformed.
 fn field<T: serde::de::DeserializeOwned>(
     object: &Value,
@@ -268,12 +276,7 @@ async fn create_application(
             &path.realm,
             "applications:create",
         )?;
-        let body = request
-            .get("application")
-            .filter(|a| a.is_object())
-            .ok_or_else(|| {
-                ApiError::field_violations(vec![("application".into(), "missing".into())])
-            })?;
+        let body = member(&request, "application")?;
         let mut violations = Violations(Vec::new());
         for required in ["display_name", "protocol_config"] {
             if body.get(required).is_none() {
@@ -325,12 +328,7 @@ async fn patch_application(
             &path.realm,
             "applications:update",
         )?;
-        let body = request
-            .get("application")
-            .filter(|a| a.is_object())
-            .ok_or_else(|| {
-                ApiError::field_violations(vec![("application".into(), "missing".into())])
-            })?;
+        let body = member(&request, "application")?;
         let configs = inner.state.authenticator_configs.clone();
         let app = inner
             .state
@@ -414,12 +412,7 @@ async fn create_config(
             &path.realm,
             "authenticator-configs:create",
         )?;
-        let body = request
-            .get("authenticator_config")
-            .filter(|c| c.is_object())
-            .ok_or_else(|| {
-                ApiError::field_violations(vec![("authenticator_config".into(), "missing".into())])
-            })?;
+        let body = member(&request, "authenticator_config")?;
         let mut violations = Violations(Vec::new());
         let inner_config = body.get("config").cloned().unwrap_or_default();
         for required in ["type", "invoke_url", "trusted_origins"] {
@@ -462,12 +455,7 @@ async fn patch_config(
             &path.realm,
             "authenticator-configs:update",
         )?;
-        let body = request
-            .get("authenticator_config")
-            .filter(|c| c.is_object())
-            .ok_or_else(|| {
-                ApiError::field_violations(vec![("authenticator_config".into(), "missing".into())])
-            })?;
+        let body = member(&request, "authenticator_config")?;
         let config = inner
             .state
             .authenticator_configs
