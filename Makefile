@@ -1,11 +1,14 @@
 # The two commands of the README. Everything else is in scripts/.
-.PHONY: dev test bootstrap tenant-check tenant-setup mutants
+.PHONY: dev test bench bootstrap tenant-check tenant-setup mutants
 
 dev: ## Run the whole product offline: DynamoDB, bi-local, the functions, the site
 	@scripts/dev.sh
 
 test: ## Everything CI runs: format, lints, unit, function, hostile-provider and browser tests
 	@scripts/test.sh
+
+bench: ## Measure the functions beside the DynamoDB floor and NextAuth (minutes; not part of test); writes docs/BENCHMARKS.md
+	@scripts/bench.sh
 
 bootstrap: ## Install what the other commands need (run by them anyway)
 	@scripts/bootstrap.sh

@@ -72,10 +72,7 @@ impl Audit {
 
     /// The keyed hash of a value, as it appears in the logs.
     pub fn pseudonym(&self, value: &str) -> String {
-        hmac::sign(&self.key, value.as_bytes()).as_ref()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::hex::lower(&hmac::sign(&self.key, value.as_bytes()).as_ref()[..16])
     }
 
     pub fn record(&self, audit: &str, outcome: Outcome, reason: &str, subject: Subject<'_>) {

@@ -14,11 +14,8 @@
 //! `claim`, `expires_at` (when the flow would have expired anyway).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
+use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -32,21 +29,9 @@ pub struct DynamoSessionStore {
     table: String,
 }
 
-/// An SDK client that gives up quickly: a session check must answer (503) well inside
-/// the function's timeout rather than hang on an unreachable table.
-pub async fn client() -> Client {
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(1))
-                .operation_attempt_timeout(Duration::from_secs(2))
-                .operation_timeout(Duration::from_secs(4))
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(2))
-        .load()
-        .await;
-    Client::new(&config)
+/// The DynamoDB client of the function's AWS configuration ([`crate::aws::config`]).
+pub fn client(aws: &SdkConfig) -> Client {
+    Client::new(aws)
 }
 
 impl DynamoSessionStore {

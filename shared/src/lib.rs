@@ -33,11 +33,13 @@
 //! ```
 
 pub mod audit;
+pub mod aws;
 pub mod config;
 pub mod dynamo;
 pub mod email;
 pub mod error;
 pub mod flow;
+pub mod hex;
 pub mod http;
 pub mod jwks;
 pub mod lambda;

@@ -22,8 +22,8 @@ use chrono::Utc;
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
     CoreClientAuthMethod, CoreGenderClaim, CoreGrantType, CoreIdTokenVerifier, CoreJsonWebKey,
-    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
-    CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+    CoreJsonWebKeySet, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm,
+    CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
     AccessToken, AdditionalProviderMetadata, AuthorizationCode, ClaimsVerificationError, ClientId,
@@ -209,16 +209,27 @@ impl OidcClient {
     }
 
     fn verifier(&self, discovered: &Discovered) -> CoreIdTokenVerifier<'static> {
-        let jwks = discovered.keys.keys();
-        let issuer = discovered.issuer.clone();
-        // Only asymmetric algorithms are allowed, so the client secret (which keys the
-        // HMAC ones) has no part in verification.
-        CoreIdTokenVerifier::new_public_client(
-            ClientId::new(self.config.client_id.clone()),
-            issuer,
-            jwks,
+        id_token_verifier(
+            &self.config.client_id,
+            discovered.issuer.clone(),
+            discovered.keys.keys(),
+            discovered.algorithms.clone(),
         )
-        .set_allowed_algs(discovered.algorithms.clone())
+    }
+}
+
+/// How an ID token is verified (`openidconnect`'s checks of signature, issuer, audience,
+/// expiry and nonce, set as this client needs them): only asymmetric algorithms, so the
+/// client secret (which keys the HMAC ones) has no part in it, and a clock skew of
+/// [`CLOCK_SKEW`] either way.
+pub fn id_token_verifier(
+    client_id: &str,
+    issuer: IssuerUrl,
+    keys: CoreJsonWebKeySet,
+    algorithms: Vec<CoreJwsSigningAlgorithm>,
+) -> CoreIdTokenVerifier<'static> {
+    CoreIdTokenVerifier::new_public_client(ClientId::new(client_id.to_owned()), issuer, keys)
+        .set_allowed_algs(algorithms)
         .set_time_fn(|| Utc::now() - CLOCK_SKEW)
         .set_issue_time_verifier_fn(|iat| {
             if iat > Utc::now() + CLOCK_SKEW {
@@ -230,7 +241,6 @@ impl OidcClient {
                 Ok(())
             }
         })
-    }
 }
 
 fn unknown_key(error: &ClaimsVerificationError) -> bool {

@@ -7,8 +7,6 @@
 use std::future::Future;
 use std::time::Duration;
 
-use aws_lc_rs::digest;
-
 use crate::error::AuthError;
 use crate::store::StoreError;
 
@@ -82,9 +80,11 @@ impl<S: CounterStore> RateLimiter<S> {
         let window = limit.window.as_secs().max(1) as i64;
         let index = now.div_euclid(window);
         let window_end = (index + 1) * window;
-        let digest = digest::digest(&digest::SHA256, subject.as_bytes());
-        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-        let key = format!("rate#{}#{hex}#{index}", limit.name);
+        let key = format!(
+            "rate#{}#{}#{index}",
+            limit.name,
+            crate::hex::sha256(subject)
+        );
         let count = self.store.increment(&key, window_end).await?;
         if count > limit.limit {
             Ok(Verdict::Limited {

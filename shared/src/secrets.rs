@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
-use aws_config::BehaviorVersion;
+use aws_config::SdkConfig;
 use aws_credential_types::provider::ProvideCredentials as _;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
@@ -56,8 +56,9 @@ struct GetParametersOutput {
     parameters: Vec<Parameter>,
 }
 
-/// The settings with the secrets the function needs added from Parameter Store.
-pub async fn resolve(env: Env) -> Result<Env, SecretsError> {
+/// The settings with the secrets the function needs added from Parameter Store, read
+/// with the function's AWS configuration (its region and credentials).
+pub async fn resolve(env: Env, aws: &SdkConfig) -> Result<Env, SecretsError> {
     let Some(prefix) = env.var("SECRETS_PREFIX").map(str::to_owned) else {
         return Ok(env);
     };
@@ -76,7 +77,7 @@ pub async fn resolve(env: Env) -> Result<Env, SecretsError> {
         return Err(SecretsError::TooMany(names.len()));
     }
     let full: Vec<String> = names.iter().map(|n| format!("{prefix}{n}")).collect();
-    let values = get_parameters(&env, &full).await?;
+    let values = get_parameters(&env, aws, &full).await?;
     let mut vars = env.to_map();
     for (name, path) in names.iter().zip(&full) {
         if let Some(value) = values.get(path) {
@@ -89,9 +90,9 @@ pub async fn resolve(env: Env) -> Result<Env, SecretsError> {
 /// One signed `AmazonSSM.GetParameters` call with decryption: parameter name → value.
 async fn get_parameters(
     env: &Env,
+    aws: &SdkConfig,
     names: &[String],
 ) -> Result<HashMap<String, String>, SecretsError> {
-    let aws = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let region = aws
         .region()
         .map(|r| r.as_ref().to_owned())

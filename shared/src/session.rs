@@ -3,7 +3,6 @@
 
 use std::future::Future;
 
-use aws_lc_rs::digest;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -95,9 +94,7 @@ impl SessionToken {
     }
 
     pub fn id(&self) -> SessionId {
-        let digest = digest::digest(&digest::SHA256, self.0.as_bytes());
-        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-        SessionId(format!("session#{hex}"))
+        SessionId(format!("session#{}", crate::hex::sha256(&self.0)))
     }
 }
 
@@ -197,9 +194,9 @@ impl<S: SessionStore> Sessions<S> {
 
     /// Marks a sign-in flow used; `false` if it already was (a replay).
     pub async fn claim_flow(&self, state: &str, expires_at: i64) -> Result<bool, StoreError> {
-        let digest = digest::digest(&digest::SHA256, state.as_bytes());
-        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-        self.store.claim(&format!("flow#{hex}"), expires_at).await
+        self.store
+            .claim(&format!("flow#{}", crate::hex::sha256(state)), expires_at)
+            .await
     }
 
     /// Seconds a fresh cookie should live: until the absolute limit.

@@ -6,14 +6,17 @@ use passkey_auth::management::{BiManagementClient, RetryPolicy};
 use passkey_auth::routes::register::Register;
 use passkey_auth::{Env, ManagementFunctionConfig};
 
-#[tokio::main]
+// One event at a time per execution environment: one thread is enough, and it starts
+// faster and smaller than a pool (make bench, cold start).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     passkey_auth::telemetry::init();
+    let aws = passkey_auth::aws::config().await;
     // Secrets come from Parameter Store when deployed (passkey_auth::secrets).
-    let env = passkey_auth::secrets::resolve(Env::from_process()).await?;
+    let env = passkey_auth::secrets::resolve(Env::from_process(), &aws).await?;
     let config = ManagementFunctionConfig::load(&env)?;
     let api = BiManagementClient::new(config.management.clone(), RetryPolicy::default())?;
-    let counters = DynamoSessionStore::new(client().await, config.app.sessions.table.clone());
+    let counters = DynamoSessionStore::new(client(&aws), config.app.sessions.table.clone());
     let route = Register::new(config, api, counters);
     passkey_auth::lambda::run(service_fn(|request: Request| {
         let route = &route;

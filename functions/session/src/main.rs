@@ -6,13 +6,16 @@ use passkey_auth::dynamo::{DynamoSessionStore, client};
 use passkey_auth::routes::session::SessionRoutes;
 use passkey_auth::{AppConfig, Env, Sessions};
 
-#[tokio::main]
+// One event at a time per execution environment: one thread is enough, and it starts
+// faster and smaller than a pool (make bench, cold start).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     passkey_auth::telemetry::init();
+    let aws = passkey_auth::aws::config().await;
     // Secrets come from Parameter Store when deployed (passkey_auth::secrets).
-    let env = passkey_auth::secrets::resolve(Env::from_process()).await?;
+    let env = passkey_auth::secrets::resolve(Env::from_process(), &aws).await?;
     let config = AppConfig::load(&env)?;
-    let store = DynamoSessionStore::new(client().await, config.sessions.table.clone());
+    let store = DynamoSessionStore::new(client(&aws), config.sessions.table.clone());
     let sessions = Sessions::new(store, config.sessions.clone());
     let route = SessionRoutes::new(config, sessions);
     passkey_auth::lambda::run(service_fn(|request: Request| {

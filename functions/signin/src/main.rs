@@ -5,11 +5,14 @@ use passkey_auth::oidc::OidcClient;
 use passkey_auth::routes::signin::SignIn;
 use passkey_auth::{Env, SignInConfig};
 
-#[tokio::main]
+// One event at a time per execution environment: one thread is enough, and it starts
+// faster and smaller than a pool (make bench, cold start).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     passkey_auth::telemetry::init();
+    let aws = passkey_auth::aws::config().await;
     // Secrets come from Parameter Store when deployed (passkey_auth::secrets).
-    let env = passkey_auth::secrets::resolve(Env::from_process()).await?;
+    let env = passkey_auth::secrets::resolve(Env::from_process(), &aws).await?;
     let config = SignInConfig::load_for_signin(&env)?;
     let provider = OidcClient::new(config.provider.clone(), &config.app.redirect_uri())?;
     let route = SignIn::new(config, provider)?;

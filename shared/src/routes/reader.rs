@@ -16,7 +16,8 @@ pub struct SessionReader<S = DynamoSessionStore> {
 impl SessionReader<DynamoSessionStore> {
     /// A reader on the DynamoDB table named by the configuration.
     pub async fn from_config(config: &AppConfig) -> Self {
-        let store = DynamoSessionStore::new(client().await, config.sessions.table.clone());
+        let aws = crate::aws::config().await;
+        let store = DynamoSessionStore::new(client(&aws), config.sessions.table.clone());
         Self::new(Sessions::new(store, config.sessions.clone()))
     }
 }

@@ -25,7 +25,8 @@ mod binding;
 mod emulator;
 mod errors;
 mod faults;
-mod keys;
+/// The emulator's signing keys; public for the ID-token micro-benchmark of `make bench`.
+pub mod keys;
 mod model;
 mod oidc;
 mod pages;
@@ -36,8 +37,9 @@ mod tenant_api;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use serde_json::json;
@@ -158,6 +160,8 @@ pub(crate) struct Ctx {
     pub iss_parameter: bool,
     /// [`Options::issuer_trailing_slash`].
     pub issuer_trailing_slash: bool,
+    /// Nanoseconds spent answering requests, both hosts together ([`BiLocal::busy`]).
+    pub busy: Arc<AtomicU64>,
 }
 
 impl Ctx {
@@ -305,11 +309,20 @@ impl BiLocal {
             id_token_claims: options.id_token_claims,
             iss_parameter: options.iss_parameter,
             issuer_trailing_slash: options.issuer_trailing_slash,
+            busy: Arc::default(),
         });
         let (shutdown, watcher) = watch::channel(false);
         let tasks = vec![
-            serve(auth_listener, oidc::router(ctx.clone()), watcher.clone()),
-            serve(api_listener, api::router(ctx.clone()), watcher),
+            serve(
+                auth_listener,
+                timed(oidc::router(ctx.clone()), &ctx.busy),
+                watcher.clone(),
+            ),
+            serve(
+                api_listener,
+                timed(api::router(ctx.clone()), &ctx.busy),
+                watcher,
+            ),
         ];
         Ok(Self {
             ctx,
@@ -388,6 +401,12 @@ impl BiLocal {
             .clone()
     }
 
+    /// The time spent answering requests so far, both hosts together: what `make bench`
+    /// subtracts to give the functions' own share of a sign-in.
+    pub fn busy(&self) -> Duration {
+        Duration::from_nanos(self.ctx.busy.load(Ordering::Relaxed))
+    }
+
     /// Stops both servers and waits for them.
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);
@@ -419,6 +438,23 @@ fn local_addr(listener: &TcpListener, addr: SocketAddr) -> Result<SocketAddr, St
     listener
         .local_addr()
         .map_err(|source| StartError::Bind { addr, source })
+}
+
+/// `router`, adding the time each answer takes to `busy`.
+fn timed(router: axum::Router, busy: &Arc<AtomicU64>) -> axum::Router {
+    let busy = busy.clone();
+    router.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let busy = busy.clone();
+            async move {
+                let start = Instant::now();
+                let response = next.run(request).await;
+                let took = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                busy.fetch_add(took, Ordering::Relaxed);
+                response
+            }
+        },
+    ))
 }
 
 fn serve(
