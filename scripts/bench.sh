@@ -26,7 +26,7 @@ fi
 
 say "micro-benchmarks (criterion)"
 rm -rf target/criterion
-cargo bench --quiet --package passkey-auth --bench core -- --warm-up-time 1 --measurement-time 3 >"$LOG_DIR/criterion.log"
+cargo bench --quiet --package passkey-auth --bench core -- --warm-up-time 1 --measurement-time 3 >"$LOG_DIR/criterion.log" 2>&1
 
 say "NextAuth v4 with the DynamoDB adapter (tests/bench/nextauth)"
 NEXTAUTH_DIR=tests/bench/nextauth
@@ -59,7 +59,6 @@ if command -v haproxy >/dev/null && command -v openssl >/dev/null; then
   openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
     -CAcreateserial -days 2 -extfile "$tls/ext.cnf" -out "$tls/server.pem" 2>/dev/null
   cat "$tls/server.pem" "$tls/server.key" >"$tls/haproxy.pem"
-  cat /etc/ssl/certs/ca-certificates.crt "$tls/ca.pem" >"$tls/bundle.pem"
   TLS_PORT="$(free_port)"
   cat >"$tls/haproxy.cfg" <<EOF
 global
@@ -78,9 +77,9 @@ backend moto
 EOF
   start_bg "haproxy (TLS) on 127.0.0.1:$TLS_PORT" "$LOG_DIR/haproxy.log" haproxy -db -f "$tls/haproxy.cfg"
   wait_for_port "$TLS_PORT" 10 haproxy
-  export BENCH_DYNAMODB_TLS="https://127.0.0.1:$TLS_PORT" BENCH_CA_BUNDLE="$tls/bundle.pem"
-  # The bench's own SDK client trusts the test CA too (rustls reads SSL_CERT_FILE).
-  export SSL_CERT_FILE="$tls/bundle.pem"
+  # The functions, and the bench's own client of the same configuration, trust the
+  # test CA through AWS_CA_BUNDLE (passkey_auth::aws).
+  export BENCH_DYNAMODB_TLS="https://127.0.0.1:$TLS_PORT" BENCH_CA_BUNDLE="$tls/ca.pem" AWS_CA_BUNDLE="$tls/ca.pem"
 else
   say "haproxy or openssl is missing: the TLS rows are left out"
 fi

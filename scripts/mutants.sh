@@ -16,7 +16,8 @@ source "$(dirname "$0")/lib.sh"
 CORE=(
   shared/src/flow.rs shared/src/session.rs shared/src/http.rs shared/src/oidc.rs
   shared/src/jwks.rs shared/src/ratelimit.rs shared/src/email.rs shared/src/secret.rs
-  shared/src/audit.rs shared/src/lambda.rs shared/src/secrets.rs "shared/src/routes/*.rs"
+  shared/src/audit.rs shared/src/lambda.rs shared/src/secrets.rs shared/src/hex.rs shared/src/aws.rs
+  "shared/src/routes/*.rs"
   "shared/src/tenant/*.rs"
 )
 files=("${CORE[@]}")

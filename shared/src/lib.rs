@@ -16,7 +16,7 @@
 //! #[tokio::main]
 //! async fn main() -> Result<(), Error> {
 //!     let config = AppConfig::load(&Env::from_process())?;
-//!     let reader = SessionReader::from_config(&config).await;
+//!     let reader = SessionReader::from_config(&config).await?;
 //!     lambda_http::run(service_fn(|request: Request| {
 //!         let reader = &reader;
 //!         async move {
@@ -46,6 +46,7 @@ pub mod lambda;
 pub mod management;
 pub mod memory;
 pub mod oidc;
+pub mod outbound;
 pub mod ratelimit;
 pub mod routes;
 pub mod secret;

@@ -137,7 +137,7 @@ fn jittered(policy: &RetryPolicy, retry: u32) -> Duration {
 
 impl BiManagementClient {
     pub fn new(config: ManagementConfig, policy: RetryPolicy) -> Result<Self, ManagementError> {
-        let http = reqwest::Client::builder()
+        let http = crate::outbound::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(2))
             .build()

@@ -116,7 +116,7 @@ pub struct OidcClient {
 
 /// The HTTP client for the provider: no redirects (an SSRF guard), short timeouts.
 pub fn http_client() -> Result<reqwest::Client, AuthError> {
-    reqwest::Client::builder()
+    crate::outbound::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)

@@ -146,7 +146,7 @@ async fn get_parameters(
         .into_parts();
     instructions.apply_to_request_http1x(&mut request);
 
-    let client = reqwest::Client::builder()
+    let client = crate::outbound::client_builder()
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .build()

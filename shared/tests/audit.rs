@@ -48,13 +48,12 @@ impl Captured {
 async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clear() {
     let captured = Captured::default();
     let writer = captured.clone();
-    // The runtime's own JSON subscriber settings (lambda_runtime::tracing).
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_target(false)
-        .without_time()
-        .with_writer(move || writer.clone())
-        .finish();
+    // The functions' own subscriber, as Lambda's JSON log format sets it up.
+    let subscriber = passkey_auth::telemetry::subscriber(
+        true,
+        tracing_subscriber::filter::LevelFilter::INFO,
+        move || writer.clone(),
+    );
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let stack = Stack::start_with(|vars| {

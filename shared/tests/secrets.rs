@@ -69,9 +69,12 @@ async fn a_function_reads_its_secrets_before_its_configuration() {
         SignInConfig::load(&env).is_err(),
         "no secrets in the environment"
     );
-    let env = resolve(env, &passkey_auth::aws::config().await)
-        .await
-        .expect("resolved");
+    let env = resolve(
+        env,
+        &passkey_auth::aws::config().await.expect("AWS settings"),
+    )
+    .await
+    .expect("resolved");
     let config = SignInConfig::load(&env).expect("a complete configuration");
     assert_eq!(
         config
@@ -89,9 +92,12 @@ async fn a_function_reads_its_secrets_before_its_configuration() {
 #[tokio::test]
 async fn without_a_prefix_the_settings_are_used_as_they_are_and_limits_hold() {
     let env = Env::from_pairs([("AUTH_SECRET", "local")]);
-    let same = resolve(env, &passkey_auth::aws::config().await)
-        .await
-        .expect("nothing to resolve");
+    let same = resolve(
+        env,
+        &passkey_auth::aws::config().await.expect("AWS settings"),
+    )
+    .await
+    .expect("nothing to resolve");
     assert_eq!(same.var("AUTH_SECRET"), Some("local"));
 
     let names = (0..11)
@@ -100,7 +106,11 @@ async fn without_a_prefix_the_settings_are_used_as_they_are_and_limits_hold() {
         .join(",");
     let env = Env::from_pairs([("SECRETS_PREFIX", "/x/"), ("SECRET_NAMES", names.as_str())]);
     assert!(matches!(
-        resolve(env, &passkey_auth::aws::config().await).await,
+        resolve(
+            env,
+            &passkey_auth::aws::config().await.expect("AWS settings")
+        )
+        .await,
         Err(SecretsError::TooMany(11))
     ));
 
@@ -111,7 +121,11 @@ async fn without_a_prefix_the_settings_are_used_as_they_are_and_limits_hold() {
         ("AWS_ENDPOINT_URL_SSM", "http://127.0.0.1:9"),
     ]);
     assert!(matches!(
-        resolve(env, &passkey_auth::aws::config().await).await,
+        resolve(
+            env,
+            &passkey_auth::aws::config().await.expect("AWS settings")
+        )
+        .await,
         Err(SecretsError::Unavailable(_))
     ));
 }

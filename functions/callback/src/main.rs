@@ -11,7 +11,7 @@ use passkey_auth::{Env, Sessions, SignInConfig};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     passkey_auth::telemetry::init();
-    let aws = passkey_auth::aws::config().await;
+    let aws = passkey_auth::aws::config().await?;
     // Secrets come from Parameter Store when deployed (passkey_auth::secrets).
     let env = passkey_auth::secrets::resolve(Env::from_process(), &aws).await?;
     let config = SignInConfig::load(&env)?;

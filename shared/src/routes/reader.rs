@@ -2,7 +2,7 @@
 
 use lambda_http::Request;
 
-use crate::config::AppConfig;
+use crate::config::{AppConfig, ConfigError};
 use crate::dynamo::{DynamoSessionStore, client};
 use crate::error::AuthError;
 use crate::http::{CookieValue, cookie};
@@ -15,10 +15,10 @@ pub struct SessionReader<S = DynamoSessionStore> {
 
 impl SessionReader<DynamoSessionStore> {
     /// A reader on the DynamoDB table named by the configuration.
-    pub async fn from_config(config: &AppConfig) -> Self {
-        let aws = crate::aws::config().await;
+    pub async fn from_config(config: &AppConfig) -> Result<Self, ConfigError> {
+        let aws = crate::aws::config().await?;
         let store = DynamoSessionStore::new(client(&aws), config.sessions.table.clone());
-        Self::new(Sessions::new(store, config.sessions.clone()))
+        Ok(Self::new(Sessions::new(store, config.sessions.clone())))
     }
 }
 

@@ -5,7 +5,8 @@
 //!
 //! `scripts/bench.sh` builds everything, starts the servers and passes them here:
 //! `BENCH_BIN_DIR`, `AWS_ENDPOINT_URL_DYNAMODB` (moto over http), `BENCH_DYNAMODB_TLS` and
-//! `BENCH_CA_BUNDLE` (moto behind a TLS terminator, and a CA bundle that trusts it),
+//! `BENCH_CA_BUNDLE` (moto behind a TLS terminator, and the CA that signed its
+//! certificate, given to the functions as `AWS_CA_BUNDLE`),
 //! `BENCH_NEXTAUTH_URL` and `BENCH_NEXTAUTH_TOKEN`, `BENCH_ZIP_DIR` and `BENCH_ZIP_ARCH`,
 //! `BENCH_CRITERION_DIR`, `BENCH_OUT` (the Markdown file to write) and `BENCH_HEADER`
 //! (the machine, date and command). `BENCH_QUICK=1` takes smaller samples.

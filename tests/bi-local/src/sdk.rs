@@ -17,6 +17,8 @@ use crate::{BiLocal, Settings};
 
 /// An HTTP client that follows no redirects, so tests see each hop.
 pub fn http() -> reqwest::Client {
+    // rustls on AWS-LC, as the product's own clients (passkey_auth::outbound).
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
