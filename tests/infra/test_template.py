@@ -119,9 +119,9 @@ class Permissions(unittest.TestCase):
         sdk_calls = {"put_item": "dynamodb:PutItem", "get_item": "dynamodb:GetItem", "update_item": "dynamodb:UpdateItem", "delete_item": "dynamodb:DeleteItem", "query": "dynamodb:Query", "scan": "dynamodb:Scan"}
         # The partition-key prefix each store method works on, as the code writes its keys.
         prefixes = {"create": "session#", "get": "session#", "touch": "session#", "delete": "session#", "claim": "flow#", "increment": "rate#"}
-        self.assertIn('format!("session#{hex}")', source("shared/src/session.rs"))
-        self.assertIn('format!("flow#{hex}")', source("shared/src/session.rs"))
-        self.assertIn('format!("rate#{}#{hex}#{index}"', source("shared/src/ratelimit.rs"))
+        self.assertIn('format!("session#{}", crate::hex::sha256(', source("shared/src/session.rs"))
+        self.assertIn('format!("flow#{}", crate::hex::sha256(', source("shared/src/session.rs"))
+        self.assertIn('"rate#{}#{}#{index}"', source("shared/src/ratelimit.rs"))
         # What each store method does on the table, read from the adapter: (action, prefix).
         store_ops = {}
         for method, prefix in prefixes.items():
@@ -132,7 +132,7 @@ class Permissions(unittest.TestCase):
         rules = {}
         for method in ["start", "resolve", "end", "claim_flow"]:
             body = rust_fn(session, method)
-            rules[method] = set().union(*(store_ops[m] for m in store_ops if f"self.store.{m}(" in body))
+            rules[method] = set().union(*(store_ops[m] for m in store_ops if re.search(rf"self\s*\.\s*store\s*\.\s*{m}\(", body)))
         # The rate limiter counts with `increment`, through `hit` or `enforce`.
         rules["hit"] = rules["enforce"] = store_ops["increment"]
         route_files = {"signin": "signin.rs", "callback": "callback.rs", "session": "session.rs", "register": "register.rs", "bind-job": "bind_job.rs"}
