@@ -23,6 +23,11 @@ use crate::config::ConfigError;
 /// Amazon Root CA 1–4 and Starfield Services Root CA G2 (AWS's published roots).
 const AMAZON_TRUST_SERVICES: &str = include_str!("aws-roots.pem");
 
+/// The file `AWS_CA_BUNDLE` names; set but empty is no bundle, as for the AWS CLI.
+fn ca_bundle(value: Option<String>) -> Option<String> {
+    value.filter(|path| !path.is_empty())
+}
+
 /// The trust store of AWS calls: Amazon Trust Services, and `AWS_CA_BUNDLE` if set.
 fn trust_store(ca_bundle: Option<&str>) -> Result<TrustStore, ConfigError> {
     let mut trust = TrustStore::empty()
@@ -48,9 +53,7 @@ fn trust_store(ca_bundle: Option<&str>) -> Result<TrustStore, ConfigError> {
 /// credentials), with clients that give up quickly: a session check must answer (503)
 /// well inside the function's timeout rather than hang on an unreachable table.
 pub async fn config() -> Result<SdkConfig, ConfigError> {
-    let ca_bundle = std::env::var("AWS_CA_BUNDLE")
-        .ok()
-        .filter(|v| !v.is_empty());
+    let ca_bundle = ca_bundle(std::env::var("AWS_CA_BUNDLE").ok());
     let tls = TlsContext::builder()
         .with_trust_store(trust_store(ca_bundle.as_deref())?)
         .build()
@@ -94,5 +97,12 @@ mod tests {
         let not_pem = trust_store(Some("/proc/self/status")).expect_err("an error");
         assert!(not_pem.0[0].contains("no PEM certificate"), "{not_pem:?}");
         assert!(trust_store(None).is_ok());
+    }
+
+    #[test]
+    fn an_empty_ca_bundle_setting_is_no_bundle() {
+        assert_eq!(ca_bundle(Some(String::new())), None);
+        assert_eq!(ca_bundle(None), None);
+        assert_eq!(ca_bundle(Some("/ca.pem".into())), Some("/ca.pem".into()));
     }
 }

@@ -131,6 +131,23 @@ mod tests {
         }
         let long = format!("{}@example.com", "a".repeat(60));
         assert!(normalize(&long).expect_err("too long").contains("64"));
+        // Exactly 64 characters is the most a username can have, and is accepted.
+        let longest = format!("{}@example.com", "a".repeat(52));
+        assert_eq!(longest.chars().count(), MAX_LEN);
+        assert_eq!(normalize(&longest), Ok(longest.clone()));
+        // A space (not a control character) and a control character (not a space) are
+        // each refused for what they are.
+        for (bad, what) in [
+            ("alice @example.com", "space"),
+            ("ali\u{1}ce@example.com", "control"),
+        ] {
+            assert!(
+                normalize(bad)
+                    .expect_err(what)
+                    .contains("spaces or control characters"),
+                "{bad:?}"
+            );
+        }
         assert!(
             normalize("x@y@z.com")
                 .expect_err("two @")

@@ -133,7 +133,19 @@ mod tests {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s:?} {s}"), "[redacted] [redacted]");
         let a = AuthSecret::parse(&"ab".repeat(32)).expect("hex");
-        assert!(!format!("{a:?}").contains("ab"));
+        assert_eq!(format!("{a:?}"), "AuthSecret([redacted])");
+    }
+
+    /// The derived key is fixed forever for a given secret: a flow cookie sealed before a
+    /// deploy must still open after it. RFC 5869 HKDF-SHA256, salt `passkey-auth`, info
+    /// the purpose's label, computed independently (Python's hmac and hashlib).
+    #[test]
+    fn the_flow_cookie_key_is_a_known_answer() {
+        let a = AuthSecret::parse(&"ab".repeat(32)).expect("hex");
+        assert_eq!(
+            crate::hex::lower(a.key(KeyPurpose::FlowCookie)),
+            "f19adf30d27bb68d8d275b182683eb5762be1e1932d9984d409a3c97734789cb"
+        );
     }
 
     #[test]
