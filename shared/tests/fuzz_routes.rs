@@ -111,19 +111,44 @@ type Case = (
     Option<String>,
 );
 
-fn case() -> impl Strategy<Value = Case> {
+fn query_strategy() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        "[ -~]{0,80}".prop_map(|q| format!("?{q}"))
+    ]
+}
+
+/// Anything at all.
+fn random_case() -> impl Strategy<Value = Case> {
     (
         prop::sample::select(METHODS),
         prop::sample::select(PATHS),
-        prop_oneof![
-            Just(String::new()),
-            "[ -~]{0,80}".prop_map(|q| format!("?{q}"))
-        ],
+        query_strategy(),
         prop::collection::vec(header_strategy(), 0..5),
         prop::collection::vec(cookie_strategy(), 0..4),
         0u8..3,
         body_strategy(),
     )
+}
+
+/// A session check with the valid cookie once, among random queries, headers and other
+/// cookies: the requests that may be answered as signed in. Left to chance, such a
+/// request is about one case in 360 (a flaky guard: a run of 400 then missed it about
+/// one time in three), so a quarter of the cases are drawn here.
+fn signed_in_case() -> impl Strategy<Value = Case> {
+    (
+        Just("GET"),
+        Just("/api/auth/session"),
+        query_strategy(),
+        prop::collection::vec(header_strategy(), 0..3),
+        prop::collection::vec("[a-z]{1,8}=[ -:<-~]{0,20}", 0..3),
+        Just(1u8),
+        Just(None),
+    )
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    prop_oneof![3 => random_case(), 1 => signed_in_case()]
 }
 
 #[test]
