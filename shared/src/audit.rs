@@ -20,6 +20,9 @@ pub mod event {
     pub const SIGN_OUT: &str = "sign_out";
     pub const REGISTER: &str = "register";
     pub const BINDING_LINK: &str = "binding_link";
+    pub const SESSION_REVOKED: &str = "session_revoked";
+    pub const SIGN_OUT_EVERYWHERE: &str = "sign_out_everywhere";
+    pub const PASSKEY_REVOKED: &str = "passkey_revoked";
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -151,11 +151,15 @@ pub struct SessionConfig {
     pub idle_timeout: Duration,
     /// `SESSION_MAX_AGE` (default 7 days): no session lives longer, however active.
     pub max_age: Duration,
+    /// `SESSION_RECENT_SIGN_IN` (default 5 min): adding or revoking a passkey and signing
+    /// out everywhere need a sign-in at most this old.
+    pub recent_sign_in: Duration,
 }
 
 impl SessionConfig {
     pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
     pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
+    pub const DEFAULT_RECENT_SIGN_IN: Duration = Duration::from_secs(5 * 60);
     /// Activity is written back at most this often, so a busy session costs one write an hour.
     pub const TOUCH_INTERVAL: Duration = Duration::from_secs(3600);
 }
@@ -280,6 +284,16 @@ fn read_sessions(r: &mut Reader<'_>) -> Option<SessionConfig> {
         None => Some(SessionConfig::DEFAULT_MAX_AGE),
         v => r.parsed("SESSION_MAX_AGE", v, parse_duration),
     };
+    let recent_sign_in = match r.env.get("SESSION_RECENT_SIGN_IN") {
+        None => Some(SessionConfig::DEFAULT_RECENT_SIGN_IN),
+        v => r.parsed("SESSION_RECENT_SIGN_IN", v, parse_duration),
+    };
+    if let (Some(recent), Some(max)) = (recent_sign_in, max_age)
+        && recent > max
+    {
+        r.problems
+            .push("SESSION_RECENT_SIGN_IN must not be longer than SESSION_MAX_AGE".into());
+    }
     if let Some(idle) = idle.filter(|i| *i <= SessionConfig::TOUCH_INTERVAL) {
         r.problems.push(format!(
             "SESSION_IDLE_TIMEOUT must be longer than one hour (activity is recorded hourly); it is {} s",
@@ -296,6 +310,7 @@ fn read_sessions(r: &mut Reader<'_>) -> Option<SessionConfig> {
         table: table?.to_owned(),
         idle_timeout: idle?,
         max_age: max_age?,
+        recent_sign_in: recent_sign_in?,
     })
 }
 

@@ -2,10 +2,18 @@
 //! hash, read with one consistent `GetItem`.
 //!
 //! Session item: `pk` (`session#<hex sha256>`), `kind` = `session`, `user_key` and `created_at`
-//! (the `by-user` index, to list and revoke a user's sessions), `iss`, `sub`, `name`,
-//! `email`, `last_seen_at`, `idle_expires_at`, `absolute_expires_at`, and `expires_at`
-//! (the table's TTL attribute: the earlier limit; TTL deletion is lazy, so expiry is
-//! also checked in code on every read).
+//! (the `by-user` index), `iss`, `sub`, `name`, `email`, `last_seen_at`,
+//! `idle_expires_at`, `absolute_expires_at`, `authenticated_at`, `user_agent`, `network`,
+//! and `expires_at` (the table's TTL attribute: the earlier limit; TTL deletion is lazy,
+//! so expiry is also checked in code on every read).
+//!
+//! User item (one per user): `pk` (`user#<hex sha256 of the user key>`), `kind` = `user`,
+//! `sessions` (a string set of the user's session keys, added in the same transaction
+//! that creates a session), `revoked_before` (set by "sign out everywhere": a sign-in that
+//! began at or before it cannot create a session), `expires_at` (past the last session it
+//! can name). The index is eventually consistent, the user item is read consistently:
+//! a user's sessions are the union of both, so that sessions written before the user item
+//! existed are found too.
 //!
 //! Counter item (a rate limit): `pk` (`rate#<limit>#<hex sha256 of subject>#<window>`),
 //! `kind` = `counter`, `hits`, `expires_at` (the end of the window).
@@ -18,10 +26,17 @@ use std::collections::HashMap;
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update};
 
+use crate::device::ClientInfo;
 use crate::ratelimit::CounterStore;
 use crate::session::{Session, SessionId, SessionStore, StoreError, User};
+
+/// The index that lists a user's sessions by `user_key`.
+const BY_USER: &str = "by-user";
+/// BatchGetItem takes at most this many keys.
+const BATCH_GET_LIMIT: usize = 100;
 
 #[derive(Clone)]
 pub struct DynamoSessionStore {
@@ -78,14 +93,36 @@ fn to_session(item: &HashMap<String, AttributeValue>) -> Option<Session> {
         last_seen_at: read_n(item, "last_seen_at")?,
         idle_expires_at: read_n(item, "idle_expires_at")?,
         absolute_expires_at: read_n(item, "absolute_expires_at")?,
+        // Sessions written before it was recorded authenticated when they were created.
+        authenticated_at: read_n(item, "authenticated_at")
+            .or_else(|| read_n(item, "created_at"))?,
+        client: ClientInfo {
+            user_agent: read_s(item, "user_agent"),
+            network: read_s(item, "network"),
+        },
     })
 }
 
+/// The key of a user's own item.
+fn user_pk(user: &User) -> String {
+    format!("user#{}", crate::hex::sha256(&user.key()))
+}
+
+fn is_condition_failure<E, R>(error: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
 impl SessionStore for DynamoSessionStore {
-    async fn create(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
-        let mut request = self
-            .client
-            .put_item()
+    async fn create(
+        &self,
+        id: &SessionId,
+        session: &Session,
+        began_at: i64,
+    ) -> Result<bool, StoreError> {
+        let mut put = Put::builder()
             .table_name(&self.table)
             .item("pk", s(id.as_str()))
             .item("kind", s("session"))
@@ -96,15 +133,146 @@ impl SessionStore for DynamoSessionStore {
             .item("last_seen_at", n(session.last_seen_at))
             .item("idle_expires_at", n(session.idle_expires_at))
             .item("absolute_expires_at", n(session.absolute_expires_at))
+            .item("authenticated_at", n(session.authenticated_at))
             .item("expires_at", n(session.expires_at()))
             .condition_expression("attribute_not_exists(pk)");
-        if let Some(name) = &session.user.name {
-            request = request.item("name", s(name));
+        let optional = [
+            ("name", &session.user.name),
+            ("email", &session.user.email),
+            ("user_agent", &session.client.user_agent),
+            ("network", &session.client.network),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                put = put.item(name, s(value));
+            }
         }
-        if let Some(email) = &session.user.email {
-            request = request.item("email", s(email));
+        let name_it = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(&user_pk(&session.user)))
+            .update_expression("ADD sessions :id SET kind = :kind, expires_at = :keep")
+            .condition_expression("attribute_not_exists(revoked_before) OR revoked_before < :began")
+            .expression_attribute_values(":id", AttributeValue::Ss(vec![id.as_str().to_owned()]))
+            .expression_attribute_values(":kind", s("user"))
+            .expression_attribute_values(":keep", n(session.absolute_expires_at))
+            .expression_attribute_values(":began", n(began_at));
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(put.build().map_err(unavailable)?)
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .update(name_it.build().map_err(unavailable)?)
+                    .build(),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) => {
+                // The second item's condition: the user signed out everywhere after this
+                // sign-in began.
+                let revoked = match error.as_service_error() {
+                    Some(TransactWriteItemsError::TransactionCanceledException(canceled)) => {
+                        canceled
+                            .cancellation_reasons()
+                            .get(1)
+                            .and_then(|reason| reason.code())
+                            == Some("ConditionalCheckFailed")
+                    }
+                    _ => false,
+                };
+                if revoked {
+                    Ok(false)
+                } else {
+                    Err(unavailable(error))
+                }
+            }
         }
-        request.send().await.map_err(unavailable)?;
+    }
+
+    async fn list(&self, user: &User) -> Result<Vec<(SessionId, Session)>, StoreError> {
+        let named = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(&user_pk(user)))
+            .projection_expression("#sessions")
+            .expression_attribute_names("#sessions", "sessions")
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?
+            .item()
+            .and_then(|item| item.get("sessions")?.as_ss().ok().cloned())
+            .unwrap_or_default();
+        let mut keys: Vec<String> = named.clone();
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_USER)
+            .key_condition_expression("user_key = :user")
+            .expression_attribute_values(":user", s(&user.key()))
+            .projection_expression("pk")
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            if let Some(key) = read_s(&item.map_err(unavailable)?, "pk") {
+                keys.push(key);
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        let ids: Vec<SessionId> = keys
+            .into_iter()
+            .filter_map(SessionId::from_stored)
+            .collect();
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(BATCH_GET_LIMIT) {
+            found.extend(self.get_many(chunk).await?);
+        }
+        // Sessions that ended (signed out, expired and deleted by TTL) leave the user's
+        // item as they are found gone; best effort, the next list tries again.
+        let gone: Vec<String> = named
+            .into_iter()
+            .filter(|key| {
+                !found
+                    .iter()
+                    .any(|(id, _): &(SessionId, Session)| id.as_str() == key)
+            })
+            .collect();
+        if let Err(error) = self.forget(user, gone).await {
+            tracing::warn!(%error, "could not prune the user's list of sessions");
+        }
+        Ok(found)
+    }
+
+    async fn remove(&self, user: &User, ids: &[SessionId]) -> Result<(), StoreError> {
+        for id in ids {
+            self.delete(id).await?;
+        }
+        self.forget(user, ids.iter().map(|id| id.as_str().to_owned()).collect())
+            .await
+    }
+
+    async fn revoke_before(&self, user: &User, at: i64, keep_until: i64) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(&user_pk(user)))
+            .update_expression("SET kind = :kind, revoked_before = :at, expires_at = :keep")
+            .expression_attribute_values(":kind", s("user"))
+            .expression_attribute_values(":at", n(at))
+            .expression_attribute_values(":keep", n(keep_until))
+            .send()
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 
@@ -188,6 +356,77 @@ impl SessionStore for DynamoSessionStore {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+}
+
+impl DynamoSessionStore {
+    /// Consistent reads of up to [`BATCH_GET_LIMIT`] sessions; those that are gone are
+    /// left out.
+    async fn get_many(&self, ids: &[SessionId]) -> Result<Vec<(SessionId, Session)>, StoreError> {
+        let mut keys = KeysAndAttributes::builder().consistent_read(true);
+        for id in ids {
+            keys = keys.keys(HashMap::from([("pk".to_owned(), s(id.as_str()))]));
+        }
+        let mut pending = Some(keys.build().map_err(unavailable)?);
+        let mut found = Vec::with_capacity(ids.len());
+        // DynamoDB may answer part of a batch and hand back the rest; a few rounds, then
+        // an error rather than a silently short list.
+        for _ in 0..5 {
+            let Some(keys) = pending.take() else {
+                return Ok(found);
+            };
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, keys)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in output
+                .responses()
+                .and_then(|r| r.get(&self.table))
+                .into_iter()
+                .flatten()
+            {
+                let session = to_session(item);
+                let id = read_s(item, "pk").and_then(SessionId::from_stored);
+                if let (Some(id), Some(session)) = (id, session) {
+                    found.push((id, session));
+                }
+            }
+            pending = output
+                .unprocessed_keys()
+                .and_then(|u| u.get(&self.table))
+                .filter(|k| !k.keys().is_empty())
+                .cloned();
+        }
+        match pending {
+            None => Ok(found),
+            Some(_) => Err(StoreError::Unavailable(
+                "DynamoDB left part of a batch read unprocessed".into(),
+            )),
+        }
+    }
+
+    /// Removes session keys from the user's item (which it never creates).
+    async fn forget(&self, user: &User, keys: Vec<String>) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(&user_pk(user)))
+            .update_expression("DELETE sessions :gone")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":gone", AttributeValue::Ss(keys))
+            .send()
+            .await;
+        match result {
+            Err(e) if !is_condition_failure(&e) => Err(unavailable(e)),
+            _ => Ok(()),
+        }
     }
 }
 

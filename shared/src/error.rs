@@ -39,6 +39,8 @@ pub enum AuthError {
     ProviderDenied(String),
     #[error("the provider's answer is missing the authorization code")]
     MissingCode,
+    #[error("you signed out everywhere while this sign-in was under way; sign in again")]
+    SignInSuperseded,
 
     // The provider.
     #[error("the identity provider is unavailable; try again shortly")]
@@ -55,6 +57,10 @@ pub enum AuthError {
     InvalidEmail(&'static str),
     #[error("sign in first")]
     Unauthenticated,
+    #[error("this needs a recent sign-in; sign in again to continue")]
+    ReauthenticationRequired,
+    #[error("the confirmation is missing: {0}")]
+    ConfirmationRequired(&'static str),
     #[error("too many requests; try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
     #[error("Beyond Identity is busy; try again in a moment")]
@@ -88,13 +94,15 @@ impl AuthError {
             | Self::FlowMismatch
             | Self::ReplayedFlow
             | Self::ProviderDenied(_)
-            | Self::MissingCode => StatusCode::BAD_REQUEST,
+            | Self::MissingCode
+            | Self::SignInSuperseded => StatusCode::BAD_REQUEST,
             Self::CodeRejected
             | Self::InvalidIdToken(_)
             | Self::InvalidUserinfo(_)
             | Self::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
             Self::InvalidEmail(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::ReauthenticationRequired => StatusCode::UNAUTHORIZED,
+            Self::ConfirmationRequired(_) => StatusCode::CONFLICT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::UpstreamBusy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
@@ -129,6 +137,7 @@ impl AuthError {
             Self::ReplayedFlow => "replayed_flow",
             Self::ProviderDenied(_) => "access_denied",
             Self::MissingCode => "missing_code",
+            Self::SignInSuperseded => "signed_out_everywhere",
             Self::ProviderUnavailable => "provider_unavailable",
             Self::CodeRejected => "code_rejected",
             Self::InvalidIdToken(_) => "invalid_id_token",
@@ -136,6 +145,8 @@ impl AuthError {
             Self::StoreUnavailable => "session_store_unavailable",
             Self::InvalidEmail(_) => "invalid_email",
             Self::Unauthenticated => "unauthenticated",
+            Self::ReauthenticationRequired => "reauthentication_required",
+            Self::ConfirmationRequired(_) => "confirmation_required",
             Self::RateLimited { .. } => "rate_limited",
             Self::UpstreamBusy { .. } => "upstream_busy",
             Self::UpstreamUnavailable => "upstream_unavailable",

@@ -320,6 +320,42 @@ pub fn check_json_post(
     Ok(())
 }
 
+/// The body of an action on one thing: `{"id": "…"}`, and `"confirm": true` where the
+/// action asks for it. An id is 1 to 128 letters, digits, `-` or `_` (a session's public
+/// id, a Beyond Identity credential id); anything else is a 400 that names the problem.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ActionBody {
+    pub id: String,
+    pub confirm: bool,
+}
+
+pub fn action_body(request: &Request) -> Result<ActionBody, AuthError> {
+    let bad = |why: &str| AuthError::BadRequest(why.to_owned());
+    let body: serde_json::Map<String, Value> = serde_json::from_slice(request.body().as_ref())
+        .map_err(|_| bad("the body must be a JSON object such as {\"id\":\"…\"}"))?;
+    let id = match body.get("id") {
+        Some(Value::String(id)) => id,
+        Some(_) => return Err(bad("id must be a string")),
+        None => return Err(bad("id is required")),
+    };
+    let well_formed = (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !well_formed {
+        return Err(bad("id is not an id this API gives out"));
+    }
+    let confirm = match body.get("confirm") {
+        None => false,
+        Some(Value::Bool(confirm)) => *confirm,
+        Some(_) => return Err(bad("confirm must be true or false")),
+    };
+    Ok(ActionBody {
+        id: id.clone(),
+        confirm,
+    })
+}
+
 /// The query parameters of a request, refusing any that appear twice.
 pub fn single_query(
     request: &Request,

@@ -35,6 +35,7 @@
 pub mod audit;
 pub mod aws;
 pub mod config;
+pub mod device;
 pub mod dynamo;
 pub mod email;
 pub mod error;

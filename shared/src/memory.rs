@@ -2,7 +2,7 @@
 //! rate-limit counters, and a switch that makes it unreachable.
 
 use crate::ratelimit::CounterStore;
-use crate::session::{Session, SessionId, SessionStore};
+use crate::session::{Session, SessionId, SessionStore, User};
 use crate::store::StoreError;
 
 /// An in-memory store for tests, which can also pretend to be unreachable.
@@ -10,6 +10,8 @@ use crate::store::StoreError;
 pub struct MemorySessionStore {
     sessions: std::sync::Mutex<std::collections::HashMap<SessionId, Session>>,
     claims: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Per user key: when they last signed out everywhere.
+    revoked_before: std::sync::Mutex<std::collections::HashMap<String, i64>>,
     counters: std::sync::Mutex<std::collections::HashMap<String, u64>>,
     unavailable: std::sync::atomic::AtomicBool,
 }
@@ -34,6 +36,12 @@ impl MemorySessionStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    fn revoked(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, i64>> {
+        self.revoked_before
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn check(&self) -> Result<(), StoreError> {
         if self.unavailable.load(std::sync::atomic::Ordering::SeqCst) {
             Err(StoreError::Unavailable(
@@ -46,11 +54,50 @@ impl MemorySessionStore {
 }
 
 impl SessionStore for MemorySessionStore {
-    async fn create(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
+    async fn create(
+        &self,
+        id: &SessionId,
+        session: &Session,
+        began_at: i64,
+    ) -> Result<bool, StoreError> {
         self.check()?;
+        let revoked = self.revoked().get(&session.user.key()).copied();
+        if revoked.is_some_and(|at| at >= began_at) {
+            return Ok(false);
+        }
         self.lock()
             .entry(id.clone())
             .or_insert_with(|| session.clone());
+        Ok(true)
+    }
+
+    async fn list(&self, user: &User) -> Result<Vec<(SessionId, Session)>, StoreError> {
+        self.check()?;
+        Ok(self
+            .lock()
+            .iter()
+            .filter(|(_, session)| session.user.key() == user.key())
+            .map(|(id, session)| (id.clone(), session.clone()))
+            .collect())
+    }
+
+    async fn remove(&self, _user: &User, ids: &[SessionId]) -> Result<(), StoreError> {
+        self.check()?;
+        let mut sessions = self.lock();
+        for id in ids {
+            sessions.remove(id);
+        }
+        Ok(())
+    }
+
+    async fn revoke_before(
+        &self,
+        user: &User,
+        at: i64,
+        _keep_until: i64,
+    ) -> Result<(), StoreError> {
+        self.check()?;
+        self.revoked().insert(user.key(), at);
         Ok(())
     }
 

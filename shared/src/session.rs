@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use crate::config::SessionConfig;
+pub use crate::device::ClientInfo;
 pub use crate::store::StoreError;
 
 pub const SESSION_COOKIE: &str = "__Host-session";
@@ -36,6 +37,11 @@ pub struct Session {
     pub last_seen_at: i64,
     pub idle_expires_at: i64,
     pub absolute_expires_at: i64,
+    /// When the user last proved possession of a passkey: the sign-in that made this
+    /// session (every sign-in makes a new one). Sensitive actions need it recent.
+    pub authenticated_at: i64,
+    /// The browser and network that signed in, for the user's list of sessions.
+    pub client: ClientInfo,
 }
 
 impl Session {
@@ -46,6 +52,12 @@ impl Session {
 
     pub fn is_live(&self, now: i64) -> bool {
         now < self.expires_at()
+    }
+
+    /// Whether the user authenticated within `window` of `now` (a sensitive action may
+    /// proceed without a new sign-in).
+    pub fn is_recent(&self, window: std::time::Duration, now: i64) -> bool {
+        now - self.authenticated_at <= window.as_secs() as i64
     }
 }
 
@@ -66,6 +78,22 @@ pub struct SessionId(String);
 impl SessionId {
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// A stored key, as a store lists it.
+    pub fn from_stored(key: String) -> Option<Self> {
+        let hash = key.strip_prefix("session#")?;
+        (hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .then_some(Self(key))
+    }
+
+    /// The id the account page shows: derived from the key by a one-way hash, so it
+    /// names a session without being its token or its key (`POST /api/auth/sessions/
+    /// revoke` takes it back). 128 bits, hex.
+    pub fn public_id(&self) -> String {
+        let mut hash = crate::hex::sha256(&format!("public-id {}", self.0));
+        hash.truncate(32);
+        hash
     }
 }
 
@@ -100,12 +128,39 @@ impl SessionToken {
 
 /// Where sessions live. The DynamoDB adapter is [`crate::dynamo::DynamoSessionStore`];
 /// [`crate::memory::MemorySessionStore`] is the test double.
+///
+/// Every session of a user is also named in the user's own item (`user#…`), written in
+/// the same transaction as the session: a user's sessions are found with consistent
+/// reads, never through the eventually consistent index alone, so "sign out everywhere"
+/// misses none. The same item holds `revoked_before`, which refuses a sign-in that began
+/// before the user signed out everywhere.
 pub trait SessionStore: Send + Sync {
-    /// Stores a new session; never overwrites one.
+    /// Stores a new session, never overwriting one, and names it in the user's item; only
+    /// if the user has not signed out everywhere since `began_at` (`Ok(false)` then, and
+    /// nothing is written).
     fn create(
         &self,
         id: &SessionId,
         session: &Session,
+        began_at: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// The stored sessions of a user (live or not), with consistent reads.
+    fn list(
+        &self,
+        user: &User,
+    ) -> impl Future<Output = Result<Vec<(SessionId, Session)>, StoreError>> + Send;
+    /// Deletes these sessions of the user and forgets them in the user's item.
+    fn remove(
+        &self,
+        user: &User,
+        ids: &[SessionId],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Records that every sign-in of the user that began at or before `at` is void.
+    fn revoke_before(
+        &self,
+        user: &User,
+        at: i64,
+        keep_until: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// One consistent read.
     fn get(
@@ -144,8 +199,15 @@ impl<S: SessionStore> Sessions<S> {
         &self.config
     }
 
-    /// A new session for `user`, with a new token.
-    pub async fn start(&self, user: User, now: i64) -> Result<(SessionToken, Session), StoreError> {
+    /// A new session for `user`, with a new token, for a sign-in that began at `began_at`;
+    /// `None` when the user signed out everywhere since (the sign-in is void).
+    pub async fn start(
+        &self,
+        user: User,
+        client: ClientInfo,
+        began_at: i64,
+        now: i64,
+    ) -> Result<Option<(SessionToken, Session)>, StoreError> {
         let token = SessionToken::generate()?;
         let session = Session {
             user,
@@ -153,9 +215,62 @@ impl<S: SessionStore> Sessions<S> {
             last_seen_at: now,
             idle_expires_at: now + self.config.idle_timeout.as_secs() as i64,
             absolute_expires_at: now + self.config.max_age.as_secs() as i64,
+            authenticated_at: now,
+            client,
         };
-        self.store.create(&token.id(), &session).await?;
-        Ok((token, session))
+        let created = self.store.create(&token.id(), &session, began_at).await?;
+        Ok(created.then_some((token, session)))
+    }
+
+    /// The live sessions of `user`, most recently used first.
+    pub async fn list(
+        &self,
+        user: &User,
+        now: i64,
+    ) -> Result<Vec<(SessionId, Session)>, StoreError> {
+        let mut sessions: Vec<_> = self
+            .store
+            .list(user)
+            .await?
+            .into_iter()
+            .filter(|(_, session)| session.user.key() == user.key() && session.is_live(now))
+            .collect();
+        sessions.sort_by_key(|(_, session)| std::cmp::Reverse(session.last_seen_at));
+        Ok(sessions)
+    }
+
+    /// Ends the session of `user` whose public id is `public_id`; `false` if the user has
+    /// none by that id (another user's session is not theirs to end).
+    pub async fn revoke(&self, user: &User, public_id: &str, now: i64) -> Result<bool, StoreError> {
+        let found = self
+            .list(user, now)
+            .await?
+            .into_iter()
+            .find(|(id, _)| id.public_id() == public_id);
+        match found {
+            Some((id, _)) => {
+                self.store.remove(user, &[id]).await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Ends every session of `user`, and voids the sign-ins under way: first the marker
+    /// (from then on no sign-in that began earlier can create a session), then every
+    /// session the user's item and the index name. Returns how many were ended.
+    pub async fn revoke_all(&self, user: &User, now: i64) -> Result<usize, StoreError> {
+        let keep_until = now + self.config.max_age.as_secs() as i64;
+        self.store.revoke_before(user, now, keep_until).await?;
+        let ids: Vec<SessionId> = self
+            .store
+            .list(user)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        self.store.remove(user, &ids).await?;
+        Ok(ids.len())
     }
 
     /// The live session a cookie value names, if any. Expired sessions are deleted;
@@ -210,8 +325,30 @@ impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
         &self,
         id: &SessionId,
         session: &Session,
+        began_at: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        (**self).create(id, session, began_at)
+    }
+    fn list(
+        &self,
+        user: &User,
+    ) -> impl Future<Output = Result<Vec<(SessionId, Session)>, StoreError>> + Send {
+        (**self).list(user)
+    }
+    fn remove(
+        &self,
+        user: &User,
+        ids: &[SessionId],
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).create(id, session)
+        (**self).remove(user, ids)
+    }
+    fn revoke_before(
+        &self,
+        user: &User,
+        at: i64,
+        keep_until: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).revoke_before(user, at, keep_until)
     }
     fn get(
         &self,
@@ -254,12 +391,21 @@ mod tests {
         }
     }
 
+    async fn start<S: SessionStore>(sessions: &Sessions<S>, now: i64) -> (SessionToken, Session) {
+        sessions
+            .start(user(), ClientInfo::default(), now, now)
+            .await
+            .expect("start")
+            .expect("created")
+    }
+
     fn sessions() -> (Arc<MemorySessionStore>, Sessions<Arc<MemorySessionStore>>) {
         let store = Arc::new(MemorySessionStore::default());
         let config = SessionConfig {
             table: "t".into(),
             idle_timeout: Duration::from_secs(2 * 3600),
             max_age: Duration::from_secs(5 * 3600),
+            recent_sign_in: Duration::from_secs(300),
         };
         (store.clone(), Sessions::new(store, config))
     }
@@ -267,13 +413,13 @@ mod tests {
     #[tokio::test]
     async fn tokens_are_256_bit_and_stored_only_as_hashes() {
         let (store, sessions) = sessions();
-        let (token, _) = sessions.start(user(), 0).await.expect("start");
+        let (token, _) = start(&sessions, 0).await;
         assert_eq!(token.as_cookie_value().len(), 43);
         let id = token.id();
         assert!(id.as_str().starts_with("session#"));
         assert!(!id.as_str().contains(token.as_cookie_value()));
         assert_eq!(store.len(), 1);
-        let (other, _) = sessions.start(user(), 0).await.expect("start");
+        let (other, _) = start(&sessions, 0).await;
         assert_ne!(token, other, "every sign-in gets a new session");
         // Debug output says a token was there, and never shows it.
         assert_eq!(format!("{token:?}"), "SessionToken([redacted])");
@@ -282,7 +428,7 @@ mod tests {
     #[tokio::test]
     async fn idle_and_absolute_expiry_are_enforced_in_code() {
         let (store, sessions) = sessions();
-        let (token, _) = sessions.start(user(), 0).await.expect("start");
+        let (token, _) = start(&sessions, 0).await;
         let cookie = token.as_cookie_value();
         // Used every 90 minutes: the idle limit slides, the absolute one does not.
         for now in [5400, 10800, 16200] {
@@ -301,7 +447,7 @@ mod tests {
         );
         assert!(store.is_empty(), "the expired session was deleted");
 
-        let (token, _) = sessions.start(user(), 0).await.expect("start");
+        let (token, _) = start(&sessions, 0).await;
         assert!(
             sessions
                 .resolve(token.as_cookie_value(), 7199)
@@ -309,7 +455,7 @@ mod tests {
                 .expect("read")
                 .is_some()
         );
-        let (token, _) = sessions.start(user(), 0).await.expect("start");
+        let (token, _) = start(&sessions, 0).await;
         assert!(
             sessions
                 .resolve(token.as_cookie_value(), 7200)
@@ -323,7 +469,7 @@ mod tests {
     #[tokio::test]
     async fn activity_is_written_at_most_hourly() {
         let (store, sessions) = sessions();
-        let (token, _) = sessions.start(user(), 0).await.expect("start");
+        let (token, _) = start(&sessions, 0).await;
         sessions
             .resolve(token.as_cookie_value(), 3599)
             .await
@@ -371,7 +517,7 @@ mod tests {
                 .expect("read")
                 .is_none()
         );
-        let (token, _) = sessions.start(user(), 0).await.expect("start");
+        let (token, _) = start(&sessions, 0).await;
         sessions.end(token.as_cookie_value()).await.expect("end");
         assert!(
             sessions
@@ -408,9 +554,31 @@ mod tests {
     }
 
     impl SessionStore for Counting {
-        async fn create(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
+        async fn create(
+            &self,
+            id: &SessionId,
+            session: &Session,
+            began_at: i64,
+        ) -> Result<bool, StoreError> {
             self.wrote();
-            self.inner.create(id, session).await
+            self.inner.create(id, session, began_at).await
+        }
+        async fn list(&self, user: &User) -> Result<Vec<(SessionId, Session)>, StoreError> {
+            self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.inner.list(user).await
+        }
+        async fn remove(&self, user: &User, ids: &[SessionId]) -> Result<(), StoreError> {
+            self.wrote();
+            self.inner.remove(user, ids).await
+        }
+        async fn revoke_before(
+            &self,
+            user: &User,
+            at: i64,
+            keep_until: i64,
+        ) -> Result<(), StoreError> {
+            self.wrote();
+            self.inner.revoke_before(user, at, keep_until).await
         }
         async fn get(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
             self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -438,35 +606,28 @@ mod tests {
             table: "t".into(),
             idle_timeout: Duration::from_secs(24 * 3600),
             max_age: Duration::from_secs(7 * 24 * 3600),
+            recent_sign_in: Duration::from_secs(300),
         };
         let sessions = Sessions::new(store.clone(), config);
         // A realistic clock: the rule must hold whatever the epoch.
-        let start = 1_800_000_000;
-        let (token, _) = sessions.start(user(), start).await.expect("start");
+        let t0 = 1_800_000_000;
+        let (token, _) = start(&sessions, t0).await;
         let cookie = token.as_cookie_value();
         assert_eq!(store.counts(), (0, 1), "starting writes the session once");
-        for (i, now) in [start + 1, start + 60, start + 3599]
-            .into_iter()
-            .enumerate()
-        {
+        for (i, now) in [t0 + 1, t0 + 60, t0 + 3599].into_iter().enumerate() {
             assert!(sessions.resolve(cookie, now).await.expect("read").is_some());
-            assert_eq!(
-                store.counts(),
-                (i + 1, 1),
-                "check {i} at +{} s",
-                now - start
-            );
+            assert_eq!(store.counts(), (i + 1, 1), "check {i} at +{} s", now - t0);
         }
         let session = sessions
-            .resolve(cookie, start + 3600)
+            .resolve(cookie, t0 + 3600)
             .await
             .expect("read")
             .expect("live");
         assert_eq!(store.counts(), (4, 2), "an hour on: one read and one write");
-        assert_eq!(session.last_seen_at, start + 3600);
+        assert_eq!(session.last_seen_at, t0 + 3600);
         assert!(
             sessions
-                .resolve(cookie, start + 3601)
+                .resolve(cookie, t0 + 3601)
                 .await
                 .expect("read")
                 .is_some()
@@ -475,7 +636,7 @@ mod tests {
         // Garbage never reaches the store.
         assert!(
             sessions
-                .resolve("garbage", start)
+                .resolve("garbage", t0)
                 .await
                 .expect("read")
                 .is_none()
@@ -486,11 +647,11 @@ mod tests {
     #[tokio::test]
     async fn the_cookie_lives_until_the_absolute_limit() {
         let (_, sessions) = sessions();
-        let start = 1_800_000_000;
-        let (_, session) = sessions.start(user(), start).await.expect("start");
-        assert_eq!(sessions.cookie_max_age(&session, start), 5 * 3600);
-        assert_eq!(sessions.cookie_max_age(&session, start + 3600), 4 * 3600);
-        assert_eq!(sessions.cookie_max_age(&session, start + 6 * 3600), 0);
+        let t0 = 1_800_000_000;
+        let (_, session) = start(&sessions, t0).await;
+        assert_eq!(sessions.cookie_max_age(&session, t0), 5 * 3600);
+        assert_eq!(sessions.cookie_max_age(&session, t0 + 3600), 4 * 3600);
+        assert_eq!(sessions.cookie_max_age(&session, t0 + 6 * 3600), 0);
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! `POST /api/auth/bind-job`: see `passkey_auth::routes::bind_job`.
+//! `POST /api/auth/bind-job`, `GET /api/auth/passkeys` and `POST
+//! /api/auth/passkeys/revoke`: see `passkey_auth::routes::passkeys`.
 
 use lambda_http::{Error, Request, service_fn};
 use passkey_auth::dynamo::{DynamoSessionStore, client};
 use passkey_auth::management::{BiManagementClient, RetryPolicy};
-use passkey_auth::routes::bind_job::BindJob;
+use passkey_auth::routes::passkeys::PasskeyRoutes;
 use passkey_auth::{Env, ManagementFunctionConfig};
 
 // One event at a time per execution environment: one thread is enough, and it starts
@@ -17,7 +18,7 @@ async fn main() -> Result<(), Error> {
     let config = ManagementFunctionConfig::load(&env)?;
     let api = BiManagementClient::new(config.management.clone(), RetryPolicy::default())?;
     let store = DynamoSessionStore::new(client(&aws), config.app.sessions.table.clone());
-    let route = BindJob::new(config, api, store);
+    let route = PasskeyRoutes::new(config, api, store);
     passkey_auth::lambda::run(service_fn(|request: Request| {
         let route = &route;
         async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }

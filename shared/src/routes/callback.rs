@@ -6,16 +6,19 @@
 //! and redirect URI; `state` must match it; an `iss` parameter must be our issuer
 //! exactly (RFC 9207), and must be present if the provider promises it; a provider
 //! `error` ends here; a flow already used is refused. Only then is the code exchanged
-//! and the ID token verified. A new session replaces any the browser had, and the flow
-//! cookie is cleared whatever happens. Errors go back to the home page as
+//! and the ID token verified. A new session replaces any the browser had, unless the user
+//! signed out everywhere after this sign-in began, and the flow cookie is cleared
+//! whatever happens. Errors go back to the home page as
 //! `/?error=<code>`; every outcome is an audit event.
 
 use aws_lc_rs::constant_time;
 use lambda_http::http::Method;
+use lambda_http::http::header::USER_AGENT;
 use lambda_http::{Body, Request, Response};
 
 use crate::audit::{Audit, Outcome, Subject, event};
 use crate::config::SignInConfig;
+use crate::device::ClientInfo;
 use crate::error::AuthError;
 use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer};
 use crate::http::{
@@ -153,11 +156,20 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
                 .map_err(|_| AuthError::StoreUnavailable)?;
         }
         let user_key = user.key();
+        let client = ClientInfo::new(
+            request
+                .headers()
+                .get(USER_AGENT)
+                .and_then(|v| v.to_str().ok()),
+            &client_address(request, &self.config.app),
+        );
+        // Refused if the user signed out everywhere after this sign-in began.
         let (token, session) = self
             .sessions
-            .start(user, now)
+            .start(user, client, flow.created_at, now)
             .await
-            .map_err(|_| AuthError::StoreUnavailable)?;
+            .map_err(|_| AuthError::StoreUnavailable)?
+            .ok_or(AuthError::SignInSuperseded)?;
         // The session cookie first: where a front door can carry only one Set-Cookie (an
         // ALB without multi-value headers), it is the one that arrives.
         let reply = Reply::see_other(flow.callback_url).cookie(set_cookie(

@@ -2,8 +2,8 @@
 //! implements. The functions under `functions/` only build these once and hand them to
 //! `lambda_http`.
 
-pub mod bind_job;
 pub mod callback;
+pub mod passkeys;
 pub mod reader;
 pub mod register;
 pub mod session;
@@ -12,7 +12,11 @@ pub mod signin;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use lambda_http::Request;
+
 use crate::error::AuthError;
+use crate::http::{CookieValue, cookie};
+use crate::session::{SESSION_COOKIE, Session, SessionId, SessionStore, SessionToken, Sessions};
 
 /// 32 random bytes, base64url: a `state`, a `nonce` or a PKCE verifier (43 characters,
 /// within RFC 7636's 43–128).
@@ -20,4 +24,39 @@ pub(crate) fn random_value() -> Result<String, AuthError> {
     let mut bytes = [0u8; 32];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| AuthError::Internal)?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The live session of a request, or 401 `unauthenticated` (no cookie, two cookies, an
+/// unknown, ended or expired session), or 503 when the store cannot say.
+pub(crate) async fn signed_in<S: SessionStore>(
+    sessions: &Sessions<S>,
+    request: &Request,
+    now: i64,
+) -> Result<(SessionId, Session), AuthError> {
+    let CookieValue::One(value) = cookie(request.headers(), SESSION_COOKIE) else {
+        return Err(AuthError::Unauthenticated);
+    };
+    let session = sessions.resolve(&value, now).await.map_err(|error| {
+        tracing::error!(%error, "session check failed");
+        AuthError::StoreUnavailable
+    })?;
+    match (SessionToken::parse(&value), session) {
+        (Some(token), Some(session)) => Ok((token.id(), session)),
+        _ => Err(AuthError::Unauthenticated),
+    }
+}
+
+/// As [`signed_in`], for a sensitive action: the user must have signed in within the
+/// configured window (`SESSION_RECENT_SIGN_IN`), or 401 `reauthentication_required`.
+pub(crate) async fn recently_signed_in<S: SessionStore>(
+    sessions: &Sessions<S>,
+    request: &Request,
+    now: i64,
+) -> Result<(SessionId, Session), AuthError> {
+    let (id, session) = signed_in(sessions, request, now).await?;
+    if session.is_recent(sessions.config().recent_sign_in, now) {
+        Ok((id, session))
+    } else {
+        Err(AuthError::ReauthenticationRequired)
+    }
 }

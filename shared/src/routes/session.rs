@@ -1,4 +1,13 @@
-//! `GET /api/auth/session` and `POST /api/auth/signout`.
+//! `GET /api/auth/session` and `POST /api/auth/signout`, and the user's own sessions:
+//! `GET /api/auth/sessions`, `POST /api/auth/sessions/revoke {"id"}` and `POST
+//! /api/auth/signout-everywhere` (which needs a recent sign-in).
+//!
+//! Ending a session deletes its item, so the session check's one consistent read finds
+//! nothing on the very next request; the hourly activity write is conditional on the
+//! item existing and cannot bring it back. Signing out everywhere first records the time
+//! in the user's item, which voids any sign-in that began earlier and is still under
+//! way, then deletes every session the user's item and the index name
+//! ([`crate::session::SessionStore`]).
 //!
 //! The session answer has NextAuth's shape: `{"user":{"id","name","email","image":null},
 //! "expires":"<RFC 3339>"}` when signed in and `{}` when not. A cookie that names no
@@ -14,13 +23,17 @@ use crate::audit::{Audit, Outcome, Subject, event};
 use crate::config::AppConfig;
 use crate::error::AuthError;
 use crate::http::{
-    CookieValue, Reply, check_front_door, check_json_post, clear_cookie, client_address, cookie,
-    route_path,
+    CookieValue, Reply, action_body, check_front_door, check_json_post, clear_cookie,
+    client_address, cookie, route_path,
 };
-use crate::session::{SESSION_COOKIE, Session, SessionStore, SessionToken, Sessions};
+use crate::routes::{recently_signed_in, signed_in};
+use crate::session::{SESSION_COOKIE, Session, SessionId, SessionStore, SessionToken, Sessions};
 
 pub const SESSION_PATH: &str = "/api/auth/session";
 pub const SIGNOUT_PATH: &str = "/api/auth/signout";
+pub const SESSIONS_PATH: &str = "/api/auth/sessions";
+pub const REVOKE_SESSION_PATH: &str = "/api/auth/sessions/revoke";
+pub const SIGNOUT_EVERYWHERE_PATH: &str = "/api/auth/signout-everywhere";
 
 pub struct SessionRoutes<S> {
     config: AppConfig,
@@ -28,11 +41,27 @@ pub struct SessionRoutes<S> {
     audit: Audit,
 }
 
+fn rfc3339(at: i64) -> String {
+    DateTime::from_timestamp(at, 0)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// One entry of the user's list: never the token or its key.
+fn listed_json(id: &SessionId, session: &Session, current: &SessionId) -> Value {
+    json!({
+        "id": id.public_id(),
+        "device": session.client.device(),
+        "network": session.client.network,
+        "created_at": rfc3339(session.created_at),
+        "last_seen_at": rfc3339(session.last_seen_at),
+        "current": id == current,
+    })
+}
+
 /// The NextAuth session object.
 pub fn session_json(session: &Session) -> Value {
-    let expires = DateTime::from_timestamp(session.expires_at(), 0)
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
-        .unwrap_or_default();
+    let expires = rfc3339(session.expires_at());
     json!({
         "user": {
             "id": session.user.subject,
@@ -58,6 +87,9 @@ impl<S: SessionStore> SessionRoutes<S> {
             (Err(error), _) => Err(error),
             (Ok(()), SESSION_PATH) => self.session(request, now).await,
             (Ok(()), SIGNOUT_PATH) => self.sign_out(request).await,
+            (Ok(()), SESSIONS_PATH) => self.list(request, now).await,
+            (Ok(()), REVOKE_SESSION_PATH) => self.revoke(request, now).await,
+            (Ok(()), SIGNOUT_EVERYWHERE_PATH) => self.sign_out_everywhere(request, now).await,
             (Ok(()), _) => Err(AuthError::NotFound),
         };
         match result {
@@ -106,5 +138,91 @@ impl<S: SessionStore> SessionRoutes<S> {
             );
         }
         Ok(Reply::json(StatusCode::OK, json!({"ok": true})).cookie(clear_cookie(SESSION_COOKIE)))
+    }
+
+    /// `GET /api/auth/sessions`: the user's live sessions, most recently used first.
+    async fn list(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+        if request.method() != Method::GET && request.method() != Method::HEAD {
+            return Err(AuthError::MethodNotAllowed { allowed: "GET" });
+        }
+        let (current, session) = signed_in(&self.sessions, request, now).await?;
+        let listed = self
+            .sessions
+            .list(&session.user, now)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "could not list the user's sessions");
+                AuthError::StoreUnavailable
+            })?;
+        let sessions: Vec<Value> = listed
+            .iter()
+            .map(|(id, session)| listed_json(id, session, &current))
+            .collect();
+        Ok(Reply::json(StatusCode::OK, json!({ "sessions": sessions })))
+    }
+
+    /// `POST /api/auth/sessions/revoke {"id"}`: ends one of the user's own sessions; an
+    /// id the user has no session by (another user's included) is 404.
+    async fn revoke(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+        check_json_post(request, &self.config.origin_str(), "POST")?;
+        let body = action_body(request)?;
+        let (current, session) = signed_in(&self.sessions, request, now).await?;
+        let ended = self
+            .sessions
+            .revoke(&session.user, &body.id, now)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "could not end a session");
+                AuthError::StoreUnavailable
+            })?;
+        if !ended {
+            return Err(AuthError::NotFound);
+        }
+        let user = session.user.key();
+        self.audit.record(
+            event::SESSION_REVOKED,
+            Outcome::Succeeded,
+            "",
+            Subject {
+                user: Some(&user),
+                session: Some(current.as_str()),
+                client: Some(&client_address(request, &self.config)),
+            },
+        );
+        let reply = Reply::json(StatusCode::OK, json!({"ok": true}));
+        Ok(if current.public_id() == body.id {
+            reply.cookie(clear_cookie(SESSION_COOKIE))
+        } else {
+            reply
+        })
+    }
+
+    /// `POST /api/auth/signout-everywhere`: ends every session of the user, this one too.
+    async fn sign_out_everywhere(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+        check_json_post(request, &self.config.origin_str(), "POST")?;
+        let (current, session) = recently_signed_in(&self.sessions, request, now).await?;
+        let ended = self
+            .sessions
+            .revoke_all(&session.user, now)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "could not sign out everywhere");
+                AuthError::StoreUnavailable
+            })?;
+        let user = session.user.key();
+        self.audit.record(
+            event::SIGN_OUT_EVERYWHERE,
+            Outcome::Succeeded,
+            "",
+            Subject {
+                user: Some(&user),
+                session: Some(current.as_str()),
+                client: Some(&client_address(request, &self.config)),
+            },
+        );
+        Ok(
+            Reply::json(StatusCode::OK, json!({"ok": true, "ended": ended}))
+                .cookie(clear_cookie(SESSION_COOKIE)),
+        )
     }
 }

@@ -22,8 +22,8 @@ use passkey_auth::dynamo::DynamoSessionStore;
 use passkey_auth::jwks::JwksPolicy;
 use passkey_auth::management::{BiManagementClient, RetryPolicy};
 use passkey_auth::oidc::OidcClient;
-use passkey_auth::routes::bind_job::BindJob;
 use passkey_auth::routes::callback::Callback;
+use passkey_auth::routes::passkeys::PasskeyRoutes;
 use passkey_auth::routes::register::Register;
 use passkey_auth::routes::session::SessionRoutes;
 use passkey_auth::routes::signin::SignIn;
@@ -161,7 +161,7 @@ pub struct Stack {
     pub callback: Arc<Callback<OidcClient, Store>>,
     pub session: Arc<SessionRoutes<Store>>,
     pub register: Arc<Register<BiManagementClient, Store>>,
-    pub bind_job: Arc<BindJob<BiManagementClient, Store>>,
+    pub passkeys: Arc<PasskeyRoutes<BiManagementClient, Store>>,
 }
 
 /// Quicker than the production policy, so that the failure tests run fast; the bound a
@@ -281,7 +281,7 @@ impl Stack {
             ),
             session: Arc::new(SessionRoutes::new(config.app.clone(), sessions())),
             register: Arc::new(Register::new(management.clone(), api(), store())),
-            bind_job: Arc::new(BindJob::new(management.clone(), api(), store())),
+            passkeys: Arc::new(PasskeyRoutes::new(management.clone(), api(), store())),
             bi,
             dynamo,
             db,
@@ -289,6 +289,17 @@ impl Stack {
             config,
         }
     }
+}
+
+/// A same-origin JSON POST from the app's own page.
+pub fn post(path: &str, cookies: &[&str], body: &str) -> Value {
+    event(
+        "POST",
+        path,
+        &[("origin", ORIGIN), ("content-type", "application/json")],
+        cookies,
+        Some(body),
+    )
 }
 
 /// An API Gateway HTTP API (payload 2.0) / Function URL event.
@@ -425,11 +436,16 @@ impl Stack {
     }
 
     pub async fn get_signin(&self, path_and_query: &str, cookies: &[&str]) -> Answer {
+        self.signin_at(path_and_query, cookies, passkey_auth::now())
+            .await
+    }
+
+    pub async fn signin_at(&self, path_and_query: &str, cookies: &[&str], now: i64) -> Answer {
         let route = self.signin.clone();
         invoke(
             move |r| {
                 let route = route.clone();
-                async move { route.handle(&r, passkey_auth::now()).await }
+                async move { route.handle(&r, now).await }
             },
             event("GET", path_and_query, &[], cookies, None),
         )
@@ -510,11 +526,16 @@ impl Stack {
     }
 
     pub async fn post_bind_job(&self, event: Value) -> Answer {
-        let route = self.bind_job.clone();
+        self.passkeys_at(event, passkey_auth::now()).await
+    }
+
+    /// The routes of the `bind-job` function (bind-job and passkeys) at a given time.
+    pub async fn passkeys_at(&self, event: Value, now: i64) -> Answer {
+        let route = self.passkeys.clone();
         invoke(
             move |r| {
                 let route = route.clone();
-                async move { route.handle(&r, passkey_auth::now()).await }
+                async move { route.handle(&r, now).await }
             },
             event,
         )
@@ -527,9 +548,20 @@ impl Stack {
         passkey: &bi_local::sdk::Passkey,
         callback_url: &str,
     ) -> (String, String) {
+        self.start_sign_in_at(passkey, callback_url, passkey_auth::now())
+            .await
+    }
+
+    /// As [`Stack::start_sign_in`], with the flow begun at `now`.
+    pub async fn start_sign_in_at(
+        &self,
+        passkey: &bi_local::sdk::Passkey,
+        callback_url: &str,
+        now: i64,
+    ) -> (String, String) {
         let q: String = url::form_urlencoded::byte_serialize(callback_url.as_bytes()).collect();
         let answer = self
-            .get_signin(&format!("/api/auth/signin?callbackUrl={q}"), &[])
+            .signin_at(&format!("/api/auth/signin?callbackUrl={q}"), &[], now)
             .await;
         assert_eq!(answer.status(), 302);
         let flow = answer.cookie("__Host-auth-flow").expect("a flow cookie");

@@ -1,0 +1,575 @@
+//! The account routes: a user's sessions and passkeys, revocation that takes effect on
+//! the very next request (also when it races a sliding refresh or a sign-in under way),
+//! and the recent sign-in that sensitive actions need. Real events, bi-local and the
+//! local DynamoDB server.
+
+mod common;
+
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use bi_local::sdk::{Passkey, enrolled_user, http};
+use common::{Answer, Stack, event, post};
+use passkey_auth::dynamo::DynamoSessionStore;
+use passkey_auth::routes::session::SessionRoutes;
+use passkey_auth::session::{Session, SessionId, SessionStore, StoreError, User};
+use passkey_auth::{Sessions, now};
+use serde_json::{Value, json};
+
+fn get(path: &str, cookies: &[&str]) -> Value {
+    event("GET", path, &[], cookies, None)
+}
+
+async fn sessions_of(stack: &Stack, cookie: &str) -> Vec<Value> {
+    let answer = stack
+        .session_at(get("/api/auth/sessions", &[cookie]), now())
+        .await;
+    assert_eq!(answer.status(), 200, "{:?}", answer.0);
+    answer.json()["sessions"]
+        .as_array()
+        .expect("a list")
+        .clone()
+}
+
+fn error_of(answer: &Answer) -> (u16, Value) {
+    (answer.status(), answer.json()["error"].clone())
+}
+
+/// The session check: signed in (`true`) or not.
+async fn signed_in(stack: &Stack, cookie: &str) -> bool {
+    stack
+        .get_session(&[cookie])
+        .await
+        .json()
+        .get("user")
+        .is_some()
+}
+
+#[tokio::test]
+async fn the_list_shows_only_the_users_sessions_with_this_browser_marked() {
+    let stack = Stack::start().await;
+    let (_, alice) = enrolled_user(&stack.bi, "alice@example.com").await;
+    let (_, bob) = enrolled_user(&stack.bi, "bob@example.com").await;
+    let laptop = stack.sign_in(&alice).await;
+    let phone = stack.sign_in(&alice).await;
+    let bobs = stack.sign_in(&bob).await;
+
+    let listed = sessions_of(&stack, &laptop).await;
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let current: Vec<bool> = listed
+        .iter()
+        .map(|s| s["current"].as_bool().expect("current"))
+        .collect();
+    assert_eq!(current.iter().filter(|c| **c).count(), 1, "{listed:?}");
+    for session in &listed {
+        assert_eq!(
+            session["network"], "203.0.113.0/24",
+            "never the whole address"
+        );
+        assert_eq!(session["device"], "Unknown browser");
+        assert!(
+            session["created_at"]
+                .as_str()
+                .expect("created")
+                .ends_with('Z')
+        );
+        let id = session["id"].as_str().expect("an id");
+        assert_eq!(id.len(), 32);
+        for cookie in [&laptop, &phone, &bobs] {
+            let token = cookie.split_once('=').expect("name=value").1;
+            assert!(!cookie.contains(id) && !id.contains(&token[..8]));
+        }
+    }
+    let body = stack
+        .session_at(get("/api/auth/sessions", &[&laptop]), now())
+        .await
+        .0["body"]
+        .as_str()
+        .expect("body")
+        .to_owned();
+    for cookie in [&laptop, &phone] {
+        let token = cookie.split_once('=').expect("name=value").1;
+        let key = passkey_auth::session::SessionToken::parse(token)
+            .expect("a token")
+            .id();
+        assert!(!body.contains(token), "the list never shows a token");
+        assert!(
+            !body.contains(key.as_str().trim_start_matches("session#")),
+            "nor a key"
+        );
+    }
+    // Each browser sees itself as the current one.
+    let from_phone = sessions_of(&stack, &phone).await;
+    let mark = |list: &[Value]| {
+        list.iter()
+            .find(|s| s["current"] == true)
+            .map(|s| s["id"].clone())
+    };
+    assert_ne!(mark(&listed), mark(&from_phone));
+    assert_eq!(sessions_of(&stack, &bobs).await.len(), 1);
+
+    let answer = stack
+        .session_at(get("/api/auth/sessions", &[]), now())
+        .await;
+    assert_eq!(error_of(&answer), (401, json!("unauthenticated")));
+}
+
+#[tokio::test]
+async fn a_revoked_session_is_refused_on_its_next_request_and_others_ids_are_404() {
+    let stack = Stack::start().await;
+    let (_, alice) = enrolled_user(&stack.bi, "alice@example.com").await;
+    let (_, bob) = enrolled_user(&stack.bi, "bob@example.com").await;
+    let laptop = stack.sign_in(&alice).await;
+    let phone = stack.sign_in(&alice).await;
+    let bobs = stack.sign_in(&bob).await;
+    let bobs_id = sessions_of(&stack, &bobs).await[0]["id"].clone();
+    let phone_id = sessions_of(&stack, &phone)
+        .await
+        .iter()
+        .find(|s| s["current"] == true)
+        .expect("current")["id"]
+        .clone();
+
+    let revoke =
+        |cookie: &str, body: String| post("/api/auth/sessions/revoke", &[cookie], &body).clone();
+    // Another user's session id is the same 404 as an unknown one.
+    let answer = stack
+        .session_at(revoke(&laptop, json!({"id": bobs_id}).to_string()), now())
+        .await;
+    assert_eq!(error_of(&answer), (404, json!("not_found")));
+    assert!(signed_in(&stack, &bobs).await, "Bob's session is untouched");
+    let answer = stack
+        .session_at(
+            revoke(&laptop, json!({"id": "0".repeat(32)}).to_string()),
+            now(),
+        )
+        .await;
+    assert_eq!(error_of(&answer), (404, json!("not_found")));
+    // Malformed bodies are 400 with a reason; a foreign origin is 403.
+    for body in ["", "[]", r#"{"id":7}"#, r#"{"id":"a b"}"#, r#"{"ID":"x"}"#] {
+        let answer = stack
+            .session_at(revoke(&laptop, body.to_owned()), now())
+            .await;
+        assert_eq!(error_of(&answer), (400, json!("bad_request")), "{body}");
+    }
+    let mut foreign = revoke(&laptop, json!({"id": phone_id}).to_string());
+    foreign["headers"]["origin"] = "https://evil.example".into();
+    assert_eq!(stack.session_at(foreign, now()).await.status(), 403);
+    assert!(signed_in(&stack, &phone).await);
+
+    // The laptop ends the phone's session: the phone is signed out on its next request.
+    let answer = stack
+        .session_at(revoke(&laptop, json!({"id": phone_id}).to_string()), now())
+        .await;
+    assert_eq!(answer.status(), 200, "{:?}", answer.0);
+    assert_eq!(
+        answer.cookie("__Host-session"),
+        None,
+        "the laptop keeps its own cookie"
+    );
+    assert!(!signed_in(&stack, &phone).await);
+    assert!(signed_in(&stack, &laptop).await);
+    assert_eq!(sessions_of(&stack, &laptop).await.len(), 1);
+    // Again: nothing left by that id.
+    let answer = stack
+        .session_at(revoke(&laptop, json!({"id": phone_id}).to_string()), now())
+        .await;
+    assert_eq!(answer.status(), 404);
+
+    // Ending this browser's own session from the list also clears its cookie.
+    let own = sessions_of(&stack, &laptop).await[0]["id"].clone();
+    let answer = stack
+        .session_at(revoke(&laptop, json!({"id": own}).to_string()), now())
+        .await;
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.cookie("__Host-session").as_deref(), Some(""));
+    assert!(!signed_in(&stack, &laptop).await);
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_needs_a_recent_sign_in_and_ends_every_session() {
+    let stack = Stack::start().await;
+    let (_, alice) = enrolled_user(&stack.bi, "alice@example.com").await;
+    let (_, bob) = enrolled_user(&stack.bi, "bob@example.com").await;
+    let laptop = stack.sign_in(&alice).await;
+    let phone = stack.sign_in(&alice).await;
+    let bobs = stack.sign_in(&bob).await;
+    let everywhere = |cookie: &str| post("/api/auth/signout-everywhere", &[cookie], "{}");
+
+    // Five minutes and one second after signing in: sign in again first.
+    let later = now() + 301;
+    let answer = stack.session_at(everywhere(&laptop), later).await;
+    assert_eq!(error_of(&answer), (401, json!("reauthentication_required")));
+    assert!(signed_in(&stack, &phone).await, "nothing was ended");
+    let answer = stack.session_at(everywhere(&laptop), now() + 299).await;
+    assert_eq!(answer.status(), 200, "{:?}", answer.0);
+    assert_eq!(answer.json()["ended"], 2);
+    assert_eq!(answer.cookie("__Host-session").as_deref(), Some(""));
+    for cookie in [&laptop, &phone] {
+        assert!(!signed_in(&stack, cookie).await);
+    }
+    assert!(
+        signed_in(&stack, &bobs).await,
+        "only the user's own sessions end"
+    );
+    assert_eq!(
+        error_of(&stack.session_at(everywhere(&laptop), now()).await),
+        (401, json!("unauthenticated"))
+    );
+}
+
+/// A sign-in that began before "sign out everywhere" and finishes after it is void; one
+/// that begins after it is not.
+#[tokio::test]
+async fn a_sign_in_under_way_during_sign_out_everywhere_is_refused() {
+    let stack = Stack::start().await;
+    let (_, alice) = enrolled_user(&stack.bi, "alice@example.com").await;
+    let laptop = stack.sign_in(&alice).await;
+    let t = now();
+    // A sign-in is under way (a thief's, say): the flow began, the provider answered.
+    let (callback, flow) = stack.start_sign_in_at(&alice, "/", t - 20).await;
+    // The owner signs out everywhere; then the sign-in comes back to the callback.
+    let answer = stack
+        .session_at(
+            post("/api/auth/signout-everywhere", &[&laptop], "{}"),
+            t - 10,
+        )
+        .await;
+    assert_eq!(answer.status(), 200);
+    let answer = stack.callback_at(&callback, &[&flow], t).await;
+    assert_eq!(answer.status(), 303);
+    assert_eq!(answer.location(), "/?error=signed_out_everywhere");
+    assert_eq!(answer.cookie("__Host-session"), None);
+    assert!(
+        stack.items("session").await.is_empty(),
+        "no session was created"
+    );
+
+    // A sign-in that begins after it is a sign-in like any other.
+    let (callback, flow) = stack.start_sign_in_at(&alice, "/", t - 9).await;
+    let answer = stack.callback_at(&callback, &[&flow], t).await;
+    assert_eq!(answer.status(), 303, "{:?}", answer.0);
+    assert_eq!(answer.location(), "/");
+    let session = format!(
+        "__Host-session={}",
+        answer.cookie("__Host-session").expect("a cookie")
+    );
+    assert!(signed_in(&stack, &session).await);
+}
+
+/// A store that runs `during` just before it records activity: the revoke lands between
+/// the session check's read and its sliding refresh.
+struct RevokeBeforeTouch<F> {
+    inner: DynamoSessionStore,
+    during: F,
+}
+
+impl<F, Fut> SessionStore for RevokeBeforeTouch<F>
+where
+    F: Fn() -> Fut + Send + Sync,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    async fn create(
+        &self,
+        id: &SessionId,
+        session: &Session,
+        began_at: i64,
+    ) -> Result<bool, StoreError> {
+        self.inner.create(id, session, began_at).await
+    }
+    async fn get(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+        self.inner.get(id).await
+    }
+    async fn touch(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
+        (self.during)().await;
+        self.inner.touch(id, session).await
+    }
+    async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
+        self.inner.delete(id).await
+    }
+    async fn claim(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
+        self.inner.claim(key, expires_at).await
+    }
+    async fn list(&self, user: &User) -> Result<Vec<(SessionId, Session)>, StoreError> {
+        self.inner.list(user).await
+    }
+    async fn remove(&self, user: &User, ids: &[SessionId]) -> Result<(), StoreError> {
+        self.inner.remove(user, ids).await
+    }
+    async fn revoke_before(&self, user: &User, at: i64, keep_until: i64) -> Result<(), StoreError> {
+        self.inner.revoke_before(user, at, keep_until).await
+    }
+}
+
+#[tokio::test]
+async fn a_revoke_that_lands_during_a_sliding_refresh_is_not_undone() {
+    let stack = Stack::start().await;
+    let (_, alice) = enrolled_user(&stack.bi, "alice@example.com").await;
+    let laptop = stack.sign_in(&alice).await;
+    let phone = stack.sign_in(&alice).await;
+    let phone_id = sessions_of(&stack, &phone)
+        .await
+        .iter()
+        .find(|s| s["current"] == true)
+        .expect("current")["id"]
+        .clone();
+
+    let store = || DynamoSessionStore::new(stack.db.clone(), stack.table.clone());
+    let config = stack.config.app.clone();
+    let revoker = Arc::new(SessionRoutes::new(
+        config.clone(),
+        Sessions::new(store(), config.sessions.clone()),
+    ));
+    let revoked = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let an_hour_on = now() + 3700;
+    let during = {
+        let (revoker, laptop, revoked) = (revoker.clone(), laptop.clone(), revoked.clone());
+        let body = json!({"id": phone_id}).to_string();
+        move || {
+            let (revoker, laptop, body, revoked) = (
+                revoker.clone(),
+                laptop.clone(),
+                body.clone(),
+                revoked.clone(),
+            );
+            async move {
+                let answer = common::invoke(
+                    move |r| {
+                        let revoker = revoker.clone();
+                        async move { revoker.handle(&r, an_hour_on).await }
+                    },
+                    post("/api/auth/sessions/revoke", &[&laptop], &body),
+                )
+                .await;
+                assert_eq!(answer.status(), 200, "{:?}", answer.0);
+                revoked.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    };
+    let racing = SessionRoutes::new(
+        config.clone(),
+        Sessions::new(
+            RevokeBeforeTouch {
+                inner: store(),
+                during,
+            },
+            config.sessions.clone(),
+        ),
+    );
+    // An hour on, the phone's check is due to record activity; the revoke lands between
+    // its read and its write.
+    let phone_check = get("/api/auth/session", &[&phone]);
+    let racing = Arc::new(racing);
+    let answer = common::invoke(
+        move |r| {
+            let racing = racing.clone();
+            async move { racing.handle(&r, an_hour_on).await }
+        },
+        phone_check,
+    )
+    .await;
+    assert!(
+        revoked.load(std::sync::atomic::Ordering::SeqCst),
+        "the race happened"
+    );
+    // The check that began before the revoke may answer as of its read; the refresh after
+    // it must not bring the session back.
+    assert_eq!(answer.status(), 200);
+    assert!(
+        !signed_in(&stack, &phone).await,
+        "refused on the very next request"
+    );
+    // Not even a partial item: an unconditional update would have written one.
+    let scan = stack
+        .db
+        .scan()
+        .table_name(&stack.table)
+        .send()
+        .await
+        .expect("scan");
+    let sessions = scan
+        .items()
+        .iter()
+        .filter(|item| item["pk"].as_s().is_ok_and(|pk| pk.starts_with("session#")))
+        .count();
+    assert_eq!(sessions, 1, "only the laptop's session is stored");
+    assert!(signed_in(&stack, &laptop).await);
+}
+
+/// Sessions are found through the user's own item even where the index has not caught
+/// up (it is eventually consistent), and through the index for sessions written before
+/// the user's item existed.
+#[tokio::test]
+async fn sign_out_everywhere_misses_no_session_whichever_record_names_it() {
+    let stack = Stack::start().await;
+    let (_, alice) = enrolled_user(&stack.bi, "alice@example.com").await;
+    let laptop = stack.sign_in(&alice).await;
+    let unindexed = stack.sign_in(&alice).await;
+    let unnamed = stack.sign_in(&alice).await;
+    let key = |cookie: &str| {
+        passkey_auth::session::SessionToken::parse(cookie.split_once('=').expect("n=v").1)
+            .expect("token")
+            .id()
+            .as_str()
+            .to_owned()
+    };
+    // Out of the index: as a session written a moment ago that the index does not show yet.
+    stack
+        .db
+        .update_item()
+        .table_name(&stack.table)
+        .key("pk", AttributeValue::S(key(&unindexed)))
+        .update_expression("REMOVE user_key")
+        .send()
+        .await
+        .expect("update");
+    // Out of the user's item: as a session of the version before it.
+    let users = stack.items("user").await;
+    assert_eq!(users.len(), 1);
+    stack
+        .db
+        .update_item()
+        .table_name(&stack.table)
+        .key("pk", users[0]["pk"].clone())
+        .update_expression("DELETE sessions :s")
+        .expression_attribute_values(":s", AttributeValue::Ss(vec![key(&unnamed)]))
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(sessions_of(&stack, &laptop).await.len(), 3);
+    let answer = stack
+        .session_at(
+            post("/api/auth/signout-everywhere", &[&laptop], "{}"),
+            now(),
+        )
+        .await;
+    assert_eq!(answer.json()["ended"], 3);
+    for cookie in [&laptop, &unindexed, &unnamed] {
+        assert!(!signed_in(&stack, cookie).await);
+    }
+    assert!(stack.items("session").await.is_empty());
+}
+
+async fn passkeys_of(stack: &Stack, cookie: &str) -> Vec<Value> {
+    let answer = stack
+        .passkeys_at(get("/api/auth/passkeys", &[cookie]), now())
+        .await;
+    assert_eq!(answer.status(), 200, "{:?}", answer.0);
+    answer.json()["passkeys"]
+        .as_array()
+        .expect("a list")
+        .clone()
+}
+
+/// Sign-in with a passkey through bi-local: the status `authenticate` answers.
+async fn try_sign_in(stack: &Stack, passkey: &Passkey) -> u16 {
+    let answer = stack
+        .get_signin("/api/auth/signin?callbackUrl=%2F", &[])
+        .await;
+    let response = http()
+        .get(answer.location())
+        .send()
+        .await
+        .expect("authorize");
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    passkey.authenticate(&stack.bi, &location).await.0
+}
+
+#[tokio::test]
+async fn passkeys_are_listed_and_revoked_at_beyond_identity_by_their_owner_only() {
+    let stack = Stack::start().await;
+    let (_, alice) = enrolled_user(&stack.bi, "alice@example.com").await;
+    let (_, bob) = enrolled_user(&stack.bi, "bob@example.com").await;
+    let session = stack.sign_in(&alice).await;
+    let bobs = stack.sign_in(&bob).await;
+
+    let listed = passkeys_of(&stack, &session).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["id"].as_str(), alice.credential_id.as_deref());
+    assert_eq!(listed[0]["state"], "ACTIVE");
+    assert!(listed[0]["created_at"].is_string());
+    let answer = stack
+        .passkeys_at(get("/api/auth/passkeys", &[]), now())
+        .await;
+    assert_eq!(error_of(&answer), (401, json!("unauthenticated")));
+
+    let revoke =
+        |cookie: &str, body: Value| post("/api/auth/passkeys/revoke", &[cookie], &body.to_string());
+    // Bob's passkey is not Alice's to revoke: 404, and it still signs Bob in.
+    let bobs_id = bob.credential_id.clone().expect("bound");
+    let answer = stack
+        .passkeys_at(
+            revoke(&session, json!({"id": bobs_id, "confirm": true})),
+            now(),
+        )
+        .await;
+    assert_eq!(error_of(&answer), (404, json!("not_found")));
+    assert_eq!(try_sign_in(&stack, &bob).await, 200);
+    assert_eq!(passkeys_of(&stack, &bobs).await[0]["state"], "ACTIVE");
+
+    // The last active passkey needs an explicit confirmation.
+    let own = alice.credential_id.clone().expect("bound");
+    let answer = stack
+        .passkeys_at(revoke(&session, json!({"id": own})), now())
+        .await;
+    assert_eq!(error_of(&answer), (409, json!("confirmation_required")));
+    assert_eq!(passkeys_of(&stack, &session).await[0]["state"], "ACTIVE");
+    // Too long after signing in: sign in again first.
+    let answer = stack
+        .passkeys_at(
+            revoke(&session, json!({"id": own, "confirm": true})),
+            now() + 301,
+        )
+        .await;
+    assert_eq!(error_of(&answer), (401, json!("reauthentication_required")));
+    let answer = stack
+        .passkeys_at(revoke(&session, json!({"id": own, "confirm": true})), now())
+        .await;
+    assert_eq!(answer.status(), 200, "{:?}", answer.0);
+    assert_eq!(answer.json()["passkey"]["state"], "REVOKED");
+    assert_eq!(passkeys_of(&stack, &session).await[0]["state"], "REVOKED");
+    // A revoked passkey can no longer sign in.
+    assert_ne!(try_sign_in(&stack, &alice).await, 200);
+}
+
+#[tokio::test]
+async fn a_second_passkey_can_be_revoked_without_confirmation_and_binding_needs_a_recent_sign_in() {
+    let stack = Stack::start().await;
+    let (_, alice) = enrolled_user(&stack.bi, "alice@example.com").await;
+    let session = stack.sign_in(&alice).await;
+    let bind = post("/api/auth/bind-job", &[&session], "{}");
+    let answer = stack.passkeys_at(bind.clone(), now() + 301).await;
+    assert_eq!(error_of(&answer), (401, json!("reauthentication_required")));
+    let answer = stack.passkeys_at(bind, now()).await;
+    assert_eq!(answer.status(), 200);
+    let mut second = Passkey::new();
+    let link = answer.json()["credential_binding_link"]
+        .as_str()
+        .expect("link")
+        .to_owned();
+    assert_eq!(second.bind(&stack.bi, &link).await.0, 200);
+
+    assert_eq!(passkeys_of(&stack, &session).await.len(), 2);
+    let first = alice.credential_id.clone().expect("bound");
+    let answer = stack
+        .passkeys_at(
+            post(
+                "/api/auth/passkeys/revoke",
+                &[&session],
+                &json!({"id": first}).to_string(),
+            ),
+            now(),
+        )
+        .await;
+    assert_eq!(
+        answer.status(),
+        200,
+        "another passkey stays active: {:?}",
+        answer.0
+    );
+    assert_ne!(try_sign_in(&stack, &alice).await, 200);
+    assert_eq!(try_sign_in(&stack, &second).await, 200);
+}
