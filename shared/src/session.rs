@@ -675,6 +675,168 @@ mod tests {
         assert!(SessionToken::parse(&"A".repeat(43)).is_some());
     }
 
+    fn other_user() -> User {
+        User {
+            subject: "sub-2".into(),
+            ..user()
+        }
+    }
+
+    #[test]
+    fn a_sign_in_is_recent_for_the_whole_window_and_not_a_second_more() {
+        let session = Session {
+            user: user(),
+            created_at: 1000,
+            last_seen_at: 1000,
+            idle_expires_at: 9000,
+            absolute_expires_at: 9000,
+            authenticated_at: 1000,
+            client: ClientInfo::default(),
+        };
+        let window = Duration::from_secs(300);
+        assert!(session.is_recent(window, 1000));
+        assert!(session.is_recent(window, 1300));
+        assert!(!session.is_recent(window, 1301));
+    }
+
+    #[tokio::test]
+    async fn a_user_lists_and_ends_only_their_own_live_sessions() {
+        let (_, sessions) = sessions();
+        let (older, _) = start(&sessions, 0).await;
+        let (newer, _) = start(&sessions, 100).await;
+        let (theirs, _) = sessions
+            .start(other_user(), ClientInfo::default(), 0, 0)
+            .await
+            .expect("start")
+            .expect("created");
+        // Seen an hour later: the older one is now the most recently used.
+        sessions
+            .resolve(older.as_cookie_value(), 3600)
+            .await
+            .expect("read");
+        let listed = sessions.list(&user(), 3600).await.expect("list");
+        let ids: Vec<_> = listed.iter().map(|(id, _)| id.clone()).collect();
+        assert_eq!(
+            ids,
+            vec![older.id(), newer.id()],
+            "most recently used first"
+        );
+        // The same user under another name is still the same user.
+        let renamed = User {
+            name: Some("Renamed".into()),
+            ..user()
+        };
+        assert_eq!(sessions.list(&renamed, 3600).await.expect("list").len(), 2);
+        // Expired sessions are not listed (idle limit 2 h).
+        assert_eq!(
+            sessions.list(&user(), 7300).await.expect("list").len(),
+            1,
+            "only the one seen at 3600 is still live"
+        );
+
+        let theirs_public = theirs.id().public_id();
+        assert!(
+            !sessions
+                .revoke(&user(), &theirs_public, 3600)
+                .await
+                .expect("revoke"),
+            "another user's session is not found"
+        );
+        assert!(
+            sessions
+                .resolve(theirs.as_cookie_value(), 3600)
+                .await
+                .expect("read")
+                .is_some()
+        );
+        assert!(
+            sessions
+                .revoke(&user(), &newer.id().public_id(), 3600)
+                .await
+                .expect("revoke")
+        );
+        assert!(
+            sessions
+                .resolve(newer.as_cookie_value(), 3600)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        assert!(
+            !sessions
+                .revoke(&user(), &newer.id().public_id(), 3600)
+                .await
+                .expect("revoke")
+        );
+    }
+
+    #[tokio::test]
+    async fn signing_out_everywhere_ends_all_and_voids_sign_ins_begun_before() {
+        let (_, sessions) = sessions();
+        start(&sessions, 0).await;
+        start(&sessions, 10).await;
+        let (theirs, _) = sessions
+            .start(other_user(), ClientInfo::default(), 0, 0)
+            .await
+            .expect("start")
+            .expect("created");
+        assert_eq!(sessions.revoke_all(&user(), 100).await.expect("revoke"), 2);
+        assert!(sessions.list(&user(), 100).await.expect("list").is_empty());
+        assert_eq!(
+            sessions.list(&other_user(), 100).await.expect("list").len(),
+            1
+        );
+        assert!(
+            sessions
+                .resolve(theirs.as_cookie_value(), 100)
+                .await
+                .expect("read")
+                .is_some()
+        );
+        // Begun at or before the sign-out: void. Begun after: a session.
+        for began in [50, 100] {
+            let started = sessions
+                .start(user(), ClientInfo::default(), began, 120)
+                .await
+                .expect("start");
+            assert!(started.is_none(), "began at {began}");
+        }
+        assert!(
+            sessions
+                .start(user(), ClientInfo::default(), 101, 120)
+                .await
+                .expect("start")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn public_ids_name_a_session_without_revealing_its_key() {
+        let token = SessionToken::generate().expect("token");
+        let id = token.id();
+        let public = id.public_id();
+        assert_eq!(public.len(), 32);
+        assert!(public.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(!id.as_str().contains(&public));
+        assert_eq!(public, id.public_id(), "stable");
+        assert_ne!(
+            public,
+            SessionToken::generate().expect("token").id().public_id()
+        );
+        assert_eq!(
+            SessionId::from_stored(id.as_str().to_owned()),
+            Some(id.clone())
+        );
+        for bad in [
+            "session#".to_owned(),
+            format!("flow#{}", &id.as_str()[8..]),
+            format!("{}0", id.as_str()),
+            id.as_str().to_uppercase(),
+        ] {
+            assert_eq!(SessionId::from_stored(bad.clone()), None, "{bad}");
+        }
+    }
+
     #[tokio::test]
     async fn the_memory_store_claims_each_key_once() {
         let store = MemorySessionStore::default();
