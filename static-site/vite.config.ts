@@ -37,10 +37,13 @@ function functionFor(path: string): string {
       return 'callback';
     case 'session':
     case 'signout':
+    case 'sessions':
+    case 'signout-everywhere':
       return 'session';
     case 'register':
       return 'register';
     case 'bind-job':
+    case 'passkeys':
       return 'bind-job';
     default:
       return 'session';

@@ -19,7 +19,15 @@ ROUTES = {
     ("POST", "/api/auth/signout"): "session",
     ("POST", "/api/auth/register"): "register",
     ("POST", "/api/auth/bind-job"): "bind-job",
+    ("GET", "/api/auth/sessions"): "session",
+    ("POST", "/api/auth/sessions/revoke"): "session",
+    ("POST", "/api/auth/signout-everywhere"): "session",
+    ("GET", "/api/auth/passkeys"): "bind-job",
+    ("POST", "/api/auth/passkeys/revoke"): "bind-job",
 }
+
+# The module of shared/src/routes/ that each function serves.
+ROUTE_FILES = {"signin": "signin.rs", "callback": "callback.rs", "session": "session.rs", "register": "register.rs", "bind-job": "passkeys.rs"}
 
 
 def of_type(kind):
@@ -76,7 +84,7 @@ class Functions(unittest.TestCase):
         config = source("shared/src/config.rs")
         names = lambda body: set(re.findall(r'"((?:AUTH|AUDIT|SESSION|BEYOND_IDENTITY|ORIGIN)_[A-Z_]+)"', body))
         # Alternatives and optional settings the template does not need to set.
-        optional = {"BEYOND_IDENTITY_DISCOVERY", "AUTH_SCOPES", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE", "BEYOND_IDENTITY_AUTH_BASE_URL", "BEYOND_IDENTITY_API_BASE_URL", "AUDIT_KEY"}
+        optional = {"BEYOND_IDENTITY_DISCOVERY", "AUTH_SCOPES", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE", "SESSION_RECENT_SIGN_IN", "BEYOND_IDENTITY_AUTH_BASE_URL", "BEYOND_IDENTITY_API_BASE_URL", "AUDIT_KEY"}
         app = names(rust_fn(config, "read_app")) | names(rust_fn(config, "read_sessions"))
         provider = names(rust_fn(config, "read_provider"))
         needs = {
@@ -97,7 +105,7 @@ class Functions(unittest.TestCase):
             self.assertEqual(env["SECRETS_PREFIX"], {"Fn::Sub": "/${AWS::StackName}/"}, crate)
             # Each function gets exactly the secrets it reads (the audit key only where
             # its route records audit events).
-            route = source(f"shared/src/routes/{crate.replace('-', '_')}.rs")
+            route = source(f"shared/src/routes/{ROUTE_FILES[crate]}")
             expected = needs[crate] & secrets
             if "Audit::new" not in route:
                 expected -= {"AUDIT_KEY"}
@@ -116,29 +124,58 @@ class Functions(unittest.TestCase):
 class Permissions(unittest.TestCase):
     def test_each_role_grants_exactly_the_dynamodb_calls_its_function_makes_down_to_the_key(self):
         dynamo = source("shared/src/dynamo.rs")
-        sdk_calls = {"put_item": "dynamodb:PutItem", "get_item": "dynamodb:GetItem", "update_item": "dynamodb:UpdateItem", "delete_item": "dynamodb:DeleteItem", "query": "dynamodb:Query", "scan": "dynamodb:Scan"}
-        # The partition-key prefix each store method works on, as the code writes its keys.
-        prefixes = {"create": "session#", "get": "session#", "touch": "session#", "delete": "session#", "claim": "flow#", "increment": "rate#"}
         self.assertIn('format!("session#{}", crate::hex::sha256(', source("shared/src/session.rs"))
         self.assertIn('format!("flow#{}", crate::hex::sha256(', source("shared/src/session.rs"))
+        self.assertIn('format!("user#{}", crate::hex::sha256(', dynamo)
         self.assertIn('"rate#{}#{}#{index}"', source("shared/src/ratelimit.rs"))
-        # What each store method does on the table, read from the adapter: (action, prefix).
+        # Each call the adapter makes, and the key prefix it works on ("index": the by-user
+        # index). Every SDK call in a method's body must be listed here, and only those.
+        sdk_calls = {".put_item()": "dynamodb:PutItem", ".get_item()": "dynamodb:GetItem", ".update_item()": "dynamodb:UpdateItem", ".delete_item()": "dynamodb:DeleteItem", ".query()": "dynamodb:Query", ".scan()": "dynamodb:Scan", ".batch_get_item()": "dynamodb:BatchGetItem", "Put::builder()": "dynamodb:PutItem", "Update::builder()": "dynamodb:UpdateItem", ".batch_write_item()": "dynamodb:BatchWriteItem"}
+        calls = {
+            "create": [("Put::builder()", "session#"), ("Update::builder()", "user#")],
+            "get": [(".get_item()", "session#")],
+            "touch": [(".update_item()", "session#")],
+            "delete": [(".delete_item()", "session#")],
+            "claim": [(".put_item()", "flow#")],
+            "increment": [(".update_item()", "rate#")],
+            "list": [(".get_item()", "user#"), (".query()", "index")],
+            "revoke_before": [(".update_item()", "user#")],
+            "get_many": [(".batch_get_item()", "session#")],
+            "forget": [(".update_item()", "user#")],
+        }
         store_ops = {}
-        for method, prefix in prefixes.items():
+        for method, listed in calls.items():
             body = rust_fn(dynamo, method)
-            store_ops[method] = {(action, prefix) for call, action in sdk_calls.items() if f".{call}()" in body}
-        # What each session-rule method calls on the store.
+            made = sorted(call for call in sdk_calls if call in body)
+            self.assertEqual(made, sorted(call for call, _ in listed), f"the SDK calls of {method}")
+            if method == "list":
+                self.assertIn("index_name(BY_USER)", body)
+            store_ops[method] = {(sdk_calls[call], prefix) for call, prefix in listed}
+        # Methods of the adapter that call its own helpers.
+        for method, helpers in {"list": ["get_many", "forget"], "remove": ["delete", "forget"]}.items():
+            body = rust_fn(dynamo, method)
+            for helper in helpers:
+                self.assertRegex(body, rf"self\s*\.\s*{helper}\(", method)
+            store_ops[method] = store_ops.get(method, set()).union(*(store_ops[h] for h in helpers))
+        # What each session-rule method calls on the store (and on the rules themselves).
         session = source("shared/src/session.rs")
+        methods = ["start", "resolve", "end", "claim_flow", "list", "revoke", "revoke_all"]
         rules = {}
-        for method in ["start", "resolve", "end", "claim_flow"]:
+        for method in methods:
             body = rust_fn(session, method)
             rules[method] = set().union(*(store_ops[m] for m in store_ops if re.search(rf"self\s*\.\s*store\s*\.\s*{m}\(", body)))
-        # The rate limiter counts with `increment`, through `hit` or `enforce`.
+        for method in methods:
+            body = rust_fn(session, method)
+            rules[method] |= set().union(*(rules[m] for m in methods if m != method and re.search(rf"self\s*\.\s*{m}\(", body)))
+        # The rate limiter counts with `increment`, through `hit` or `enforce`; the routes'
+        # `signed_in` and `recently_signed_in` check the session with `resolve`.
         rules["hit"] = rules["enforce"] = store_ops["increment"]
-        route_files = {"signin": "signin.rs", "callback": "callback.rs", "session": "session.rs", "register": "register.rs", "bind-job": "bind_job.rs"}
+        rules["signed_in"] = rules["recently_signed_in"] = rules["resolve"]
+        self.assertRegex(rust_fn(source("shared/src/routes/mod.rs"), "signed_in"), r"sessions\s*\.\s*resolve\(")
         for crate, (logical, _) in function_resources().items():
-            code = source(f"shared/src/routes/{route_files[crate]}")
+            code = source(f"shared/src/routes/{ROUTE_FILES[crate]}")
             called = {m for m in rules if re.search(rf"self\s*\.\s*(sessions|limiter)\s*\.\s*{m}\(", code)}
+            called |= {m for m in ["signed_in", "recently_signed_in"] if re.search(rf"\b{m}\(\s*&self\.sessions", code)}
             expected = set().union(*(rules[m] for m in called))
             role = RESOURCES[f"{logical.removesuffix('Function')}Role"]
             granted = set()
@@ -148,8 +185,13 @@ class Permissions(unittest.TestCase):
                 if not any(a.startswith("dynamodb:") for a in actions):
                     self.assertIn(set(actions), [{"logs:CreateLogStream", "logs:PutLogEvents"}, {"ssm:GetParameters"}], crate)
                     continue
+                if statement["Resource"] == {"Fn::Sub": "${SessionTable.Arn}/index/by-user"}:
+                    # The index: queried by user, never written.
+                    self.assertEqual(actions, ["dynamodb:Query"], crate)
+                    granted.add(("dynamodb:Query", "index"))
+                    continue
                 self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["SessionTable", "Arn"]}, crate)
-                # Every DynamoDB grant is limited to partition keys with one prefix.
+                # Every grant on the table is limited to partition keys with one prefix.
                 keys = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
                 self.assertEqual(len(keys), 1, crate)
                 self.assertTrue(keys[0].endswith("#*"), keys)
@@ -224,7 +266,7 @@ class FrontDoor(unittest.TestCase):
         for crate, (_, resource) in function_resources().items():
             env = resource["Properties"]["Environment"]["Variables"]
             self.assertIn("ORIGIN_VERIFY_SECRET", env["SECRET_NAMES"].split(","), crate)
-            code = source(f"shared/src/routes/{crate.replace('-', '_')}.rs")
+            code = source(f"shared/src/routes/{ROUTE_FILES[crate]}")
             self.assertIn("check_front_door(request", code, f"{crate} does not check the front door")
 
     def test_each_route_has_its_own_throttle(self):
@@ -280,7 +322,7 @@ class Observability(unittest.TestCase):
 
     def test_every_function_that_records_audit_events_gets_the_audit_key(self):
         for crate, (_, resource) in function_resources().items():
-            recorded = "Audit::new" in source(f"shared/src/routes/{crate.replace('-', '_')}.rs")
+            recorded = "Audit::new" in source(f"shared/src/routes/{ROUTE_FILES[crate]}")
             named = resource["Properties"]["Environment"]["Variables"]["SECRET_NAMES"].split(",")
             self.assertEqual("AUDIT_KEY" in named, recorded, crate)
 
