@@ -55,6 +55,35 @@ export const bindJob = () => call<{ credential_binding_link: string }>('POST', '
 
 export const signOut = () => call<{ ok: boolean }>('POST', '/api/auth/signout', {});
 
+/** One of the user's sessions, as `GET /api/auth/sessions` lists it. */
+export interface ListedSession {
+  id: string;
+  device: string;
+  network: string | null;
+  created_at: string;
+  last_seen_at: string;
+  current: boolean;
+}
+
+export const listSessions = () => call<{ sessions: ListedSession[] }>('GET', '/api/auth/sessions');
+
+export const endSession = (id: string) => call<{ ok: boolean }>('POST', '/api/auth/sessions/revoke', { id });
+
+export const signOutEverywhere = () => call<{ ok: boolean; ended: number }>('POST', '/api/auth/signout-everywhere', {});
+
+/** One of the user's credentials at Beyond Identity. */
+export interface AccountPasskey {
+  id: string;
+  state: 'ACTIVE' | 'REVOKED' | string;
+  created_at: string | null;
+  updated_at: string | null;
+}
+
+export const listPasskeys = () => call<{ passkeys: AccountPasskey[] }>('GET', '/api/auth/passkeys');
+
+export const revokePasskey = (id: string, confirm: boolean) =>
+  call<{ ok: boolean; passkey: AccountPasskey }>('POST', '/api/auth/passkeys/revoke', { id, confirm });
+
 /** Where sign-in starts; `then` is a same-origin path to come back to. */
 export function signInUrl(then = '/'): string {
   return `/api/auth/signin?callbackUrl=${encodeURIComponent(then)}`;

@@ -15,6 +15,7 @@ const MESSAGES: Record<string, string> = {
   invalid_userinfo: 'The sign-in response failed a security check and was refused.',
   session_store_unavailable: 'We could not start your session. Please try again in a moment.',
   bad_request: 'The sign-in response was malformed. Please sign in again.',
+  signed_out_everywhere: 'You signed out everywhere while this sign-in was under way, so it was stopped. Please sign in again.',
 };
 
 export function explain(code: string): string {

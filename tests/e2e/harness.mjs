@@ -1,5 +1,6 @@
 // Shared by the browser tests: Debian's Chromium, a fresh profile per test, bi-local's
 // outbox, and screenshots saved as test artifacts.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,4 +100,32 @@ export async function revokePasskeys(address) {
     if (!revoked.ok) throw new Error(`revoke answered ${revoked.status}`);
   }
   return credentials.length;
+}
+
+/**
+ * Makes this browser's sign-in `seconds` older, as time passing would: the session item's
+ * `authenticated_at` in the local DynamoDB server (DEV_DYNAMODB_PORT, SESSION_TABLE), by
+ * DynamoDB's own JSON API. The key is `session#` + SHA-256 of the cookie, as the functions
+ * store it. For the recent-sign-in rule, which needs minutes to pass otherwise.
+ */
+export async function ageSignIn(context, seconds) {
+  const cookie = (await context.cookies(SITE)).find((c) => c.name === '__Host-session');
+  if (!cookie) throw new Error('no session cookie');
+  const pk = `session#${createHash('sha256').update(cookie.value).digest('hex')}`;
+  const answer = await fetch(`http://127.0.0.1:${process.env.DEV_DYNAMODB_PORT}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': 'DynamoDB_20120810.UpdateItem',
+      authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: JSON.stringify({
+      TableName: process.env.SESSION_TABLE,
+      Key: { pk: { S: pk } },
+      UpdateExpression: 'SET authenticated_at = authenticated_at - :age',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':age': { N: String(seconds) } },
+    }),
+  });
+  if (!answer.ok) throw new Error(`UpdateItem answered ${answer.status}: ${await answer.text()}`);
 }

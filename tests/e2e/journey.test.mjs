@@ -73,7 +73,7 @@ test('a signed-in user adds a passkey on this device', async () => {
     const address = unique('dee');
     await registerAndBind(page, address);
     await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
-    const passkeys = page.getByRole('list').filter({ has: page.getByRole('button', { name: /Delete the passkey/ }) });
+    const passkeys = page.getByRole('list').filter({ has: page.getByRole('button', { name: /Forget the passkey/ }) });
     await passkeys.getByRole('listitem').first().waitFor();
     assert.equal(await passkeys.getByRole('listitem').count(), 1);
 
@@ -83,8 +83,8 @@ test('a signed-in user adds a passkey on this device', async () => {
     assert.equal(await passkeys.getByRole('listitem').count(), 2);
     await shot(page, '06-passkey-added');
 
-    await page.getByRole('button', { name: `Delete the passkey of ${address}` }).first().click();
-    await page.getByText(`The passkey of ${address} was deleted from this device.`).waitFor();
+    await page.getByRole('button', { name: `Forget the passkey of ${address} on this device` }).first().click();
+    await page.getByText(`The passkey of ${address} was forgotten on this device.`).waitFor();
     assert.equal(await passkeys.getByRole('listitem').count(), 1);
   } finally {
     await b.close();

@@ -12,7 +12,7 @@ dir="$(mktemp -d "${TMPDIR:-/tmp}/e2e.XXXXXX")"
 trap 'stop_dev_stack; rm -rf "$dir"' EXIT
 export SESSION_TABLE="e2e-sessions"
 
-stand_in_tests=(journey.test.mjs errors.test.mjs)
+stand_in_tests=(journey.test.mjs errors.test.mjs account.test.mjs)
 for mode in preview dev real-sdk; do
   say "browser tests against the site in $mode mode"
   mkdir -p "$dir/$mode"

@@ -1,0 +1,126 @@
+// The account page in a real browser: sessions in two browsers, ending one from the
+// other, signing out everywhere, revoking a passkey at Beyond Identity (here bi-local),
+// and the fresh sign-in that sensitive actions ask for.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SITE, ageSignIn, browser, registerAndBind, shot, unique } from './harness.mjs';
+
+const sessionsList = (page) => page.getByRole('list', { name: 'Where you are signed in' });
+const passkeysList = (page) => page.getByRole('list', { name: 'Your passkeys' });
+
+/** A user signed in on two browsers, each with its own passkey. */
+async function twoBrowsers(name) {
+  const address = unique(name);
+  const first = await browser();
+  const second = await browser();
+  for (const { page } of [first, second]) {
+    await registerAndBind(page, address);
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+  }
+  return { address, first, second };
+}
+
+test('two browsers: each sees both sessions, one ends the other, which is signed out on its next load', async () => {
+  const { first, second } = await twoBrowsers('fay');
+  try {
+    const page = first.page;
+    await page.reload();
+    await sessionsList(page).getByRole('listitem').nth(1).waitFor();
+    assert.equal(await sessionsList(page).getByRole('listitem').count(), 2);
+    const mine = sessionsList(page).getByRole('listitem').filter({ hasText: 'This browser' });
+    assert.equal(await mine.count(), 1);
+    await passkeysList(page).getByRole('listitem').nth(1).waitFor();
+    await passkeysList(page).getByText('On this device').waitFor();
+    await shot(page, '20-account-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await shot(page, '21-account-desktop');
+
+    // End the other browser's session (the one not marked "This browser").
+    await page.getByRole('button', { name: /^End the session on (?!.*this browser)/ }).click();
+    await page.getByText(/^The session on .* was ended\.$/).waitFor();
+    assert.equal(await sessionsList(page).getByRole('listitem').count(), 1);
+
+    await second.page.reload();
+    await second.page.getByRole('link', { name: 'Sign in with a passkey' }).waitFor();
+    assert.deepEqual(first.errors, []);
+  } finally {
+    await first.close();
+    await second.close();
+  }
+});
+
+test('sign out everywhere ends both browsers’ sessions', async () => {
+  const { first, second } = await twoBrowsers('gus');
+  try {
+    await first.page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await first.page.getByText('You are signed out everywhere (2 sessions ended).').waitFor();
+    await first.page.getByRole('link', { name: 'Sign in with a passkey' }).waitFor();
+    await second.page.reload();
+    await second.page.getByRole('link', { name: 'Sign in with a passkey' }).waitFor();
+  } finally {
+    await first.close();
+    await second.close();
+  }
+});
+
+test('a passkey revoked from the account page can no longer sign in', async () => {
+  const { first, second } = await twoBrowsers('hal');
+  try {
+    const page = first.page;
+    await page.reload();
+    const other = passkeysList(page).getByRole('listitem').filter({ hasNotText: 'On this device' });
+    await other.waitFor();
+    // Not the last one: no confirmation needed.
+    await other.getByRole('button', { name: /^Revoke / }).click();
+    await page.getByText('The passkey was revoked: it can no longer sign in.').waitFor();
+    await other.getByText('Revoked').waitFor();
+    await shot(page, '22-passkey-revoked');
+
+    // The other browser signs out and tries its revoked passkey.
+    await second.page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await second.page.getByText('You are signed out.').waitFor();
+    await second.page.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    await second.page.getByRole('alert').getByText('This passkey is no longer valid. Set up a new one on this device.').waitFor();
+
+    // The last active passkey asks for a confirmation, then goes from this browser too.
+    let asked = '';
+    page.once('dialog', async (dialog) => {
+      asked = dialog.message();
+      await dialog.accept();
+    });
+    await passkeysList(page).getByRole('button', { name: /^Revoke .*\(on this device\)$/ }).click();
+    await page.getByText('The passkey was revoked: it can no longer sign in.').waitFor();
+    assert.match(asked, /last passkey/);
+    await page.getByText('This browser holds no passkey yet.').waitFor();
+  } finally {
+    await first.close();
+    await second.close();
+  }
+});
+
+test('an old sign-in is sent through a fresh one, and the action then completes', async () => {
+  const b = await browser();
+  const { page, context } = b;
+  try {
+    const address = unique('ivy');
+    await registerAndBind(page, address);
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    // Signed in ten minutes ago: adding a passkey needs a fresh sign-in first.
+    await ageSignIn(context, 600);
+    await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
+    await page.waitForURL(`${SITE}/`);
+    await page.getByText('A passkey was added to this device.').waitFor();
+    await passkeysList(page).getByRole('listitem').nth(1).waitFor();
+    assert.equal(await passkeysList(page).getByRole('listitem').count(), 2);
+    await shot(page, '23-reauthenticated');
+
+    // The same for signing out everywhere (two passkeys in this browser now: choose one).
+    await ageSignIn(context, 600);
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await page.getByRole('group', { name: 'Choose the passkey to sign in with' }).getByRole('button').first().click();
+    await page.getByText(/^You are signed out everywhere/).waitFor();
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
