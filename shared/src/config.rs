@@ -314,8 +314,9 @@ fn read_sessions(r: &mut Reader<'_>) -> Option<SessionConfig> {
     })
 }
 
-fn read_provider(r: &mut Reader<'_>, needs_secret: bool) -> Option<ProviderConfig> {
-    let issuer = match (
+/// The issuer (`BEYOND_IDENTITY_ISSUER`, or `BEYOND_IDENTITY_DISCOVERY` without its suffix).
+fn read_issuer(r: &mut Reader<'_>) -> Option<String> {
+    match (
         r.env.get("BEYOND_IDENTITY_ISSUER"),
         r.env.get("BEYOND_IDENTITY_DISCOVERY"),
     ) {
@@ -335,7 +336,11 @@ fn read_provider(r: &mut Reader<'_>, needs_secret: bool) -> Option<ProviderConfi
             );
             None
         }
-    };
+    }
+}
+
+fn read_provider(r: &mut Reader<'_>, needs_secret: bool) -> Option<ProviderConfig> {
+    let issuer = read_issuer(r);
     let client_id = r.required(
         "BEYOND_IDENTITY_CLIENT_ID",
         "the OIDC application's client ID",
@@ -533,6 +538,32 @@ impl SignInConfig {
                 app: app?,
                 provider: provider?,
                 flow: flow?,
+            })
+        })();
+        r.finish(config)
+    }
+}
+
+/// What `passkey-auth sessions` needs: the table and its rules, and the issuer that
+/// scopes user ids.
+#[derive(Clone, Debug)]
+pub struct OperatorConfig {
+    pub sessions: SessionConfig,
+    pub issuer: String,
+}
+
+impl OperatorConfig {
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let mut r = Reader {
+            env,
+            problems: Vec::new(),
+        };
+        let sessions = read_sessions(&mut r);
+        let issuer = read_issuer(&mut r);
+        let config = (|| {
+            Some(Self {
+                sessions: sessions?,
+                issuer: issuer?,
             })
         })();
         r.finish(config)

@@ -47,6 +47,7 @@ pub mod lambda;
 pub mod management;
 pub mod memory;
 pub mod oidc;
+pub mod operator;
 pub mod outbound;
 pub mod ratelimit;
 pub mod routes;
@@ -58,8 +59,8 @@ pub mod telemetry;
 pub mod tenant;
 
 pub use config::{
-    AppConfig, ConfigError, Env, ManagementFunctionConfig, ProviderConfig, SessionConfig,
-    SignInConfig,
+    AppConfig, ConfigError, Env, ManagementFunctionConfig, OperatorConfig, ProviderConfig,
+    SessionConfig, SignInConfig,
 };
 pub use error::AuthError;
 pub use routes::reader::SessionReader;

@@ -120,6 +120,7 @@ async fn each_misconfiguration_is_named_with_its_fix() {
     let scopes = [
         "identities:create",
         "identities:read",
+        "credentials:read",
         "applications:read",
         "authenticator-configs:read",
     ];
@@ -128,6 +129,7 @@ async fn each_misconfiguration_is_named_with_its_fix() {
     let failed = failures(&report);
     let expected = [
         "the management token has the scope credential-binding-jobs:create (needed by the functions) | fix: grant credential-binding-jobs:create",
+        "the management token has the scope credentials:revoke (needed by the functions) | fix: grant credentials:revoke",
         "it requires PKCE S256 | fix: set PKCE to S256",
         "its redirect URIs include http://localhost:3000/api/auth/callback/beyondidentity | fix: add http://localhost:3000/api/auth/callback/beyondidentity to Redirect URIs",
         "its invocation type is Automatic | fix: set Invocation Type to Automatic",

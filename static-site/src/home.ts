@@ -98,8 +98,8 @@ function sessionItem(listed: ListedSession): HTMLLIElement {
         announce('You are signed out.', 'success');
         return;
       }
-      announce(`The session on ${label} was ended.`, 'success');
       await refreshSessions();
+      announce(`The session on ${label} was ended.`, 'success');
     } catch (error) {
       done();
       if (!signedOutMeanwhile(error)) announce(apiMessage(error), 'error');
@@ -111,7 +111,9 @@ function sessionItem(listed: ListedSession): HTMLLIElement {
 async function refreshSessions(): Promise<void> {
   try {
     const { sessions } = await listSessions();
-    byId('sessions').replaceChildren(...sessions.map(sessionItem));
+    // This browser first, then the others as listed (most recently used first).
+    const ordered = [...sessions.filter((s) => s.current), ...sessions.filter((s) => !s.current)];
+    byId('sessions').replaceChildren(...ordered.map(sessionItem));
     sectionProblem('sessions-error', '');
   } catch (error) {
     if (!signedOutMeanwhile(error)) sectionProblem('sessions-error', `Your sessions cannot be shown. ${apiMessage(error)}`);
@@ -297,7 +299,11 @@ async function load(): Promise<void> {
   void refreshPasskeys();
   if (!current) return;
   const pending = takePending();
-  if (pending && !code) await resume(pending);
+  if (pending && !code) {
+    await resume(pending);
+    // Signing out everywhere ends this session too: nothing more to show.
+    if (sections.signedIn.hidden) return;
+  }
   await Promise.all([refreshSessions(), refreshAccountPasskeys()]);
 }
 

@@ -39,6 +39,7 @@ test('two browsers: each sees both sessions, one ends the other, which is signed
     await page.getByRole('button', { name: /^End the session on (?!.*this browser)/ }).click();
     await page.getByText(/^The session on .* was ended\.$/).waitFor();
     assert.equal(await sessionsList(page).getByRole('listitem').count(), 1);
+    await sessionsList(page).getByText('This browser').waitFor();
 
     await second.page.reload();
     await second.page.getByRole('link', { name: 'Sign in with a passkey' }).waitFor();
@@ -89,9 +90,9 @@ test('a passkey revoked from the account page can no longer sign in', async () =
       await dialog.accept();
     });
     await passkeysList(page).getByRole('button', { name: /^Revoke .*\(on this device\)$/ }).click();
-    await page.getByText('The passkey was revoked: it can no longer sign in.').waitFor();
-    assert.match(asked, /last passkey/);
     await page.getByText('This browser holds no passkey yet.').waitFor();
+    assert.match(asked, /last passkey/);
+    await passkeysList(page).getByText('Revoked').nth(1).waitFor();
   } finally {
     await first.close();
     await second.close();
@@ -119,7 +120,8 @@ test('an old sign-in is sent through a fresh one, and the action then completes'
     await page.getByRole('button', { name: 'Sign out everywhere' }).click();
     await page.getByRole('group', { name: 'Choose the passkey to sign in with' }).getByRole('button').first().click();
     await page.getByText(/^You are signed out everywhere/).waitFor();
-    assert.deepEqual(b.errors, []);
+    // Chromium logs each 401 reauthentication_required answer; nothing else may fail.
+    assert.deepEqual(b.errors.filter((e) => !/status of 401/.test(e)), []);
   } finally {
     await b.close();
   }

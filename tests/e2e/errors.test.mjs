@@ -52,7 +52,7 @@ test('a cancelled sign-in says so and offers to start again', async () => {
       const address = unique(name);
       await registerAndBind(page, address);
       await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
-      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
       await page.getByText('You are signed out.').waitFor();
     }
     await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
@@ -101,7 +101,7 @@ test('a passkey revoked at Beyond Identity is refused at sign-in, in words', asy
     const address = unique('ned');
     await registerAndBind(page, address);
     await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You are signed out.').waitFor();
     assert.equal(await revokePasskeys(address), 1);
 

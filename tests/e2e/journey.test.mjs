@@ -25,7 +25,7 @@ test('register, bind, sign in, sign out and sign in again', async () => {
     await page.getByText(address, { exact: true }).last().waitFor();
     await shot(page, '03-home-signed-in');
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You are signed out.').waitFor();
     await shot(page, '04-signed-out');
 
@@ -46,11 +46,11 @@ test('two passkeys in one browser: the chooser appears and the chosen one is use
     const second = unique('cy');
     await registerAndBind(page, first);
     await page.getByRole('heading', { name: `Signed in as ${first}` }).waitFor();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You are signed out.').waitFor();
     await registerAndBind(page, second);
     await page.getByRole('heading', { name: `Signed in as ${second}` }).waitFor();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You are signed out.').waitFor();
 
     await page.getByRole('link', { name: 'Sign in with a passkey' }).click();

@@ -21,11 +21,14 @@ use serde_json::Value;
 
 use crate::config::{CALLBACK_PATH, Env};
 
-/// Scopes the functions need from the management token (register and bind-job).
+/// Scopes the functions need from the management token (register and bind-job: binding
+/// jobs, and the account page's list and revoke of the user's passkeys).
 pub const PRODUCT_SCOPES: &[&str] = &[
     "identities:create",
     "identities:read",
     "credential-binding-jobs:create",
+    "credentials:read",
+    "credentials:revoke",
 ];
 /// Scopes `tenant check` needs to read the application and its authenticator config.
 pub const CHECK_SCOPES: &[&str] = &["applications:read", "authenticator-configs:read"];

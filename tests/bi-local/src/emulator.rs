@@ -53,8 +53,46 @@ async fn outbox(State(ctx): State<Arc<Ctx>>) -> Response {
     axum::Json(json!({ "emails": emails })).into_response()
 }
 
+/// The passkeys section of `/_emulator/`: each credential, whose it is, and its state.
+fn passkeys_section(state: &crate::model::State) -> String {
+    if state.credentials.is_empty() {
+        return "<h2>Passkeys</h2><p>No passkey has been bound yet.</p>".to_owned();
+    }
+    let rows: String = state
+        .credentials
+        .iter()
+        .rev()
+        .map(|stored| {
+            let c = &stored.credential;
+            let owner = state
+                .identities
+                .iter()
+                .find(|i| i.id == c.identity_id)
+                .map_or(c.identity_id.as_str(), |i| i.traits.username.as_str());
+            let state = match c.state {
+                CredentialState::Active => "ACTIVE",
+                CredentialState::Revoked => "REVOKED (can no longer sign in)",
+            };
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}<br>{}</td></tr>",
+                pages::escape(owner),
+                pages::escape(&c.id),
+                state,
+                pages::escape(&c.create_time),
+                pages::escape(&c.update_time),
+            )
+        })
+        .collect();
+    format!(
+        "<h2>Passkeys</h2><table><thead><tr><th>Identity</th><th>Credential</th><th>State</th>\
+         <th>Created, updated</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+}
+
 async fn outbox_page(State(ctx): State<Arc<Ctx>>) -> Response {
-    let emails = ctx.store.read(|inner| inner.state.outbox.clone());
+    let (emails, passkeys) = ctx
+        .store
+        .read(|inner| (inner.state.outbox.clone(), passkeys_section(&inner.state)));
     let rows: String = emails
         .iter()
         .rev()
@@ -77,7 +115,7 @@ async fn outbox_page(State(ctx): State<Arc<Ctx>>) -> Response {
                  <table><thead><tr><th>To</th><th>Email</th><th>Sent</th></tr></thead><tbody>{rows}</tbody></table>"
         )
     };
-    pages::page(StatusCode::OK, "Outbox", &body)
+    pages::page(StatusCode::OK, "Outbox", &format!("{body}{passkeys}"))
 }
 
 /// The browser calls `bind` and `authenticate` from the app's pages, as the real SDK

@@ -189,6 +189,7 @@ async fn the_outbox_page_lists_links_escaped() {
     );
     let html = page.text().await.expect("html");
     assert!(html.contains("o&#39;neil@example.com"));
+    assert!(html.contains("No passkey has been bound yet."));
     let link = &bi.outbox()[0].link;
     assert!(html.contains(&format!("href=\"{link}\"")));
     let json: Value = http()

@@ -116,6 +116,23 @@ async fn client_credentials_then_identity_and_both_kinds_of_binding_job() {
         .await
         .expect("json");
     assert_eq!(revoked["state"], "REVOKED");
+    // The emulator's page shows it, whose it is, and that it can no longer sign in.
+    let page = http()
+        .get(format!("{}/_emulator/", bi.auth_url()))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let row = page
+        .split("<tr>")
+        .find(|row| row.contains(credential_id))
+        .expect("the credential is listed");
+    assert!(
+        row.contains("bob@example.com") && row.contains("REVOKED"),
+        "{row}"
+    );
     let response = http()
         .post(format!(
             "{base}/identities/{id}/credential-binding-jobs/{job_id}:revoke"
