@@ -13,7 +13,10 @@
 //! began at or before it cannot create a session), `expires_at` (past the last session it
 //! can name). The index is eventually consistent, the user item is read consistently:
 //! a user's sessions are the union of both, so that sessions written before the user item
-//! existed are found too.
+//! existed are found too. Keys of ended sessions stay in the set until a list finds them
+//! gone and prunes them: about 72 bytes a sign-in, so even a user who signs in daily for
+//! years and never opens the account page stays far below DynamoDB's 400 KB item limit,
+//! and the item expires with the last session it can name.
 //!
 //! Counter item (a rate limit): `pk` (`rate#<limit>#<hex sha256 of subject>#<window>`),
 //! `kind` = `counter`, `hits`, `expires_at` (the end of the window).

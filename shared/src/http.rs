@@ -380,6 +380,53 @@ pub fn single_query(
 mod tests {
     use super::*;
 
+    fn with_body(body: &str) -> Request {
+        Request::new(Body::from(body.to_owned()))
+    }
+
+    #[test]
+    fn action_bodies_name_one_id_and_an_optional_confirmation() {
+        let parsed = |body: &str| action_body(&with_body(body));
+        assert_eq!(
+            parsed(r#"{"id":"a-b_C9"}"#).expect("ok"),
+            ActionBody {
+                id: "a-b_C9".into(),
+                confirm: false
+            }
+        );
+        assert!(parsed(r#"{"id":"x","confirm":true}"#).expect("ok").confirm);
+        assert!(!parsed(r#"{"id":"x","confirm":false}"#).expect("ok").confirm);
+        assert_eq!(
+            parsed(&format!(r#"{{"id":"{}"}}"#, "a".repeat(128)))
+                .expect("ok")
+                .id
+                .len(),
+            128
+        );
+        for (body, why) in [
+            ("", "JSON object"),
+            ("[]", "JSON object"),
+            ("{}", "id is required"),
+            (r#"{"id":7}"#, "id must be a string"),
+            (r#"{"id":""}"#, "not an id"),
+            (r#"{"id":"a b"}"#, "not an id"),
+            (r#"{"id":"a/b"}"#, "not an id"),
+            (r#"{"id":"é"}"#, "not an id"),
+            (&format!(r#"{{"id":"{}"}}"#, "a".repeat(129)), "not an id"),
+            (
+                r#"{"id":"x","confirm":"yes"}"#,
+                "confirm must be true or false",
+            ),
+        ] {
+            match parsed(body) {
+                Err(AuthError::BadRequest(message)) => {
+                    assert!(message.contains(why), "{body}: {message}")
+                }
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+    }
+
     fn origin() -> Url {
         Url::parse("https://app.example.com").expect("url")
     }

@@ -105,3 +105,102 @@ pub async fn revoke<S: SessionStore>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SessionConfig;
+    use crate::memory::MemorySessionStore;
+    use crate::session::ClientInfo;
+    use std::time::Duration;
+
+    const ISSUER: &str = "https://issuer.example";
+
+    fn sessions() -> Sessions<MemorySessionStore> {
+        Sessions::new(
+            MemorySessionStore::default(),
+            SessionConfig {
+                table: "t".into(),
+                idle_timeout: Duration::from_secs(24 * 3600),
+                max_age: Duration::from_secs(7 * 24 * 3600),
+                recent_sign_in: Duration::from_secs(300),
+            },
+        )
+    }
+
+    async fn sign_in(sessions: &Sessions<MemorySessionStore>, subject: &str, at: i64) -> String {
+        let client = ClientInfo::new(
+            Some("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"),
+            "198.51.100.23",
+        );
+        let (token, _) = sessions
+            .start(user(ISSUER, subject), client, at, at)
+            .await
+            .expect("start")
+            .expect("created");
+        token.id().public_id()
+    }
+
+    #[tokio::test]
+    async fn the_list_is_a_table_of_the_users_live_sessions() {
+        let sessions = sessions();
+        let t0 = 1_800_000_000;
+        let id = sign_in(&sessions, "alice", t0).await;
+        sign_in(&sessions, "bob", t0).await;
+        let out = list(&sessions, &user(ISSUER, "alice"), t0 + 60)
+            .await
+            .expect("list");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "1 live session of alice");
+        assert!(lines[1].starts_with("ID "), "{out}");
+        assert_eq!(lines.len(), 3, "{out}");
+        assert!(lines[2].starts_with(&id), "{out}");
+        for part in [
+            "2027-01-15T08:00:00Z",
+            "198.51.100.0/24",
+            "Firefox on Linux",
+            "2027-01-16T08:00:00Z",
+        ] {
+            assert!(lines[2].contains(part), "{part} in {out}");
+        }
+        assert_eq!(
+            list(&sessions, &user("https://other.example", "alice"), t0)
+                .await
+                .expect("list"),
+            "0 live sessions of alice\n",
+            "a user is scoped to the issuer"
+        );
+    }
+
+    #[tokio::test]
+    async fn revoking_by_id_or_all_ends_only_the_users_sessions() {
+        let sessions = sessions();
+        let alice = user(ISSUER, "alice");
+        let first = sign_in(&sessions, "alice", 0).await;
+        sign_in(&sessions, "alice", 0).await;
+        let bobs = sign_in(&sessions, "bob", 0).await;
+        match revoke(&sessions, &alice, &Target::Id(bobs.clone()), 1).await {
+            Err(OperatorError::NoSuchSession { user, id }) => {
+                assert_eq!((user.as_str(), id), ("alice", bobs))
+            }
+            other => panic!("{other:?}"),
+        }
+        let said = revoke(&sessions, &alice, &Target::Id(first.clone()), 1)
+            .await
+            .expect("revoke");
+        assert_eq!(said, format!("ended session {first} of alice\n"));
+        let said = revoke(&sessions, &alice, &Target::All, 2)
+            .await
+            .expect("revoke");
+        assert!(said.starts_with("ended 1 session of alice;"), "{said}");
+        assert!(sessions.list(&alice, 3).await.expect("list").is_empty());
+        assert_eq!(
+            sessions
+                .list(&user(ISSUER, "bob"), 3)
+                .await
+                .expect("list")
+                .len(),
+            1
+        );
+    }
+}
