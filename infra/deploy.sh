@@ -16,8 +16,10 @@
 #
 # Settings come from the environment or .env (the environment wins): AUTH_SECRET and the
 # BEYOND_IDENTITY_* values of README.md; optionally APP_ORIGIN for a custom domain and
-# WAF_RATE_LIMIT (requests per 5 minutes per address; the stack must be in us-east-1) and
-# ALARM_TOPIC_ARN (an SNS topic for the alarms). AWS
+# WAF_RATE_LIMIT (requests per 5 minutes per address; the stack must be in us-east-1),
+# ALARM_TOPIC_ARN (an SNS topic for the alarms), EXAMPLE_PROTECTED_ROUTE=true (adds GET
+# /api/example/me behind the session authorizer) and AUTHORIZER_CACHE_SECONDS (default 0:
+# how long API Gateway may reuse the authorizer's answer for one Cookie header). AWS
 # credentials and region come from the usual AWS CLI configuration (AWS_PROFILE,
 # AWS_REGION, …); AWS_ENDPOINT_URL points the whole script at an emulator.
 set -euo pipefail
@@ -25,7 +27,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 source scripts/dotenv.sh
 
-FUNCTIONS=(signin callback session register bind-job)
+FUNCTIONS=(signin callback session register bind-job authorizer)
 STACK="${STACK_NAME:-passkey-auth}"
 DRY_RUN=""
 ZIPS=""
@@ -170,7 +172,7 @@ import json, os, sys
 values = {
     "CodeBucket": "$artifacts",
     "SigninZip": "${keys[signin]}", "CallbackZip": "${keys[callback]}", "SessionZip": "${keys[session]}",
-    "RegisterZip": "${keys[register]}", "BindJobZip": "${keys[bind-job]}",
+    "RegisterZip": "${keys[register]}", "BindJobZip": "${keys[bind-job]}", "AuthorizerZip": "${keys[authorizer]}",
     "AppOrigin": os.environ.get("APP_ORIGIN", ""),
     "OriginVerifySecret": open(sys.argv[2]).read(),
     "Issuer": os.environ["BEYOND_IDENTITY_ISSUER"],
@@ -186,6 +188,8 @@ values = {
     "SessionMaxAge": os.environ.get("SESSION_MAX_AGE", "7d"),
     "WafRateLimit": os.environ.get("WAF_RATE_LIMIT", "0"),
     "AlarmTopicArn": os.environ.get("ALARM_TOPIC_ARN", ""),
+    "ExampleProtectedRoute": os.environ.get("EXAMPLE_PROTECTED_ROUTE", "false"),
+    "AuthorizerCacheSeconds": os.environ.get("AUTHORIZER_CACHE_SECONDS", "0"),
 }
 with open(os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
     json.dump([{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()], f)

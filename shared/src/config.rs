@@ -570,6 +570,18 @@ impl OperatorConfig {
     }
 }
 
+impl SessionConfig {
+    /// Only the session settings: what the `authorizer` function needs.
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let mut r = Reader {
+            env,
+            problems: Vec::new(),
+        };
+        let sessions = read_sessions(&mut r);
+        r.finish(sessions)
+    }
+}
+
 /// What the `session` function needs: no provider, no secret.
 impl AppConfig {
     pub fn load(env: &Env) -> Result<Self, ConfigError> {

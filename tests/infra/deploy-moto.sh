@@ -19,7 +19,7 @@ unset AWS_ENDPOINT_URL_DYNAMODB AWS_PROFILE
 mkdir -p "$LOG_DIR/zips"
 python3 - "$LOG_DIR/zips" <<'PY'
 import sys, zipfile
-for fn in ["signin", "callback", "session", "register", "bind-job"]:
+for fn in ["signin", "callback", "session", "register", "bind-job", "authorizer"]:
     with zipfile.ZipFile(f"{sys.argv[1]}/{fn}.zip", "w") as z:
         z.writestr("bootstrap", f"#!/bin/sh\necho {fn}\n")
 PY
@@ -74,13 +74,17 @@ stack = cf.describe_stacks(StackName="moto-test")["Stacks"][0]
 assert stack["StackStatus"] == "CREATE_COMPLETE", stack["StackStatus"]
 outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 lam = boto3.client("lambda")
-for fn in ["signin", "callback", "session", "register", "bind-job"]:
+for fn in ["signin", "callback", "session", "register", "bind-job", "authorizer"]:
     conf = lam.get_function_configuration(FunctionName=f"moto-test-{fn}")
     assert conf["Runtime"] == "provided.al2023", conf["Runtime"]
     env = conf["Environment"]["Variables"]
     assert env["SESSION_TABLE"] == outputs["SessionTable"], env
     for secret in ["AUTH_SECRET", "BEYOND_IDENTITY_CLIENT_SECRET", "BEYOND_IDENTITY_MGMT_CLIENT_SECRET", "ORIGIN_VERIFY_SECRET", "AUDIT_KEY"]:
         assert secret not in env, f"{fn} has {secret} in its environment"
+    if fn == "authorizer":
+        # Called by API Gateway, not through CloudFront: no secret, no origin.
+        assert "SECRET_NAMES" not in env and "AUTH_URL" not in env, env
+        continue
     assert env["SECRETS_PREFIX"] == "/moto-test/", env["SECRETS_PREFIX"]
     for value in env.values():
         assert value not in ("client-secret-value", "mgmt-secret-value"), f"{fn} holds a secret"

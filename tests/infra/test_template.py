@@ -27,7 +27,10 @@ ROUTES = {
 }
 
 # The module of shared/src/routes/ that each function serves.
-ROUTE_FILES = {"signin": "signin.rs", "callback": "callback.rs", "session": "session.rs", "register": "register.rs", "bind-job": "passkeys.rs"}
+ROUTE_FILES = {"signin": "signin.rs", "callback": "callback.rs", "session": "session.rs", "register": "register.rs", "bind-job": "passkeys.rs", "authorizer": "authorizer.rs"}
+# Called by API Gateway to authorize the team's own routes, not through CloudFront: no
+# origin secret, no route of its own.
+AUTHORIZER = "authorizer"
 
 
 def of_type(kind):
@@ -35,9 +38,12 @@ def of_type(kind):
 
 
 def function_resources():
-    """crate name -> (logical id, resource), from FunctionName `${AWS::StackName}-<crate>`."""
+    """crate name -> (logical id, resource), from FunctionName `${AWS::StackName}-<crate>`
+    (the optional example function, inline code, has no name of that form)."""
     out = {}
     for name, resource in of_type("AWS::Lambda::Function").items():
+        if "FunctionName" not in resource["Properties"]:
+            continue
         sub = resource["Properties"]["FunctionName"]["Fn::Sub"]
         out[sub.split("}-", 1)[1]] = (name, resource)
     return out
@@ -65,6 +71,8 @@ class Functions(unittest.TestCase):
         integrations = {name: r["Properties"]["IntegrationUri"]["Fn::GetAtt"][0] for name, r in of_type("AWS::ApiGatewayV2::Integration").items()}
         routes = {}
         for r in of_type("AWS::ApiGatewayV2::Route").values():
+            if r.get("Condition") == "HasExample":
+                continue
             method, path = r["Properties"]["RouteKey"].split(" ", 1)
             target = r["Properties"]["Target"]["Fn::Sub"]
             integration = re.search(r"\$\{(\w+)\}", target).group(1)
@@ -94,15 +102,18 @@ class Functions(unittest.TestCase):
             "session": app,
             "register": app | names(rust_fn(config, "read_management")),
             "bind-job": app | names(rust_fn(config, "read_management")),
+            "authorizer": names(rust_fn(config, "read_sessions")),
         }
+        self.assertIn("SessionConfig::load(", source("functions/authorizer/src/main.rs"))
         self.assertIn("SignInConfig::load_for_signin(", source("functions/signin/src/main.rs"))
         secrets = {"AUTH_SECRET", "BEYOND_IDENTITY_CLIENT_SECRET", "BEYOND_IDENTITY_MGMT_CLIENT_SECRET", "BEYOND_IDENTITY_API_TOKEN", "ORIGIN_VERIFY_SECRET", "AUDIT_KEY"}
         for crate, (logical, resource) in function_resources().items():
             self.assertIn("secrets::resolve(", source(f"functions/{crate}/src/main.rs"), crate)
             env = resource["Properties"]["Environment"]["Variables"]
             self.assertFalse(secrets & set(env), f"{crate} has a secret in its environment: {sorted(secrets & set(env))}")
-            named = set(env["SECRET_NAMES"].split(","))
-            self.assertEqual(env["SECRETS_PREFIX"], {"Fn::Sub": "/${AWS::StackName}/"}, crate)
+            named = set(env.get("SECRET_NAMES", "").split(",")) - {""}
+            if named:
+                self.assertEqual(env["SECRETS_PREFIX"], {"Fn::Sub": "/${AWS::StackName}/"}, crate)
             # Each function gets exactly the secrets it reads (the audit key only where
             # its route records audit events).
             route = source(f"shared/src/routes/{ROUTE_FILES[crate]}")
@@ -116,8 +127,8 @@ class Functions(unittest.TestCase):
             role = RESOURCES[f"{logical.removesuffix('Function')}Role"]
             statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
             ssm = [st for st in statements if st["Action"] == "ssm:GetParameters"]
-            self.assertEqual(len(ssm), 1, crate)
-            allowed = {r["Fn::Sub"].rsplit("/", 1)[1] for r in ssm[0]["Resource"]}
+            self.assertEqual(len(ssm), 1 if named else 0, crate)
+            allowed = {r["Fn::Sub"].rsplit("/", 1)[1] for st in ssm for r in st["Resource"]}
             self.assertEqual(allowed, named, crate)
 
 
@@ -263,8 +274,14 @@ class FrontDoor(unittest.TestCase):
         self.assertEqual(headers, {"x-origin-verify": {"Ref": "OriginVerifySecret"}})
         self.assertIn('ORIGIN_VERIFY_HEADER: &str = "x-origin-verify"', source("shared/src/http.rs"))
         self.assertTrue(TEMPLATE["Parameters"]["OriginVerifySecret"]["NoEcho"])
-        for crate, (_, resource) in function_resources().items():
+        for crate, (logical, resource) in function_resources().items():
             env = resource["Properties"]["Environment"]["Variables"]
+            if crate == AUTHORIZER:
+                # API Gateway calls it directly; no route reaches it through CloudFront.
+                targets = {i["Properties"]["IntegrationUri"]["Fn::GetAtt"][0] for i in of_type("AWS::ApiGatewayV2::Integration").values()}
+                self.assertNotIn(logical, targets)
+                self.assertNotIn("SECRET_NAMES", env)
+                continue
             self.assertIn("ORIGIN_VERIFY_SECRET", env["SECRET_NAMES"].split(","), crate)
             code = source(f"shared/src/routes/{ROUTE_FILES[crate]}")
             self.assertIn("check_front_door(request", code, f"{crate} does not check the front door")
@@ -323,8 +340,27 @@ class Observability(unittest.TestCase):
     def test_every_function_that_records_audit_events_gets_the_audit_key(self):
         for crate, (_, resource) in function_resources().items():
             recorded = "Audit::new" in source(f"shared/src/routes/{ROUTE_FILES[crate]}")
-            named = resource["Properties"]["Environment"]["Variables"]["SECRET_NAMES"].split(",")
+            named = resource["Properties"]["Environment"]["Variables"].get("SECRET_NAMES", "").split(",")
             self.assertEqual("AUDIT_KEY" in named, recorded, crate)
+
+    def test_the_authorizer_guards_the_example_route_and_its_cache_is_keyed_by_the_cookie(self):
+        authorizer = RESOURCES["SessionAuthorizer"]["Properties"]
+        self.assertEqual(authorizer["AuthorizerType"], "REQUEST")
+        self.assertEqual(authorizer["AuthorizerPayloadFormatVersion"], "2.0")
+        self.assertTrue(authorizer["EnableSimpleResponses"])
+        self.assertEqual(authorizer["IdentitySource"], ["$request.header.Cookie"])
+        self.assertEqual(authorizer["AuthorizerResultTtlInSeconds"], {"Ref": "AuthorizerCacheSeconds"})
+        self.assertEqual(TEMPLATE["Parameters"]["AuthorizerCacheSeconds"]["Default"], 0)
+        self.assertIn("${AuthorizerFunction.Arn}", authorizer["AuthorizerUri"]["Fn::Sub"])
+        route = RESOURCES["RouteGetExampleMe"]
+        self.assertEqual(route["Condition"], "HasExample")
+        self.assertEqual(route["Properties"]["AuthorizationType"], "CUSTOM")
+        self.assertEqual(route["Properties"]["AuthorizerId"], {"Ref": "SessionAuthorizer"})
+        self.assertEqual(TEMPLATE["Parameters"]["ExampleProtectedRoute"]["Default"], "false")
+        # Every other route is the auth API's own, open by design.
+        for name, r in of_type("AWS::ApiGatewayV2::Route").items():
+            if name != "RouteGetExampleMe":
+                self.assertNotIn("AuthorizerId", r["Properties"], name)
 
 
 class Secrets(unittest.TestCase):

@@ -2,6 +2,7 @@
 //! implements. The functions under `functions/` only build these once and hand them to
 //! `lambda_http`.
 
+pub mod authorizer;
 pub mod callback;
 pub mod passkeys;
 pub mod reader;
