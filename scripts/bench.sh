@@ -4,7 +4,7 @@
 # depends on timing). BENCH_QUICK=1 takes small samples, to try the bench itself.
 source "$(dirname "$0")/lib.sh"
 
-FUNCTIONS=(session signin callback register bind-job)
+FUNCTIONS=(session signin callback register bind-job authorizer)
 LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/auth-bench.XXXXXX")"
 scripts/bootstrap.sh
 trap 'stop_bg; rm -rf "$LOG_DIR"' EXIT

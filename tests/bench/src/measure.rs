@@ -21,6 +21,15 @@ use crate::var;
 
 const LEVELS: [usize; 3] = [1, 8, 32];
 const FUNCTIONS: [&str; 5] = ["session", "signin", "callback", "register", "bind-job"];
+/// Every deployment package: the five, and the authorizer for the team's own routes.
+const PACKAGES: [&str; 6] = [
+    "session",
+    "signin",
+    "callback",
+    "register",
+    "bind-job",
+    "authorizer",
+];
 
 /// bi-local, the session table, a user with a passkey, and warm `signin` and `callback`
 /// instances to start sign-ins with.
@@ -651,7 +660,7 @@ pub fn sizes(report: &mut Report) {
     };
     let arch = var("BENCH_ZIP_ARCH").unwrap_or_else(|| "arm64".into());
     let section = "Deployment package (cargo lambda build --release)";
-    for name in FUNCTIONS {
+    for name in PACKAGES {
         let zip = Path::new(&dir).join(name).join("bootstrap.zip");
         let Ok(meta) = std::fs::metadata(&zip) else {
             report.note(format!("{} is missing", zip.display()));
