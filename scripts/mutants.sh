@@ -16,8 +16,9 @@ source "$(dirname "$0")/lib.sh"
 CORE=(
   shared/src/flow.rs shared/src/session.rs shared/src/http.rs shared/src/oidc.rs
   shared/src/jwks.rs shared/src/ratelimit.rs shared/src/email.rs shared/src/secret.rs
-  shared/src/audit.rs shared/src/lambda.rs shared/src/secrets.rs shared/src/hex.rs shared/src/aws.rs
+  shared/src/audit.rs shared/src/lambda.rs shared/src/secrets.rs shared/src/aws.rs
   shared/src/dynamo.rs shared/src/device.rs shared/src/operator.rs
+  "verifier/src/*.rs"
   "shared/src/routes/*.rs"
   "shared/src/tenant/*.rs"
 )
@@ -38,7 +39,11 @@ export SESSION_TABLE="mutants-sessions"
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
 start_dynamodb "$port" "$SESSION_TABLE"
 
-args=(--in-place --package passkey-auth --timeout 300 --output "$LOG_DIR")
+# The session check lives in passkey-verifier; the tests that exercise it most are
+# passkey-auth's (function tests through the routes), so both packages' tests run for
+# every mutant of either.
+args=(--in-place --package passkey-auth --package passkey-verifier
+  --test-package passkey-auth --test-package passkey-verifier --timeout 300 --output "$LOG_DIR")
 for f in "${files[@]}"; do args+=(--file "$f"); done
 [ -n "${SHARD:-}" ] && args+=(--shard "$SHARD")
 say "cargo mutants ${args[*]}"

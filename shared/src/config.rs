@@ -161,7 +161,7 @@ impl SessionConfig {
     pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
     pub const DEFAULT_RECENT_SIGN_IN: Duration = Duration::from_secs(5 * 60);
     /// Activity is written back at most this often, so a busy session costs one write an hour.
-    pub const TOUCH_INTERVAL: Duration = Duration::from_secs(3600);
+    pub const TOUCH_INTERVAL: Duration = passkey_verifier::TOUCH_INTERVAL;
 }
 
 /// The OpenID provider and this app's client registration with it.

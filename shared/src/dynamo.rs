@@ -28,23 +28,26 @@ use std::collections::HashMap;
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update};
+use passkey_verifier::item::{n, read_n, read_s, s, unavailable};
+use passkey_verifier::{DynamoRecords, session_from_item};
 
-use crate::device::ClientInfo;
 use crate::ratelimit::CounterStore;
-use crate::session::{Session, SessionId, SessionStore, StoreError, User};
+use crate::session::{Session, SessionId, SessionRecords, SessionStore, StoreError, User};
 
 /// The index that lists a user's sessions by `user_key`.
 const BY_USER: &str = "by-user";
 /// BatchGetItem takes at most this many keys.
 const BATCH_GET_LIMIT: usize = 100;
 
+/// The table: the session check's reads and writes are the verifier's
+/// ([`DynamoRecords`]); the rest (sign-in, a user's sessions, claims, counters) are here.
 #[derive(Clone)]
 pub struct DynamoSessionStore {
     client: Client,
     table: String,
+    records: DynamoRecords,
 }
 
 /// The DynamoDB client of the function's AWS configuration ([`crate::aws::config`]).
@@ -54,56 +57,13 @@ pub fn client(aws: &SdkConfig) -> Client {
 
 impl DynamoSessionStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
+        let table = table.into();
         Self {
+            records: DynamoRecords::new(client.clone(), table.clone()),
             client,
-            table: table.into(),
+            table,
         }
     }
-}
-
-fn unavailable<E: std::error::Error + 'static>(error: E) -> StoreError {
-    StoreError::Unavailable(DisplayErrorContext(&error).to_string())
-}
-
-fn n(value: i64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
-}
-
-fn read_n(item: &HashMap<String, AttributeValue>, name: &str) -> Option<i64> {
-    item.get(name)?.as_n().ok()?.parse().ok()
-}
-
-fn read_s(item: &HashMap<String, AttributeValue>, name: &str) -> Option<String> {
-    item.get(name)?.as_s().ok().cloned()
-}
-
-fn to_session(item: &HashMap<String, AttributeValue>) -> Option<Session> {
-    if read_s(item, "kind").as_deref() != Some("session") {
-        return None;
-    }
-    Some(Session {
-        user: User {
-            issuer: read_s(item, "iss")?,
-            subject: read_s(item, "sub")?,
-            name: read_s(item, "name"),
-            email: read_s(item, "email"),
-        },
-        created_at: read_n(item, "created_at")?,
-        last_seen_at: read_n(item, "last_seen_at")?,
-        idle_expires_at: read_n(item, "idle_expires_at")?,
-        absolute_expires_at: read_n(item, "absolute_expires_at")?,
-        // Sessions written before it was recorded authenticated when they were created.
-        authenticated_at: read_n(item, "authenticated_at")
-            .or_else(|| read_n(item, "created_at"))?,
-        client: ClientInfo {
-            user_agent: read_s(item, "user_agent"),
-            network: read_s(item, "network"),
-        },
-    })
 }
 
 /// The key of a user's own item.
@@ -116,6 +76,20 @@ where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
 {
     error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
+impl SessionRecords for DynamoSessionStore {
+    async fn get(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+        self.records.get(id).await
+    }
+
+    async fn touch(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
+        self.records.touch(id, session).await
+    }
+
+    async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
+        self.records.delete(id).await
+    }
 }
 
 impl SessionStore for DynamoSessionStore {
@@ -279,54 +253,6 @@ impl SessionStore for DynamoSessionStore {
         Ok(())
     }
 
-    async fn get(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(id.as_str()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let Some(item) = output.item() else {
-            return Ok(None);
-        };
-        let session = to_session(item);
-        if session.is_none() {
-            tracing::warn!("a session item is malformed; treating it as signed out");
-        }
-        Ok(session)
-    }
-
-    async fn touch(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(id.as_str()))
-            .update_expression(
-                "SET last_seen_at = :seen, idle_expires_at = :idle, expires_at = :exp",
-            )
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":seen", n(session.last_seen_at))
-            .expression_attribute_values(":idle", n(session.idle_expires_at))
-            .expression_attribute_values(":exp", n(session.expires_at()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Signed out meanwhile: nothing to record, and nothing to bring back.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable(e)),
-        }
-    }
-
     async fn claim(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
         let result = self
             .client
@@ -348,17 +274,6 @@ impl SessionStore for DynamoSessionStore {
             }
             Err(e) => Err(unavailable(e)),
         }
-    }
-
-    async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(id.as_str()))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
     }
 }
 
@@ -391,7 +306,7 @@ impl DynamoSessionStore {
                 .into_iter()
                 .flatten()
             {
-                let session = to_session(item);
+                let session = session_from_item(item);
                 let id = read_s(item, "pk").and_then(SessionId::from_stored);
                 if let (Some(id), Some(session)) = (id, session) {
                     found.push((id, session));

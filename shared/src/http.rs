@@ -14,34 +14,19 @@ use crate::error::AuthError;
 pub const MAX_BODY: usize = 4096;
 const MAX_CALLBACK_URL: usize = 2048;
 
-/// What a request carried under one cookie name.
-#[derive(Debug, PartialEq, Eq)]
-pub enum CookieValue {
-    Absent,
-    One(String),
-    /// The name appeared more than once: ambiguous, so treated as invalid.
-    Several,
-}
+pub use passkey_verifier::CookieValue;
 
-/// Finds a cookie in every `Cookie` header, accepting the `;`-joined form that
+/// Finds a cookie in every `Cookie` header ([`passkey_verifier::cookies::find`]: a name
+/// that appears twice is [`CookieValue::Several`]), accepting the `;`-joined form that
 /// `lambda_http` builds from the `cookies` array of HTTP API and Function URL events.
 pub fn cookie(headers: &HeaderMap, name: &str) -> CookieValue {
-    let mut found = CookieValue::Absent;
-    for value in headers.get_all(header::COOKIE) {
-        let Ok(text) = value.to_str() else { continue };
-        for pair in text.split(';') {
-            let Some((k, v)) = pair.trim().split_once('=') else {
-                continue;
-            };
-            if k.trim() == name {
-                found = match found {
-                    CookieValue::Absent => CookieValue::One(v.trim().trim_matches('"').to_owned()),
-                    _ => CookieValue::Several,
-                };
-            }
-        }
-    }
-    found
+    passkey_verifier::cookies::find(
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok()),
+        name,
+    )
 }
 
 /// The header CloudFront adds to every request it forwards to the API (an origin custom

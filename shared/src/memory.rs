@@ -2,7 +2,7 @@
 //! rate-limit counters, and a switch that makes it unreachable.
 
 use crate::ratelimit::CounterStore;
-use crate::session::{Session, SessionId, SessionStore, User};
+use crate::session::{Session, SessionId, SessionRecords, SessionStore, User};
 use crate::store::StoreError;
 
 /// An in-memory store for tests, which can also pretend to be unreachable.
@@ -53,6 +53,28 @@ impl MemorySessionStore {
     }
 }
 
+impl SessionRecords for MemorySessionStore {
+    async fn get(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+        self.check()?;
+        Ok(self.lock().get(id).cloned())
+    }
+
+    async fn touch(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
+        self.check()?;
+        if let Some(s) = self.lock().get_mut(id) {
+            s.last_seen_at = session.last_seen_at;
+            s.idle_expires_at = session.idle_expires_at;
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
+        self.check()?;
+        self.lock().remove(id);
+        Ok(())
+    }
+}
+
 impl SessionStore for MemorySessionStore {
     async fn create(
         &self,
@@ -98,26 +120,6 @@ impl SessionStore for MemorySessionStore {
     ) -> Result<(), StoreError> {
         self.check()?;
         self.revoked().insert(user.key(), at);
-        Ok(())
-    }
-
-    async fn get(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
-        self.check()?;
-        Ok(self.lock().get(id).cloned())
-    }
-
-    async fn touch(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
-        self.check()?;
-        if let Some(s) = self.lock().get_mut(id) {
-            s.last_seen_at = session.last_seen_at;
-            s.idle_expires_at = session.idle_expires_at;
-        }
-        Ok(())
-    }
-
-    async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
-        self.check()?;
-        self.lock().remove(id);
         Ok(())
     }
 

@@ -71,7 +71,7 @@ pub async fn list<S: SessionStore>(
             rfc3339(session.last_seen_at),
             session.client.network.as_deref().unwrap_or("unknown"),
             rfc3339(session.expires_at()),
-            session.client.device(),
+            crate::device::device_of(&session.client),
         );
     }
     Ok(out)

@@ -1,130 +1,15 @@
 //! Server-side sessions: opaque 256-bit tokens in the browser, `SHA-256(token)` at rest,
-//! idle and absolute expiry checked in code on every read.
+//! idle and absolute expiry checked in code on every read. The check itself (token,
+//! key, expiry, the hourly activity write) is `passkey_verifier`'s, the crate other
+//! services use: one implementation for the functions and for them.
 
 use std::future::Future;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
-
 use crate::config::SessionConfig;
-pub use crate::device::ClientInfo;
 pub use crate::store::StoreError;
-
-pub const SESSION_COOKIE: &str = "__Host-session";
-
-/// The signed-in user, identified by `(issuer, sub)` and never by email.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct User {
-    pub issuer: String,
-    pub subject: String,
-    pub name: Option<String>,
-    pub email: Option<String>,
-}
-
-impl User {
-    /// The key of the user index: the issuer (which has no space) and the subject.
-    pub fn key(&self) -> String {
-        format!("{} {}", self.issuer, self.subject)
-    }
-}
-
-/// A session as stored. Times are Unix seconds.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Session {
-    pub user: User,
-    pub created_at: i64,
-    pub last_seen_at: i64,
-    pub idle_expires_at: i64,
-    pub absolute_expires_at: i64,
-    /// When the user last proved possession of a passkey: the sign-in that made this
-    /// session (every sign-in makes a new one). Sensitive actions need it recent.
-    pub authenticated_at: i64,
-    /// The browser and network that signed in, for the user's list of sessions.
-    pub client: ClientInfo,
-}
-
-impl Session {
-    /// When it ends if nothing happens: the earlier of the two limits.
-    pub fn expires_at(&self) -> i64 {
-        self.idle_expires_at.min(self.absolute_expires_at)
-    }
-
-    pub fn is_live(&self, now: i64) -> bool {
-        now < self.expires_at()
-    }
-
-    /// Whether the user authenticated within `window` of `now` (a sensitive action may
-    /// proceed without a new sign-in).
-    pub fn is_recent(&self, window: std::time::Duration, now: i64) -> bool {
-        now - self.authenticated_at <= window.as_secs() as i64
-    }
-}
-
-/// The token the browser holds: 32 random bytes, base64url (43 characters).
-#[derive(Clone, PartialEq, Eq)]
-pub struct SessionToken(String);
-
-impl std::fmt::Debug for SessionToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SessionToken([redacted])")
-    }
-}
-
-/// What the table is keyed by: `session#` and the hex SHA-256 of the token.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct SessionId(String);
-
-impl SessionId {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// A stored key, as a store lists it.
-    pub fn from_stored(key: String) -> Option<Self> {
-        let hash = key.strip_prefix("session#")?;
-        (hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-            .then_some(Self(key))
-    }
-
-    /// The id the account page shows: derived from the key by a one-way hash, so it
-    /// names a session without being its token or its key (`POST /api/auth/sessions/
-    /// revoke` takes it back). 128 bits, hex.
-    pub fn public_id(&self) -> String {
-        let mut hash = crate::hex::sha256(&format!("public-id {}", self.0));
-        hash.truncate(32);
-        hash
-    }
-}
-
-impl SessionToken {
-    const LEN: usize = 43;
-
-    pub fn generate() -> Result<Self, StoreError> {
-        let mut bytes = [0u8; 32];
-        aws_lc_rs::rand::fill(&mut bytes)
-            .map_err(|_| StoreError::Unavailable("no randomness".into()))?;
-        Ok(Self(URL_SAFE_NO_PAD.encode(bytes)))
-    }
-
-    /// Accepts only what `generate` makes, so garbage never reaches the table.
-    pub fn parse(value: &str) -> Option<Self> {
-        let well_formed = value.len() == Self::LEN
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && URL_SAFE_NO_PAD.decode(value).is_ok_and(|b| b.len() == 32);
-        well_formed.then(|| Self(value.to_owned()))
-    }
-
-    pub fn as_cookie_value(&self) -> &str {
-        &self.0
-    }
-
-    pub fn id(&self) -> SessionId {
-        SessionId(format!("session#{}", crate::hex::sha256(&self.0)))
-    }
-}
+pub use passkey_verifier::{
+    ClientInfo, SESSION_COOKIE, Session, SessionId, SessionRecords, SessionToken, User,
+};
 
 /// Where sessions live. The DynamoDB adapter is [`crate::dynamo::DynamoSessionStore`];
 /// [`crate::memory::MemorySessionStore`] is the test double.
@@ -134,7 +19,7 @@ impl SessionToken {
 /// reads, never through the eventually consistent index alone, so "sign out everywhere"
 /// misses none. The same item holds `revoked_before`, which refuses a sign-in that began
 /// before the user signed out everywhere.
-pub trait SessionStore: Send + Sync {
+pub trait SessionStore: SessionRecords {
     /// Stores a new session, never overwriting one, and names it in the user's item; only
     /// if the user has not signed out everywhere since `began_at` (`Ok(false)` then, and
     /// nothing is written).
@@ -162,19 +47,6 @@ pub trait SessionStore: Send + Sync {
         at: i64,
         keep_until: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// One consistent read.
-    fn get(
-        &self,
-        id: &SessionId,
-    ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send;
-    /// Records activity (`last_seen_at`, `idle_expires_at`), only if the session still
-    /// exists: a signed-out session is never resurrected.
-    fn touch(
-        &self,
-        id: &SessionId,
-        session: &Session,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn delete(&self, id: &SessionId) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Records a one-time marker `key` until `expires_at`; `false` if it was already
     /// there. Makes each sign-in flow single-use on the server, not only in the browser.
     fn claim(
@@ -273,8 +145,9 @@ impl<S: SessionStore> Sessions<S> {
         Ok(ids.len())
     }
 
-    /// The live session a cookie value names, if any. Expired sessions are deleted;
-    /// activity is written back at most once per [`SessionConfig::TOUCH_INTERVAL`].
+    /// The live session a cookie value names, if any ([`passkey_verifier::resolve`]:
+    /// expired sessions are deleted; activity is written back at most once per
+    /// [`SessionConfig::TOUCH_INTERVAL`]).
     pub async fn resolve(
         &self,
         cookie_value: &str,
@@ -283,20 +156,7 @@ impl<S: SessionStore> Sessions<S> {
         let Some(token) = SessionToken::parse(cookie_value) else {
             return Ok(None);
         };
-        let id = token.id();
-        let Some(mut session) = self.store.get(&id).await? else {
-            return Ok(None);
-        };
-        if !session.is_live(now) {
-            self.store.delete(&id).await?;
-            return Ok(None);
-        }
-        if now - session.last_seen_at >= SessionConfig::TOUCH_INTERVAL.as_secs() as i64 {
-            session.last_seen_at = now;
-            session.idle_expires_at = now + self.config.idle_timeout.as_secs() as i64;
-            self.store.touch(&id, &session).await?;
-        }
-        Ok(Some(session))
+        passkey_verifier::resolve(&self.store, &token, self.config.idle_timeout, now).await
     }
 
     /// Ends the session a cookie value names (nothing to do for garbage).
@@ -349,22 +209,6 @@ impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
         keep_until: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         (**self).revoke_before(user, at, keep_until)
-    }
-    fn get(
-        &self,
-        id: &SessionId,
-    ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send {
-        (**self).get(id)
-    }
-    fn touch(
-        &self,
-        id: &SessionId,
-        session: &Session,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).touch(id, session)
-    }
-    fn delete(&self, id: &SessionId) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).delete(id)
     }
     fn claim(
         &self,
@@ -553,6 +397,21 @@ mod tests {
         }
     }
 
+    impl SessionRecords for Counting {
+        async fn get(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+            self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.inner.get(id).await
+        }
+        async fn touch(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
+            self.wrote();
+            self.inner.touch(id, session).await
+        }
+        async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
+            self.wrote();
+            self.inner.delete(id).await
+        }
+    }
+
     impl SessionStore for Counting {
         async fn create(
             &self,
@@ -579,18 +438,6 @@ mod tests {
         ) -> Result<(), StoreError> {
             self.wrote();
             self.inner.revoke_before(user, at, keep_until).await
-        }
-        async fn get(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
-            self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            self.inner.get(id).await
-        }
-        async fn touch(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
-            self.wrote();
-            self.inner.touch(id, session).await
-        }
-        async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
-            self.wrote();
-            self.inner.delete(id).await
         }
         async fn claim(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
             self.wrote();
@@ -654,49 +501,11 @@ mod tests {
         assert_eq!(sessions.cookie_max_age(&session, t0 + 6 * 3600), 0);
     }
 
-    #[test]
-    fn only_well_formed_tokens_parse() {
-        let token = SessionToken::generate().expect("token");
-        let value = token.as_cookie_value();
-        assert_eq!(SessionToken::parse(value), Some(token.clone()));
-        // Each clause alone: the length, the alphabet, and 32 bytes with no stray bits.
-        let alphabet_ok_but_long = format!("{value}A");
-        let right_length_bad_alphabet = format!("{}!", &value[..42]);
-        let stray_bits = format!("{}B", "A".repeat(42));
-        for bad in [
-            alphabet_ok_but_long.as_str(),
-            right_length_bad_alphabet.as_str(),
-            "+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+",
-            stray_bits.as_str(),
-            "",
-        ] {
-            assert_eq!(SessionToken::parse(bad), None, "{bad:?}");
-        }
-        assert!(SessionToken::parse(&"A".repeat(43)).is_some());
-    }
-
     fn other_user() -> User {
         User {
             subject: "sub-2".into(),
             ..user()
         }
-    }
-
-    #[test]
-    fn a_sign_in_is_recent_for_the_whole_window_and_not_a_second_more() {
-        let session = Session {
-            user: user(),
-            created_at: 1000,
-            last_seen_at: 1000,
-            idle_expires_at: 9000,
-            absolute_expires_at: 9000,
-            authenticated_at: 1000,
-            client: ClientInfo::default(),
-        };
-        let window = Duration::from_secs(300);
-        assert!(session.is_recent(window, 1000));
-        assert!(session.is_recent(window, 1300));
-        assert!(!session.is_recent(window, 1301));
     }
 
     #[tokio::test]
@@ -808,33 +617,6 @@ mod tests {
                 .expect("start")
                 .is_some()
         );
-    }
-
-    #[test]
-    fn public_ids_name_a_session_without_revealing_its_key() {
-        let token = SessionToken::generate().expect("token");
-        let id = token.id();
-        let public = id.public_id();
-        assert_eq!(public.len(), 32);
-        assert!(public.bytes().all(|b| b.is_ascii_hexdigit()));
-        assert!(!id.as_str().contains(&public));
-        assert_eq!(public, id.public_id(), "stable");
-        assert_ne!(
-            public,
-            SessionToken::generate().expect("token").id().public_id()
-        );
-        assert_eq!(
-            SessionId::from_stored(id.as_str().to_owned()),
-            Some(id.clone())
-        );
-        for bad in [
-            "session#".to_owned(),
-            format!("flow#{}", &id.as_str()[8..]),
-            format!("{}0", id.as_str()),
-            id.as_str().to_uppercase(),
-        ] {
-            assert_eq!(SessionId::from_stored(bad.clone()), None, "{bad}");
-        }
     }
 
     #[tokio::test]

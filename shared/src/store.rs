@@ -1,8 +1,4 @@
-//! The error every store returns (sessions and rate-limit counters alike), below both so
-//! that neither module depends on the other.
+//! The error every store returns (sessions and rate-limit counters alike): the session
+//! verifier's, so that a failed read means the same everywhere.
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("the session store is unavailable: {0}")]
-    Unavailable(String),
-}
+pub use passkey_verifier::StoreError;

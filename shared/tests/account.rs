@@ -12,7 +12,7 @@ use bi_local::sdk::{Passkey, enrolled_user, http};
 use common::{Answer, Stack, event, post};
 use passkey_auth::dynamo::DynamoSessionStore;
 use passkey_auth::routes::session::SessionRoutes;
-use passkey_auth::session::{Session, SessionId, SessionStore, StoreError, User};
+use passkey_auth::session::{Session, SessionId, SessionRecords, SessionStore, StoreError, User};
 use passkey_auth::{Sessions, now};
 use serde_json::{Value, json};
 
@@ -264,6 +264,23 @@ struct RevokeBeforeTouch<F> {
     during: F,
 }
 
+impl<F, Fut> SessionRecords for RevokeBeforeTouch<F>
+where
+    F: Fn() -> Fut + Send + Sync,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    async fn get(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+        self.inner.get(id).await
+    }
+    async fn touch(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
+        (self.during)().await;
+        self.inner.touch(id, session).await
+    }
+    async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
+        self.inner.delete(id).await
+    }
+}
+
 impl<F, Fut> SessionStore for RevokeBeforeTouch<F>
 where
     F: Fn() -> Fut + Send + Sync,
@@ -276,16 +293,6 @@ where
         began_at: i64,
     ) -> Result<bool, StoreError> {
         self.inner.create(id, session, began_at).await
-    }
-    async fn get(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
-        self.inner.get(id).await
-    }
-    async fn touch(&self, id: &SessionId, session: &Session) -> Result<(), StoreError> {
-        (self.during)().await;
-        self.inner.touch(id, session).await
-    }
-    async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
-        self.inner.delete(id).await
     }
     async fn claim(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
         self.inner.claim(key, expires_at).await

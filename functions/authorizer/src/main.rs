@@ -2,6 +2,10 @@
 //! simple responses, and REST API `REQUEST` authorizers): see
 //! `passkey_auth::routes::authorizer`. Needs the session table and nothing else.
 
+// The runtime's future nests the session check's (the verifier, then the AWS SDK's own
+// layers) deeper than rustc's default limit for computing its layout.
+#![recursion_limit = "256"]
+
 use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 use passkey_auth::dynamo::{DynamoSessionStore, client};
 use passkey_auth::routes::authorizer::Authorizer;

@@ -1,40 +1,45 @@
-//! [`SessionReader`]: the signed-in user of a request, for the app's own functions.
+//! [`SessionReader`]: the signed-in user of a request, for the app's own functions, on
+//! the session verifier (`passkey_verifier::Verifier`) that every check uses.
 
 use lambda_http::Request;
+use lambda_http::http::header::COOKIE;
+use passkey_verifier::{DynamoRecords, SessionRecords, Verifier};
 
 use crate::config::{AppConfig, ConfigError};
-use crate::dynamo::{DynamoSessionStore, client};
+use crate::dynamo::client;
 use crate::error::AuthError;
-use crate::http::{CookieValue, cookie};
-use crate::session::{SESSION_COOKIE, SessionStore, Sessions, User};
+use crate::session::User;
 
 /// Reads sessions; build one per container and share it.
-pub struct SessionReader<S = DynamoSessionStore> {
-    sessions: Sessions<S>,
+pub struct SessionReader<R = DynamoRecords> {
+    verifier: Verifier<R>,
 }
 
-impl SessionReader<DynamoSessionStore> {
+impl SessionReader<DynamoRecords> {
     /// A reader on the DynamoDB table named by the configuration.
     pub async fn from_config(config: &AppConfig) -> Result<Self, ConfigError> {
         let aws = crate::aws::config().await?;
-        let store = DynamoSessionStore::new(client(&aws), config.sessions.table.clone());
-        Ok(Self::new(Sessions::new(store, config.sessions.clone())))
+        let verifier = Verifier::new(client(&aws), config.sessions.table.clone())
+            .with_idle_timeout(config.sessions.idle_timeout);
+        Ok(Self::new(verifier))
     }
 }
 
-impl<S: SessionStore> SessionReader<S> {
-    pub fn new(sessions: Sessions<S>) -> Self {
-        Self { sessions }
+impl<R: SessionRecords> SessionReader<R> {
+    pub fn new(verifier: Verifier<R>) -> Self {
+        Self { verifier }
     }
 
     /// The signed-in user, `None` when there is no live session, or
     /// [`AuthError::StoreUnavailable`] when the answer cannot be known.
     pub async fn user(&self, request: &Request) -> Result<Option<User>, AuthError> {
-        let CookieValue::One(value) = cookie(request.headers(), SESSION_COOKIE) else {
-            return Ok(None);
-        };
-        match self.sessions.resolve(&value, crate::now()).await {
-            Ok(session) => Ok(session.map(|s| s.user)),
+        let cookies = request
+            .headers()
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok());
+        match self.verifier.user(cookies).await {
+            Ok(signed_in) => Ok(signed_in.map(|s| s.user)),
             Err(_) => Err(AuthError::StoreUnavailable),
         }
     }

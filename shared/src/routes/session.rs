@@ -51,7 +51,7 @@ fn rfc3339(at: i64) -> String {
 fn listed_json(id: &SessionId, session: &Session, current: &SessionId) -> Value {
     json!({
         "id": id.public_id(),
-        "device": session.client.device(),
+        "device": crate::device::device_of(&session.client),
         "network": session.client.network,
         "created_at": rfc3339(session.created_at),
         "last_seen_at": rfc3339(session.last_seen_at),

@@ -1,0 +1,92 @@
+//! `passkey_verifier::Verifier` (the crate other Rust services use) and `SessionReader`
+//! (built on it) read the sessions the functions write, with the same answers.
+
+mod common;
+
+use bi_local::sdk::enrolled_user;
+use common::{Stack, event};
+use passkey_auth::SessionReader;
+use passkey_verifier::Verifier;
+
+fn value(cookie: &str) -> &str {
+    cookie.split_once('=').expect("name=value").1
+}
+
+#[tokio::test]
+async fn a_service_sees_the_same_user_and_the_same_refusals_as_the_functions() {
+    let stack = Stack::start().await;
+    let (identity, passkey) = enrolled_user(&stack.bi, "alice@example.com").await;
+    let cookie = stack.sign_in(&passkey).await;
+    let other = stack.sign_in(&passkey).await;
+    let verifier = Verifier::new(stack.db.clone(), stack.table.clone());
+
+    let signed_in = verifier
+        .user([format!("theme=dark; {cookie}").as_str()])
+        .await
+        .expect("read")
+        .expect("signed in");
+    assert_eq!(signed_in.user.subject, identity["id"].as_str().expect("id"));
+    assert_eq!(signed_in.user.email.as_deref(), Some("alice@example.com"));
+    let token = passkey_verifier::SessionToken::parse(value(&cookie)).expect("token");
+    assert_eq!(signed_in.session, token.id().public_id());
+
+    // Refused as the functions refuse: none, two, garbage, and a signed-out session.
+    for headers in [
+        vec![],
+        vec!["theme=dark".to_owned()],
+        vec![cookie.clone(), other.clone()],
+        vec![format!("{cookie}; {cookie}")],
+        vec!["__Host-session=garbage".to_owned()],
+    ] {
+        let found = verifier
+            .user(headers.iter().map(String::as_str))
+            .await
+            .expect("read");
+        assert_eq!(found, None, "{headers:?}");
+    }
+    assert_eq!(stack.sign_out(&[&other]).await.status(), 200);
+    assert_eq!(verifier.user([other.as_str()]).await.expect("read"), None);
+
+    // SessionReader, on the same verifier, for a Lambda function's request.
+    let reader = SessionReader::new(Verifier::new(stack.db.clone(), stack.table.clone()));
+    let request = |cookies: &[&str]| {
+        let mut request: lambda_http::request::LambdaRequest =
+            serde_json::from_value(event("GET", "/anything", &[], cookies, None)).expect("event");
+        passkey_auth::lambda::make_safe(&mut request);
+        lambda_http::Request::from(request)
+    };
+    let user = reader
+        .user(&request(&[&cookie]))
+        .await
+        .expect("read")
+        .expect("user");
+    assert_eq!(user.subject, signed_in.user.subject);
+    assert_eq!(reader.user(&request(&[&other])).await.expect("read"), None);
+    assert_eq!(reader.user(&request(&[])).await.expect("read"), None);
+}
+
+#[tokio::test]
+async fn an_unreachable_table_is_an_error_never_a_guess() {
+    let stack = Stack::start().await;
+    let (_, passkey) = enrolled_user(&stack.bi, "alice@example.com").await;
+    let cookie = stack.sign_in(&passkey).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let unreachable = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::new()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .endpoint_url(format!("http://127.0.0.1:{closed}"))
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local", "local", None, None, "test",
+            ))
+            .build(),
+    );
+    let verifier = Verifier::new(unreachable, stack.table.clone());
+    assert!(verifier.user([cookie.as_str()]).await.is_err());
+    // Without a session cookie there is nothing to read, so nothing can fail.
+    assert_eq!(verifier.user(["theme=dark"]).await.expect("no read"), None);
+}

@@ -1,0 +1,131 @@
+//! Who is signed in, for Rust services that are not behind the `authorizer` function: give
+//! [`Verifier::user`] a request's `Cookie` headers, get the user or `None`.
+//!
+//! This crate is the session check itself: `passkey-auth`'s functions and its
+//! `SessionReader` are built on it, so a service that uses it makes the same decision as
+//! `/api/auth/session`, by the same code:
+//!
+//! - the `__Host-session` cookie must appear exactly once and hold 256 random bits in
+//!   base64url (43 characters): anything else never reaches the table;
+//! - the table holds only `SHA-256(token)`: one consistent `GetItem` by that key;
+//! - idle and absolute expiry are checked in code (the table's TTL deletion is lazy); an
+//!   expired session is deleted;
+//! - activity is written back at most hourly, conditionally, so a revoked session is never
+//!   brought back;
+//! - a table that cannot be reached is an error, never a guess.
+//!
+//! ```no_run
+//! use passkey_verifier::Verifier;
+//!
+//! # async fn example(cookie_headers: Vec<String>) -> Result<(), passkey_verifier::StoreError> {
+//! let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+//! let verifier = Verifier::new(aws_sdk_dynamodb::Client::new(&aws), "auth-sessions");
+//! match verifier.user(cookie_headers.iter().map(String::as_str)).await? {
+//!     Some(signed_in) => println!("hello, {}", signed_in.user.subject),
+//!     None => println!("please sign in"),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! `examples/axum.rs` is a whole service.
+
+pub mod cookies;
+pub mod hex;
+pub mod item;
+mod model;
+mod records;
+mod token;
+
+pub use cookies::{CookieValue, session_cookie};
+pub use model::{ClientInfo, Session, User};
+pub use records::{DynamoRecords, SessionRecords, TOUCH_INTERVAL, resolve, session_from_item};
+pub use token::{SESSION_COOKIE, SessionId, SessionToken};
+
+use std::time::Duration;
+
+/// The session store could not answer: the caller must not guess.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the session store is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A live session, and who it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedIn {
+    pub user: User,
+    /// The session's public id, as the account page shows it (never its token or key).
+    pub session: String,
+    /// When the user last authenticated (Unix seconds), for a recent-sign-in rule of your own.
+    pub authenticated_at: i64,
+}
+
+/// Reads sessions from the table; build one per process and share it.
+pub struct Verifier<R = DynamoRecords> {
+    records: R,
+    idle_timeout: Duration,
+}
+
+impl Verifier<DynamoRecords> {
+    /// The sessions of `table` (the stack's `SessionTable` output), with the default idle
+    /// timeout of the functions (24 h; see [`Verifier::with_idle_timeout`]).
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self::with_records(DynamoRecords::new(client, table))
+    }
+}
+
+impl<R: SessionRecords> Verifier<R> {
+    /// The default idle timeout: `SESSION_IDLE_TIMEOUT`'s default.
+    pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+    pub fn with_records(records: R) -> Self {
+        Self {
+            records,
+            idle_timeout: Self::DEFAULT_IDLE_TIMEOUT,
+        }
+    }
+
+    /// The stack's `SESSION_IDLE_TIMEOUT`, if it was changed: the hourly activity write
+    /// extends a session by this much.
+    pub fn with_idle_timeout(mut self, idle_timeout: Duration) -> Self {
+        self.idle_timeout = idle_timeout;
+        self
+    }
+
+    /// The signed-in user of a request, from the values of its `Cookie` headers: `None`
+    /// for no session cookie, two of them, or one that names no live session.
+    pub async fn user<'a>(
+        &self,
+        cookie_headers: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Option<SignedIn>, StoreError> {
+        let CookieValue::One(value) = session_cookie(cookie_headers) else {
+            return Ok(None);
+        };
+        self.user_of_cookie(&value, now()).await
+    }
+
+    /// As [`Verifier::user`], for the value of the session cookie alone, at `now`.
+    pub async fn user_of_cookie(
+        &self,
+        value: &str,
+        now: i64,
+    ) -> Result<Option<SignedIn>, StoreError> {
+        let Some(token) = SessionToken::parse(value) else {
+            return Ok(None);
+        };
+        let session = resolve(&self.records, &token, self.idle_timeout, now).await?;
+        Ok(session.map(|session| SignedIn {
+            session: token.id().public_id(),
+            authenticated_at: session.authenticated_at,
+            user: session.user,
+        }))
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
