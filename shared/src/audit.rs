@@ -23,6 +23,7 @@ pub mod event {
     pub const SESSION_REVOKED: &str = "session_revoked";
     pub const SIGN_OUT_EVERYWHERE: &str = "sign_out_everywhere";
     pub const PASSKEY_REVOKED: &str = "passkey_revoked";
+    pub const BACKCHANNEL_LOGOUT: &str = "backchannel_logout";
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

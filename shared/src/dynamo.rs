@@ -18,6 +18,11 @@
 //! years and never opens the account page stays far below DynamoDB's 400 KB item limit,
 //! and the item expires with the last session it can name.
 //!
+//! Provider-session item (when the ID token has a `sid`): `pk` (`sid#<hex sha256 of the
+//! issuer and sid>`), `kind` = `provider_session`, `sessions` (the session keys made in
+//! it, added in the sign-in's transaction), `expires_at`; a back-channel logout that
+//! names only a `sid` finds its sessions here.
+//!
 //! Counter item (a rate limit): `pk` (`rate#<limit>#<hex sha256 of subject>#<window>`),
 //! `kind` = `counter`, `hits`, `expires_at` (the end of the window).
 //!
@@ -64,6 +69,11 @@ impl DynamoSessionStore {
             table,
         }
     }
+}
+
+/// The key of a provider session's item: the issuer and its `sid`, hashed.
+fn sid_pk(issuer: &str, sid: &str) -> String {
+    format!("sid#{}", crate::hex::sha256(&format!("{issuer} {sid}")))
 }
 
 /// The key of a user's own item.
@@ -118,6 +128,7 @@ impl SessionStore for DynamoSessionStore {
             ("email", &session.user.email),
             ("user_agent", &session.client.user_agent),
             ("network", &session.client.network),
+            ("provider_sid", &session.provider_sid),
         ];
         for (name, value) in optional {
             if let Some(value) = value {
@@ -133,7 +144,7 @@ impl SessionStore for DynamoSessionStore {
             .expression_attribute_values(":kind", s("user"))
             .expression_attribute_values(":keep", n(session.absolute_expires_at))
             .expression_attribute_values(":began", n(began_at));
-        let result = self
+        let mut transaction = self
             .client
             .transact_write_items()
             .transact_items(
@@ -145,9 +156,26 @@ impl SessionStore for DynamoSessionStore {
                 TransactWriteItem::builder()
                     .update(name_it.build().map_err(unavailable)?)
                     .build(),
-            )
-            .send()
-            .await;
+            );
+        if let Some(sid) = &session.provider_sid {
+            // The provider session names it too, for a back-channel logout by `sid` alone.
+            let in_provider_session = Update::builder()
+                .table_name(&self.table)
+                .key("pk", s(&sid_pk(&session.user.issuer, sid)))
+                .update_expression("ADD sessions :id SET kind = :kind, expires_at = :keep")
+                .expression_attribute_values(
+                    ":id",
+                    AttributeValue::Ss(vec![id.as_str().to_owned()]),
+                )
+                .expression_attribute_values(":kind", s("provider_session"))
+                .expression_attribute_values(":keep", n(session.absolute_expires_at));
+            transaction = transaction.transact_items(
+                TransactWriteItem::builder()
+                    .update(in_provider_session.build().map_err(unavailable)?)
+                    .build(),
+            );
+        }
+        let result = transaction.send().await;
         match result {
             Ok(_) => Ok(true),
             Err(error) => {
@@ -236,6 +264,34 @@ impl SessionStore for DynamoSessionStore {
         }
         self.forget(user, ids.iter().map(|id| id.as_str().to_owned()).collect())
             .await
+    }
+
+    async fn provider_sessions(
+        &self,
+        issuer: &str,
+        sid: &str,
+    ) -> Result<Vec<(SessionId, Session)>, StoreError> {
+        let named = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(&sid_pk(issuer, sid)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?
+            .item()
+            .and_then(|item| item.get("sessions")?.as_ss().ok().cloned())
+            .unwrap_or_default();
+        let ids: Vec<SessionId> = named
+            .into_iter()
+            .filter_map(SessionId::from_stored)
+            .collect();
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(BATCH_GET_LIMIT) {
+            found.extend(self.get_many(chunk).await?);
+        }
+        Ok(found)
     }
 
     async fn revoke_before(&self, user: &User, at: i64, keep_until: i64) -> Result<(), StoreError> {

@@ -51,6 +51,8 @@ pub enum AuthError {
     InvalidIdToken(String),
     #[error("the identity provider's userinfo answer failed verification: {0}")]
     InvalidUserinfo(String),
+    #[error("the logout token was refused: {0}")]
+    InvalidLogoutToken(&'static str),
 
     // Registration and new devices.
     #[error("{0}")]
@@ -95,7 +97,8 @@ impl AuthError {
             | Self::ReplayedFlow
             | Self::ProviderDenied(_)
             | Self::MissingCode
-            | Self::SignInSuperseded => StatusCode::BAD_REQUEST,
+            | Self::SignInSuperseded
+            | Self::InvalidLogoutToken(_) => StatusCode::BAD_REQUEST,
             Self::CodeRejected
             | Self::InvalidIdToken(_)
             | Self::InvalidUserinfo(_)
@@ -142,6 +145,8 @@ impl AuthError {
             Self::CodeRejected => "code_rejected",
             Self::InvalidIdToken(_) => "invalid_id_token",
             Self::InvalidUserinfo(_) => "invalid_userinfo",
+            // OAuth 2.0's code, as Back-Channel Logout §2.8 suggests.
+            Self::InvalidLogoutToken(_) => "invalid_request",
             Self::StoreUnavailable => "session_store_unavailable",
             Self::InvalidEmail(_) => "invalid_email",
             Self::Unauthenticated => "unauthenticated",

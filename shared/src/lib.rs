@@ -44,6 +44,7 @@ pub mod hex;
 pub mod http;
 pub mod jwks;
 pub mod lambda;
+pub mod logout;
 pub mod management;
 pub mod memory;
 pub mod oidc;

@@ -112,6 +112,20 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 
+    async fn provider_sessions(
+        &self,
+        issuer: &str,
+        sid: &str,
+    ) -> Result<Vec<(SessionId, Session)>, StoreError> {
+        self.check()?;
+        Ok(self
+            .lock()
+            .iter()
+            .filter(|(_, s)| s.user.issuer == issuer && s.provider_sid.as_deref() == Some(sid))
+            .map(|(id, session)| (id.clone(), session.clone()))
+            .collect())
+    }
+
     async fn revoke_before(
         &self,
         user: &User,

@@ -28,9 +28,9 @@ use openidconnect::core::{
 use openidconnect::{
     AccessToken, AdditionalProviderMetadata, AuthorizationCode, ClaimsVerificationError, ClientId,
     ClientSecret, CsrfToken, EmptyAdditionalClaims, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata,
-    RedirectUrl, RequestTokenError, Scope, SignatureVerificationError, SubjectIdentifier,
-    TokenResponse, UserInfoClaims, UserInfoError,
+    IssuerUrl, JsonWebKey as _, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    ProviderMetadata, RedirectUrl, RequestTokenError, Scope, SignatureVerificationError,
+    SubjectIdentifier, TokenResponse, UserInfoClaims, UserInfoError,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
@@ -40,6 +40,7 @@ use crate::config::ProviderConfig;
 use crate::error::AuthError;
 use crate::flow::Flow;
 use crate::jwks::{JwksPolicy, KeyCache, kid_of};
+use crate::logout::{self, Jws, LogoutClaims};
 use crate::session::User;
 
 /// How far the provider's clock may be from ours: `exp` is accepted this long after it
@@ -61,7 +62,59 @@ pub trait IdentityProvider: Send + Sync {
         &self,
         code: &str,
         flow: &Flow,
-    ) -> impl Future<Output = Result<User, AuthError>> + Send;
+    ) -> impl Future<Output = Result<Redeemed, AuthError>> + Send;
+    /// Verifies a back-channel logout token ([`crate::logout`]) with the provider's keys.
+    fn verify_logout_token(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<LogoutClaims, AuthError>> + Send;
+}
+
+impl<T: IdentityProvider> IdentityProvider for std::sync::Arc<T> {
+    fn authorization_url(
+        &self,
+        flow: &Flow,
+    ) -> impl Future<Output = Result<Url, AuthError>> + Send {
+        (**self).authorization_url(flow)
+    }
+    fn sends_iss_parameter(&self) -> impl Future<Output = Result<bool, AuthError>> + Send {
+        (**self).sends_iss_parameter()
+    }
+    fn redeem(
+        &self,
+        code: &str,
+        flow: &Flow,
+    ) -> impl Future<Output = Result<Redeemed, AuthError>> + Send {
+        (**self).redeem(code, flow)
+    }
+    fn verify_logout_token(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<LogoutClaims, AuthError>> + Send {
+        (**self).verify_logout_token(token, now)
+    }
+}
+
+/// A verified sign-in: the user, and the provider's session when the ID token names one
+/// (`sid`, OpenID Connect Front-/Back-Channel Logout), for a back-channel logout of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redeemed {
+    pub user: User,
+    pub provider_sid: Option<String>,
+}
+
+/// A claim of an ID token whose signature and claims were already verified, read from its
+/// payload (`openidconnect`'s standard claims do not model `sid`).
+fn verified_claim(id_token: &str, name: &str) -> Option<String> {
+    use base64::Engine as _;
+    let payload = id_token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get(name)?.as_str().map(str::to_owned)
 }
 
 /// The discovery fields `openidconnect` does not model.
@@ -251,6 +304,41 @@ fn unknown_key(error: &ClaimsVerificationError) -> bool {
 }
 
 impl IdentityProvider for OidcClient {
+    async fn verify_logout_token(&self, token: &str, now: i64) -> Result<LogoutClaims, AuthError> {
+        let refuse = |reason: &'static str| {
+            tracing::warn!(reason, "a logout token was refused");
+            AuthError::InvalidLogoutToken(reason)
+        };
+        let discovered = self.discovered().await?;
+        let jws = logout::split(token).map_err(refuse)?;
+        logout::check_type(&jws.header).map_err(refuse)?;
+        let alg: CoreJwsSigningAlgorithm = serde_json::from_value(jws.header["alg"].clone())
+            .map_err(|_| refuse("the token's alg is not a signing algorithm"))?;
+        if !discovered.algorithms.contains(&alg) {
+            return Err(refuse("the token's alg is not one the provider signs with"));
+        }
+        let kid = jws.header.get("kid").and_then(serde_json::Value::as_str);
+        discovered.keys.refresh_if_stale(&self.http).await;
+        let mut signed = signed_by_one_of(&discovered.keys.keys(), &jws, &alg, kid);
+        // A key the cache does not know yet (a rotation): fetched at once, as for ID tokens.
+        if !signed
+            && let Some(kid) = kid.filter(|kid| !kid.is_empty())
+            && discovered.keys.fetch_for_unknown(kid, &self.http).await
+        {
+            signed = signed_by_one_of(&discovered.keys.keys(), &jws, &alg, Some(kid));
+        }
+        if !signed {
+            return Err(refuse("the signature is not the provider's"));
+        }
+        logout::check_claims(
+            &jws.claims,
+            &self.config.issuer,
+            &self.config.client_id,
+            now,
+        )
+        .map_err(refuse)
+    }
+
     async fn authorization_url(&self, flow: &Flow) -> Result<Url, AuthError> {
         let discovered = self.discovered().await?;
         let verifier = PkceCodeVerifier::new(flow.pkce_verifier.clone());
@@ -278,7 +366,7 @@ impl IdentityProvider for OidcClient {
         Ok(self.discovered().await?.iss_parameter)
     }
 
-    async fn redeem(&self, code: &str, flow: &Flow) -> Result<User, AuthError> {
+    async fn redeem(&self, code: &str, flow: &Flow) -> Result<Redeemed, AuthError> {
         let discovered = self.discovered().await?;
         let response = discovered
             .client
@@ -328,8 +416,29 @@ impl IdentityProvider for OidcClient {
             self.complete_from_userinfo(discovered, response.access_token(), &mut user)
                 .await?;
         }
-        Ok(user)
+        Ok(Redeemed {
+            user,
+            provider_sid: verified_claim(&id_token.to_string(), "sid")
+                .filter(|sid| !sid.is_empty() && sid.len() <= 255),
+        })
     }
+}
+
+/// Whether one of `keys` (the one named by `kid`, if the header names one) signed `jws`
+/// with `alg`.
+fn signed_by_one_of(
+    keys: &CoreJsonWebKeySet,
+    jws: &Jws,
+    alg: &CoreJwsSigningAlgorithm,
+    kid: Option<&str>,
+) -> bool {
+    keys.keys()
+        .iter()
+        .filter(|key| kid.is_none_or(|kid| key.key_id().is_some_and(|id| id.as_str() == kid)))
+        .any(|key| {
+            key.verify_signature(alg, jws.signing_input.as_bytes(), &jws.signature)
+                .is_ok()
+        })
 }
 
 impl OidcClient {
@@ -475,6 +584,20 @@ mod tests {
 
     const ISSUER: &str =
         "https://auth-us.beyondidentity.com/v1/tenants/0001a/realms/b/applications/c-d";
+
+    #[test]
+    fn a_verified_token_gives_up_its_sid() {
+        use base64::Engine as _;
+        let encode = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        let token = format!(
+            "{}.{}.sig",
+            encode(r#"{"alg":"RS256"}"#),
+            encode(r#"{"sub":"u","sid":"s-1"}"#)
+        );
+        assert_eq!(verified_claim(&token, "sid").as_deref(), Some("s-1"));
+        assert_eq!(verified_claim(&token, "nonce"), None);
+        assert_eq!(verified_claim("garbage", "sid"), None);
+    }
 
     #[test]
     fn azp_must_name_this_client() {

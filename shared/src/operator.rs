@@ -133,8 +133,12 @@ mod tests {
             Some("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"),
             "198.51.100.23",
         );
+        let authenticated = crate::session::Authenticated {
+            client,
+            ..crate::session::Authenticated::user(user(ISSUER, subject))
+        };
         let (token, _) = sessions
-            .start(user(ISSUER, subject), client, at, at)
+            .start(authenticated, at, at)
             .await
             .expect("start")
             .expect("created");

@@ -40,6 +40,13 @@ pub trait SessionStore: SessionRecords {
         user: &User,
         ids: &[SessionId],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The stored sessions made in the provider session `sid` of `issuer` (consistent reads
+    /// of what the sign-ins recorded), for a back-channel logout that names only a `sid`.
+    fn provider_sessions(
+        &self,
+        issuer: &str,
+        sid: &str,
+    ) -> impl Future<Output = Result<Vec<(SessionId, Session)>, StoreError>> + Send;
     /// Records that every sign-in of the user that began at or before `at` is void.
     fn revoke_before(
         &self,
@@ -54,6 +61,26 @@ pub trait SessionStore: SessionRecords {
         key: &str,
         expires_at: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// Who signed in, from where, and in which provider session: what a new session records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authenticated {
+    pub user: User,
+    pub client: ClientInfo,
+    /// The ID token's `sid`, when the provider sends one.
+    pub provider_sid: Option<String>,
+}
+
+impl Authenticated {
+    /// A sign-in with no client details and no provider session (tests, tools).
+    pub fn user(user: User) -> Self {
+        Self {
+            user,
+            client: ClientInfo::default(),
+            provider_sid: None,
+        }
+    }
 }
 
 /// Session rules on top of a store.
@@ -75,20 +102,20 @@ impl<S: SessionStore> Sessions<S> {
     /// `None` when the user signed out everywhere since (the sign-in is void).
     pub async fn start(
         &self,
-        user: User,
-        client: ClientInfo,
+        authenticated: Authenticated,
         began_at: i64,
         now: i64,
     ) -> Result<Option<(SessionToken, Session)>, StoreError> {
         let token = SessionToken::generate()?;
         let session = Session {
-            user,
+            user: authenticated.user,
             created_at: now,
             last_seen_at: now,
             idle_expires_at: now + self.config.idle_timeout.as_secs() as i64,
             absolute_expires_at: now + self.config.max_age.as_secs() as i64,
             authenticated_at: now,
-            client,
+            client: authenticated.client,
+            provider_sid: authenticated.provider_sid,
         };
         let created = self.store.create(&token.id(), &session, began_at).await?;
         Ok(created.then_some((token, session)))
@@ -145,6 +172,52 @@ impl<S: SessionStore> Sessions<S> {
         Ok(ids.len())
     }
 
+    /// Ends the sessions a provider's back-channel logout names (OpenID Back-Channel Logout
+    /// 1.0 §2.7): with `subject` and `sid`, that user's sessions made in that provider
+    /// session; with `subject` alone, every session of that user; with `sid` alone, every
+    /// session made in it. Only sessions of `issuer`. Returns how many were ended.
+    pub async fn end_provider_session(
+        &self,
+        issuer: &str,
+        subject: Option<&str>,
+        sid: Option<&str>,
+        now: i64,
+    ) -> Result<usize, StoreError> {
+        let found = match (subject, sid) {
+            (Some(subject), _) => {
+                let user = User {
+                    issuer: issuer.to_owned(),
+                    subject: subject.to_owned(),
+                    name: None,
+                    email: None,
+                };
+                self.list(&user, now).await?
+            }
+            (None, Some(sid)) => self.store.provider_sessions(issuer, sid).await?,
+            (None, None) => return Ok(0),
+        };
+        let mut by_user: std::collections::HashMap<String, (User, Vec<SessionId>)> =
+            std::collections::HashMap::new();
+        for (id, session) in found {
+            let named = session.user.issuer == issuer
+                && subject.is_none_or(|subject| session.user.subject == subject)
+                && sid.is_none_or(|sid| session.provider_sid.as_deref() == Some(sid));
+            if named {
+                by_user
+                    .entry(session.user.key())
+                    .or_insert_with(|| (session.user.clone(), Vec::new()))
+                    .1
+                    .push(id);
+            }
+        }
+        let mut ended = 0;
+        for (user, ids) in by_user.into_values() {
+            self.store.remove(&user, &ids).await?;
+            ended += ids.len();
+        }
+        Ok(ended)
+    }
+
     /// The live session a cookie value names, if any ([`passkey_verifier::resolve`]:
     /// expired sessions are deleted; activity is written back at most once per
     /// [`SessionConfig::TOUCH_INTERVAL`]).
@@ -172,6 +245,19 @@ impl<S: SessionStore> Sessions<S> {
         self.store
             .claim(&format!("flow#{}", crate::hex::sha256(state)), expires_at)
             .await
+    }
+
+    /// Marks a logout token's `jti` used until `expires_at`; `false` if it already was (a
+    /// replay). Claimed before its sessions end, so that a replay can never end the
+    /// sessions of a later sign-in.
+    pub async fn claim_logout_token(
+        &self,
+        issuer: &str,
+        jti: &str,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let key = format!("logout#{}", crate::hex::sha256(&format!("{issuer} {jti}")));
+        self.store.claim(&key, expires_at).await
     }
 
     /// Seconds a fresh cookie should live: until the absolute limit.
@@ -210,6 +296,13 @@ impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         (**self).revoke_before(user, at, keep_until)
     }
+    fn provider_sessions(
+        &self,
+        issuer: &str,
+        sid: &str,
+    ) -> impl Future<Output = Result<Vec<(SessionId, Session)>, StoreError>> + Send {
+        (**self).provider_sessions(issuer, sid)
+    }
     fn claim(
         &self,
         key: &str,
@@ -237,7 +330,7 @@ mod tests {
 
     async fn start<S: SessionStore>(sessions: &Sessions<S>, now: i64) -> (SessionToken, Session) {
         sessions
-            .start(user(), ClientInfo::default(), now, now)
+            .start(Authenticated::user(user()), now, now)
             .await
             .expect("start")
             .expect("created")
@@ -443,6 +536,14 @@ mod tests {
             self.wrote();
             self.inner.claim(key, expires_at).await
         }
+        async fn provider_sessions(
+            &self,
+            issuer: &str,
+            sid: &str,
+        ) -> Result<Vec<(SessionId, Session)>, StoreError> {
+            self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.inner.provider_sessions(issuer, sid).await
+        }
     }
 
     /// The README's promise: one read per session check, and a write at most hourly.
@@ -514,7 +615,7 @@ mod tests {
         let (older, _) = start(&sessions, 0).await;
         let (newer, _) = start(&sessions, 100).await;
         let (theirs, _) = sessions
-            .start(other_user(), ClientInfo::default(), 0, 0)
+            .start(Authenticated::user(other_user()), 0, 0)
             .await
             .expect("start")
             .expect("created");
@@ -585,7 +686,7 @@ mod tests {
         start(&sessions, 0).await;
         start(&sessions, 10).await;
         let (theirs, _) = sessions
-            .start(other_user(), ClientInfo::default(), 0, 0)
+            .start(Authenticated::user(other_user()), 0, 0)
             .await
             .expect("start")
             .expect("created");
@@ -605,14 +706,14 @@ mod tests {
         // Begun at or before the sign-out: void. Begun after: a session.
         for began in [50, 100] {
             let started = sessions
-                .start(user(), ClientInfo::default(), began, 120)
+                .start(Authenticated::user(user()), began, 120)
                 .await
                 .expect("start");
             assert!(started.is_none(), "began at {began}");
         }
         assert!(
             sessions
-                .start(user(), ClientInfo::default(), 101, 120)
+                .start(Authenticated::user(user()), 101, 120)
                 .await
                 .expect("start")
                 .is_some()

@@ -306,6 +306,13 @@ where
     async fn revoke_before(&self, user: &User, at: i64, keep_until: i64) -> Result<(), StoreError> {
         self.inner.revoke_before(user, at, keep_until).await
     }
+    async fn provider_sessions(
+        &self,
+        issuer: &str,
+        sid: &str,
+    ) -> Result<Vec<(SessionId, Session)>, StoreError> {
+        self.inner.provider_sessions(issuer, sid).await
+    }
 }
 
 #[tokio::test]

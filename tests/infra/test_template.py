@@ -24,10 +24,16 @@ ROUTES = {
     ("POST", "/api/auth/signout-everywhere"): "session",
     ("GET", "/api/auth/passkeys"): "bind-job",
     ("POST", "/api/auth/passkeys/revoke"): "bind-job",
+    ("POST", "/api/auth/backchannel-logout"): "callback",
 }
 
 # The module of shared/src/routes/ that each function serves.
-ROUTE_FILES = {"signin": "signin.rs", "callback": "callback.rs", "session": "session.rs", "register": "register.rs", "bind-job": "passkeys.rs", "authorizer": "authorizer.rs"}
+ROUTE_FILES = {"signin": ["signin.rs"], "callback": ["callback.rs", "backchannel.rs"], "session": ["session.rs"], "register": ["register.rs"], "bind-job": ["passkeys.rs"], "authorizer": ["authorizer.rs"]}
+
+
+def route_source(crate):
+    """The route modules a function serves, as one text."""
+    return "\n".join(source(f"shared/src/routes/{name}") for name in ROUTE_FILES[crate])
 # Called by API Gateway to authorize the team's own routes, not through CloudFront: no
 # origin secret, no route of its own.
 AUTHORIZER = "authorizer"
@@ -116,7 +122,7 @@ class Functions(unittest.TestCase):
                 self.assertEqual(env["SECRETS_PREFIX"], {"Fn::Sub": "/${AWS::StackName}/"}, crate)
             # Each function gets exactly the secrets it reads (the audit key only where
             # its route records audit events).
-            route = source(f"shared/src/routes/{ROUTE_FILES[crate]}")
+            route = route_source(crate)
             expected = needs[crate] & secrets
             if "Audit::new" not in route:
                 expected -= {"AUDIT_KEY"}
@@ -146,7 +152,7 @@ class Permissions(unittest.TestCase):
         # index). Every SDK call in a method's body must be listed here, and only those.
         sdk_calls = {".put_item()": "dynamodb:PutItem", ".get_item()": "dynamodb:GetItem", ".update_item()": "dynamodb:UpdateItem", ".delete_item()": "dynamodb:DeleteItem", ".query()": "dynamodb:Query", ".scan()": "dynamodb:Scan", ".batch_get_item()": "dynamodb:BatchGetItem", "Put::builder()": "dynamodb:PutItem", "Update::builder()": "dynamodb:UpdateItem", ".batch_write_item()": "dynamodb:BatchWriteItem"}
         calls = {
-            "create": [("Put::builder()", "session#"), ("Update::builder()", "user#")],
+            "create": [("Put::builder()", "session#"), ("Update::builder()", "user#"), ("Update::builder()", "sid#")],
             "get": [(".get_item()", "session#")],
             "touch": [(".update_item()", "session#")],
             "delete": [(".delete_item()", "session#")],
@@ -154,6 +160,7 @@ class Permissions(unittest.TestCase):
             "increment": [(".update_item()", "rate#")],
             "list": [(".get_item()", "user#"), (".query()", "index")],
             "revoke_before": [(".update_item()", "user#")],
+            "provider_sessions": [(".get_item()", "sid#")],
             "get_many": [(".batch_get_item()", "session#")],
             "forget": [(".update_item()", "user#")],
         }
@@ -163,19 +170,22 @@ class Permissions(unittest.TestCase):
         for method, listed in calls.items():
             body = rust_fn(records_impl if method in ("get", "touch", "delete") else dynamo, method)
             made = sorted(call for call in sdk_calls if call in body)
-            self.assertEqual(made, sorted(call for call, _ in listed), f"the SDK calls of {method}")
+            self.assertEqual(set(made), {call for call, _ in listed}, f"the SDK calls of {method}")
             if method == "list":
                 self.assertIn("index_name(BY_USER)", body)
             store_ops[method] = {(sdk_calls[call], prefix) for call, prefix in listed}
         # Methods of the adapter that call its own helpers.
-        for method, helpers in {"list": ["get_many", "forget"], "remove": ["delete", "forget"]}.items():
+        self.assertIn('format!("sid#{}", crate::hex::sha256(', dynamo)
+        for method, helpers in {"list": ["get_many", "forget"], "remove": ["delete", "forget"], "provider_sessions": ["get_many"]}.items():
             body = rust_fn(dynamo, method)
             for helper in helpers:
                 self.assertRegex(body, rf"self\s*\.\s*{helper}\(", method)
             store_ops[method] = store_ops.get(method, set()).union(*(store_ops[h] for h in helpers))
         # What each session-rule method calls on the store (and on the rules themselves).
         session = source("shared/src/session.rs")
-        methods = ["start", "resolve", "end", "claim_flow", "list", "revoke", "revoke_all"]
+        # The rules' own methods (the store trait above them declares methods of the same names).
+        session = session[session.index("impl<S: SessionStore> Sessions<S>"):]
+        methods = ["start", "resolve", "end", "claim_flow", "list", "revoke", "revoke_all", "end_provider_session", "claim_logout_token"]
         rules = {}
         verifier_resolve = rust_fn(records, "resolve")
         for method in methods:
@@ -186,13 +196,16 @@ class Permissions(unittest.TestCase):
         for method in methods:
             body = rust_fn(session, method)
             rules[method] |= set().union(*(rules[m] for m in methods if m != method and re.search(rf"self\s*\.\s*{m}\(", body)))
+        # A claim's key prefix is its caller's: a used logout token's `jti`, not a flow.
+        self.assertIn('format!("logout#{}", crate::hex::sha256(', session)
+        rules["claim_logout_token"] = {("dynamodb:PutItem", "logout#")}
         # The rate limiter counts with `increment`, through `hit` or `enforce`; the routes'
         # `signed_in` and `recently_signed_in` check the session with `resolve`.
         rules["hit"] = rules["enforce"] = store_ops["increment"]
         rules["signed_in"] = rules["recently_signed_in"] = rules["resolve"]
         self.assertRegex(rust_fn(source("shared/src/routes/mod.rs"), "signed_in"), r"sessions\s*\.\s*resolve\(")
         for crate, (logical, _) in function_resources().items():
-            code = source(f"shared/src/routes/{ROUTE_FILES[crate]}")
+            code = route_source(crate)
             called = {m for m in rules if re.search(rf"self\s*\.\s*(sessions|limiter)\s*\.\s*{m}\(", code)}
             called |= {m for m in ["signed_in", "recently_signed_in"] if re.search(rf"\b{m}\(\s*&self\.sessions", code)}
             expected = set().union(*(rules[m] for m in called))
@@ -291,7 +304,7 @@ class FrontDoor(unittest.TestCase):
                 self.assertNotIn("SECRET_NAMES", env)
                 continue
             self.assertIn("ORIGIN_VERIFY_SECRET", env["SECRET_NAMES"].split(","), crate)
-            code = source(f"shared/src/routes/{ROUTE_FILES[crate]}")
+            code = route_source(crate)
             self.assertIn("check_front_door(request", code, f"{crate} does not check the front door")
 
     def test_each_route_has_its_own_throttle(self):
@@ -347,7 +360,7 @@ class Observability(unittest.TestCase):
 
     def test_every_function_that_records_audit_events_gets_the_audit_key(self):
         for crate, (_, resource) in function_resources().items():
-            recorded = "Audit::new" in source(f"shared/src/routes/{ROUTE_FILES[crate]}")
+            recorded = "Audit::new" in route_source(crate)
             named = resource["Properties"]["Environment"]["Variables"].get("SECRET_NAMES", "").split(",")
             self.assertEqual("AUDIT_KEY" in named, recorded, crate)
 

@@ -31,6 +31,9 @@ pub struct Session {
     pub authenticated_at: i64,
     /// The browser and network that signed in, for the user's list of sessions.
     pub client: ClientInfo,
+    /// The provider's session (the ID token's `sid`), when it names one: a back-channel
+    /// logout for it ends this session.
+    pub provider_sid: Option<String>,
 }
 
 impl Session {
@@ -147,6 +150,7 @@ mod tests {
             absolute_expires_at: 9000,
             authenticated_at: 1000,
             client: ClientInfo::default(),
+            provider_sid: None,
         };
         let window = std::time::Duration::from_secs(300);
         assert!(session.is_recent(window, 1000));

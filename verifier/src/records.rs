@@ -98,6 +98,7 @@ pub fn session_from_item(item: &HashMap<String, AttributeValue>) -> Option<Sessi
             user_agent: read_s(item, "user_agent"),
             network: read_s(item, "network"),
         },
+        provider_sid: read_s(item, "provider_sid"),
     })
 }
 

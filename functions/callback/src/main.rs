@@ -1,8 +1,14 @@
-//! `GET /api/auth/callback/beyondidentity`: see `passkey_auth::routes::callback`.
+//! `GET /api/auth/callback/beyondidentity` (see `passkey_auth::routes::callback`) and
+//! `POST /api/auth/backchannel-logout` (see `passkey_auth::routes::backchannel`): the
+//! two routes that verify what the provider signed, with one client and one key cache.
+
+use std::sync::Arc;
 
 use lambda_http::{Error, Request, service_fn};
 use passkey_auth::dynamo::{DynamoSessionStore, client};
+use passkey_auth::http::route_path;
 use passkey_auth::oidc::OidcClient;
+use passkey_auth::routes::backchannel::{BACKCHANNEL_LOGOUT_PATH, BackchannelLogout};
 use passkey_auth::routes::callback::Callback;
 use passkey_auth::{Env, Sessions, SignInConfig};
 
@@ -15,13 +21,25 @@ async fn main() -> Result<(), Error> {
     // Secrets come from Parameter Store when deployed (passkey_auth::secrets).
     let env = passkey_auth::secrets::resolve(Env::from_process(), &aws).await?;
     let config = SignInConfig::load(&env)?;
-    let provider = OidcClient::new(config.provider.clone(), &config.app.redirect_uri())?;
+    let provider = Arc::new(OidcClient::new(
+        config.provider.clone(),
+        &config.app.redirect_uri(),
+    )?);
     let store = DynamoSessionStore::new(client(&aws), config.app.sessions.table.clone());
+    let sessions = Sessions::new(store.clone(), config.app.sessions.clone());
+    let logout = BackchannelLogout::new(config.clone(), provider.clone(), sessions);
     let sessions = Sessions::new(store, config.app.sessions.clone());
-    let route = Callback::new(config, provider, sessions)?;
+    let callback = Callback::new(config, provider, sessions)?;
     passkey_auth::lambda::run(service_fn(|request: Request| {
-        let route = &route;
-        async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }
+        let (callback, logout) = (&callback, &logout);
+        async move {
+            let now = passkey_auth::now();
+            let response = match route_path(&request) {
+                BACKCHANNEL_LOGOUT_PATH => logout.handle(&request, now).await,
+                _ => callback.handle(&request, now).await,
+            };
+            Ok::<_, Error>(response)
+        }
     }))
     .await
 }

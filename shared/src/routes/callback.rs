@@ -26,7 +26,7 @@ use crate::http::{
     single_query,
 };
 use crate::oidc::IdentityProvider;
-use crate::session::{SESSION_COOKIE, SessionStore, Sessions};
+use crate::session::{Authenticated, SESSION_COOKIE, SessionStore, Sessions};
 
 pub struct Callback<P, S> {
     config: SignInConfig,
@@ -146,7 +146,7 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
             return Err(AuthError::ReplayedFlow);
         }
 
-        let user = self.provider.redeem(code, &flow).await?;
+        let redeemed = self.provider.redeem(code, &flow).await?;
 
         // A new session on every sign-in; the one this browser had (if any) ends.
         if let CookieValue::One(old) = cookie(request.headers(), SESSION_COOKIE) {
@@ -155,18 +155,22 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
                 .await
                 .map_err(|_| AuthError::StoreUnavailable)?;
         }
-        let user_key = user.key();
-        let client = ClientInfo::new(
-            request
-                .headers()
-                .get(USER_AGENT)
-                .and_then(|v| v.to_str().ok()),
-            &client_address(request, &self.config.app),
-        );
+        let user_key = redeemed.user.key();
+        let authenticated = Authenticated {
+            user: redeemed.user,
+            client: ClientInfo::new(
+                request
+                    .headers()
+                    .get(USER_AGENT)
+                    .and_then(|v| v.to_str().ok()),
+                &client_address(request, &self.config.app),
+            ),
+            provider_sid: redeemed.provider_sid,
+        };
         // Refused if the user signed out everywhere after this sign-in began.
         let (token, session) = self
             .sessions
-            .start(user, client, flow.created_at, now)
+            .start(authenticated, flow.created_at, now)
             .await
             .map_err(|_| AuthError::StoreUnavailable)?
             .ok_or(AuthError::SignInSuperseded)?;

@@ -3,6 +3,7 @@
 //! `lambda_http`.
 
 pub mod authorizer;
+pub mod backchannel;
 pub mod callback;
 pub mod passkeys;
 pub mod reader;

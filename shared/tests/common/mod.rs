@@ -22,6 +22,7 @@ use passkey_auth::dynamo::DynamoSessionStore;
 use passkey_auth::jwks::JwksPolicy;
 use passkey_auth::management::{BiManagementClient, RetryPolicy};
 use passkey_auth::oidc::OidcClient;
+use passkey_auth::routes::backchannel::BackchannelLogout;
 use passkey_auth::routes::callback::Callback;
 use passkey_auth::routes::passkeys::PasskeyRoutes;
 use passkey_auth::routes::register::Register;
@@ -159,6 +160,7 @@ pub struct Stack {
     pub config: SignInConfig,
     pub signin: Arc<SignIn<OidcClient>>,
     pub callback: Arc<Callback<OidcClient, Store>>,
+    pub backchannel: Arc<BackchannelLogout<OidcClient, Store>>,
     pub session: Arc<SessionRoutes<Store>>,
     pub register: Arc<Register<BiManagementClient, Store>>,
     pub passkeys: Arc<PasskeyRoutes<BiManagementClient, Store>>,
@@ -279,6 +281,11 @@ impl Stack {
             callback: Arc::new(
                 Callback::new(config.clone(), provider(), sessions()).expect("callback"),
             ),
+            backchannel: Arc::new(BackchannelLogout::new(
+                config.clone(),
+                provider(),
+                sessions(),
+            )),
             session: Arc::new(SessionRoutes::new(config.app.clone(), sessions())),
             register: Arc::new(Register::new(management.clone(), api(), store())),
             passkeys: Arc::new(PasskeyRoutes::new(management.clone(), api(), store())),
@@ -498,6 +505,53 @@ impl Stack {
             Some("{}"),
         );
         self.session_at(e, passkey_auth::now()).await
+    }
+
+    /// A provider's back-channel logout: `logout_token=<token>`, form-encoded.
+    pub async fn post_logout_token(&self, token: &str, now: i64) -> Answer {
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("logout_token", token)
+            .finish();
+        self.backchannel_at(
+            event(
+                "POST",
+                "/api/auth/backchannel-logout",
+                &[("content-type", "application/x-www-form-urlencoded")],
+                &[],
+                Some(&body),
+            ),
+            now,
+        )
+        .await
+    }
+
+    pub async fn backchannel_at(&self, event: Value, now: i64) -> Answer {
+        let route = self.backchannel.clone();
+        invoke(
+            move |r| {
+                let route = route.clone();
+                async move { route.handle(&r, now).await }
+            },
+            event,
+        )
+        .await
+    }
+
+    /// A logout token minted by bi-local (`/_emulator/logout-token`).
+    pub async fn logout_token(&self, request: Value) -> String {
+        let answer: Value = bi_local::sdk::http()
+            .post(format!("{}/_emulator/logout-token", self.bi.auth_url()))
+            .json(&request)
+            .send()
+            .await
+            .expect("logout-token")
+            .json()
+            .await
+            .expect("json");
+        answer["logout_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token: {answer}"))
+            .to_owned()
     }
 
     pub async fn post_register(&self, body: &str, now: i64) -> Answer {

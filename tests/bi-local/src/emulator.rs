@@ -35,6 +35,7 @@ pub fn router() -> Router<Arc<Ctx>> {
             get(list_faults).post(add_faults).delete(clear_faults),
         )
         .route("/_emulator/keys/rotate", post(rotate_keys))
+        .route("/_emulator/logout-token", post(logout_token))
         .route("/_emulator/tokens/expire", post(expire_tokens))
         .route("/_emulator/reset", post(reset))
 }
@@ -472,6 +473,98 @@ async fn rotate_keys(State(ctx): State<Arc<Ctx>>, body: Bytes) -> Response {
             "could not generate a key",
         )
         .into_response(),
+    }
+}
+
+/// What `POST /_emulator/logout-token` is asked for.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogoutTokenRequest {
+    sub: Option<String>,
+    sid: Option<String>,
+    /// One of [`LOGOUT_TOKEN_FAULTS`].
+    fault: Option<String>,
+}
+
+/// The defects a logout token can be given, for the receiver's hostile-provider tests.
+pub const LOGOUT_TOKEN_FAULTS: &[&str] = &[
+    "bad_signature",
+    "nonce",
+    "replayed_jti",
+    "unknown_sid",
+    "no_events",
+    "wrong_audience",
+    "expired",
+    "alg_none",
+    "id_token_typ",
+];
+
+/// `POST /_emulator/logout-token {"sub"?, "sid"?, "fault"?}`: a back-channel logout token
+/// (OpenID Back-Channel Logout 1.0) for the demo application, signed with the current
+/// key, as a provider would post it to the app's `backchannel_logout_uri`. Beyond
+/// Identity itself sends none (docs/real-beyond-identity.md); this exists to test the
+/// receiver. `replayed_jti` reuses the previous token's `jti`.
+async fn logout_token(State(ctx): State<Arc<Ctx>>, body: Bytes) -> Response {
+    let request: LogoutTokenRequest = if body.is_empty() {
+        LogoutTokenRequest::default()
+    } else {
+        match parse(&body) {
+            Ok(r) => r,
+            Err(e) => return e.into_response(),
+        }
+    };
+    let fault = request.fault.as_deref().unwrap_or_default();
+    if !fault.is_empty() && !LOGOUT_TOKEN_FAULTS.contains(&fault) {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("unknown fault; one of {}", LOGOUT_TOKEN_FAULTS.join(", ")),
+        )
+        .into_response();
+    }
+    if request.sub.is_none() && request.sid.is_none() && fault != "unknown_sid" {
+        return ApiError::new(StatusCode::BAD_REQUEST, "give sub, sid or both").into_response();
+    }
+    let token = ctx.store.write(|inner| {
+        let app = inner.state.app_application().cloned()?;
+        let now = model::now().timestamp();
+        let jti = match (fault, &inner.last_logout_jti) {
+            ("replayed_jti", Some(previous)) => previous.clone(),
+            _ => random::jti(),
+        };
+        inner.last_logout_jti = Some(jti.clone());
+        let mut claims = json!({
+            "iss": ctx.issuer(&inner.state, &app),
+            "aud": if fault == "wrong_audience" { "another-client".to_owned() } else { app.client_id.clone() },
+            "iat": now,
+            "exp": if fault == "expired" { now - 600 } else { now + 120 },
+            "jti": jti,
+            "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+        });
+        if let Some(sub) = &request.sub {
+            claims["sub"] = sub.clone().into();
+        }
+        match (fault, &request.sid) {
+            ("unknown_sid", _) => claims["sid"] = random::jti().into(),
+            (_, Some(sid)) => claims["sid"] = sid.clone().into(),
+            _ => {}
+        }
+        if fault == "nonce" {
+            claims["nonce"] = random::jti().into();
+        }
+        if fault == "no_events" {
+            claims.as_object_mut()?.remove("events");
+        }
+        let typ = if fault == "id_token_typ" { "JWT" } else { "logout+jwt" };
+        let defects = keys::Defects {
+            bad_signature: fault == "bad_signature",
+            alg_none: fault == "alg_none",
+            ..keys::Defects::default()
+        };
+        Some(keys::encode(inner.signing_key(), typ, &claims, defects))
+    });
+    match token {
+        Some(token) => axum::Json(json!({ "logout_token": token })).into_response(),
+        None => ApiError::new(StatusCode::CONFLICT, "the demo application is gone").into_response(),
     }
 }
 

@@ -103,6 +103,10 @@ pub struct Options {
     /// providers do. Off by default: Beyond Identity's ID token carries the subject only
     /// and the claims are on userinfo (docs/real-beyond-identity.md).
     pub id_token_claims: bool,
+    /// Put a `sid` (a new provider session per sign-in) in the ID token, as providers with
+    /// front- or back-channel logout do, to test back-channel logout by `sid`. Off by
+    /// default: Beyond Identity's ID token carries the subject only.
+    pub id_token_sid: bool,
     /// Seed the tenant with an empty application realm: no OIDC application and no
     /// authenticator config (what `passkey-auth tenant setup` starts from). Applies to a
     /// new state only.
@@ -124,6 +128,7 @@ impl Default for Options {
             app_origin: None,
             invocation: None,
             id_token_claims: false,
+            id_token_sid: false,
             empty_realm: false,
             iss_parameter: false,
             issuer_trailing_slash: false,
@@ -156,6 +161,8 @@ pub(crate) struct Ctx {
     pub faults: Mutex<Vec<Fault>>,
     /// [`Options::id_token_claims`].
     pub id_token_claims: bool,
+    /// [`Options::id_token_sid`].
+    pub id_token_sid: bool,
     /// [`Options::iss_parameter`].
     pub iss_parameter: bool,
     /// [`Options::issuer_trailing_slash`].
@@ -307,6 +314,7 @@ impl BiLocal {
             api_base,
             faults: Mutex::new(Vec::new()),
             id_token_claims: options.id_token_claims,
+            id_token_sid: options.id_token_sid,
             iss_parameter: options.iss_parameter,
             issuer_trailing_slash: options.issuer_trailing_slash,
             busy: Arc::default(),

@@ -514,7 +514,10 @@ fn redeem_code(
             &identity,
             now,
             &flaws,
-            ctx.id_token_claims,
+            IdTokenExtras {
+                profile: ctx.id_token_claims,
+                sid: ctx.id_token_sid,
+            },
         );
         inner.state.issued_tokens.insert(jti.clone(), exp);
         if let Some(g) = inner.state.codes.get_mut(code) {
@@ -537,9 +540,18 @@ fn app_path(tenant_id: &str, app: &Application) -> String {
     )
 }
 
+/// Claims beyond Beyond Identity's own that an ID token may be asked to carry.
+#[derive(Clone, Copy)]
+struct IdTokenExtras {
+    /// [`crate::Options::id_token_claims`].
+    profile: bool,
+    /// [`crate::Options::id_token_sid`].
+    sid: bool,
+}
+
 /// Builds the ID token, with whatever flaws the test asked for. Like Beyond Identity's,
 /// it carries the subject and no profile claims (those are on userinfo) unless
-/// `profile_claims` asks for them, as other providers do.
+/// `extras.profile` asks for them, as other providers do.
 #[allow(clippy::too_many_arguments)]
 fn id_token(
     inner: &Inner,
@@ -549,7 +561,7 @@ fn id_token(
     identity: &model::Identity,
     now: i64,
     flaws: &[Flaw],
-    profile_claims: bool,
+    extras: IdTokenExtras,
 ) -> String {
     let has = |f: Flaw| flaws.contains(&f);
     let mut claims = serde_json::Map::new();
@@ -593,8 +605,11 @@ fn id_token(
         };
         claims.insert("nonce".into(), nonce.into());
     }
-    if profile_claims {
+    if extras.profile {
         claims.extend(profile(identity, &grant.transaction.scope));
+    }
+    if extras.sid {
+        claims.insert("sid".into(), random::jti().into());
     }
     let defects = Defects {
         omit_kid: has(Flaw::MissingKid),

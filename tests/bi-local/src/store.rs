@@ -13,6 +13,8 @@ pub struct Inner {
     /// Keys taken out of the JWKS by a rotation, newest last (for the `retired_key` flaw:
     /// a provider signing with a key it no longer publishes). Not persisted.
     pub retired: Vec<SigningKey>,
+    /// The `jti` of the last logout token minted (for the `replayed_jti` fault). Not persisted.
+    pub last_logout_jti: Option<String>,
 }
 
 impl Inner {
@@ -80,6 +82,7 @@ impl Store {
         }
         let store = Self {
             inner: Mutex::new(Inner {
+                last_logout_jti: None,
                 state,
                 keys,
                 retired: Vec::new(),

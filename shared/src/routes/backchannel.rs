@@ -1,0 +1,132 @@
+//! `POST /api/auth/backchannel-logout`: the OpenID Connect Back-Channel Logout 1.0
+//! receiver (served by the `callback` function, which holds the provider's keys).
+//!
+//! The provider posts `logout_token=<JWT>` (`application/x-www-form-urlencoded`) when a
+//! user's session there ends. The token is verified as [`crate::logout`] describes, its
+//! `jti` is claimed in the table so that it works once, and the sessions it names end:
+//! by `sid` (the provider session the sign-in recorded from the ID token), by `sub` (every
+//! session of that user), or both. Each is refused on its very next request, as after any
+//! revocation. `200 {"ok":true,"ended":n}` when the token is valid (also when it names no
+//! session here: there is nothing left to end, and the provider must not retry); `400
+//! invalid_request` for an invalid, replayed or missing token; `503` when the table
+//! cannot be reached (the provider may retry). Every outcome is an audit event.
+//!
+//! To register it, give the provider `<AUTH_URL>/api/auth/backchannel-logout` as the
+//! client's `backchannel_logout_uri` (and `backchannel_logout_session_required` if it
+//! should always send `sid`).
+
+use lambda_http::http::header::CONTENT_TYPE;
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+
+use crate::audit::{Audit, Outcome, Subject, event};
+use crate::config::SignInConfig;
+use crate::error::AuthError;
+use crate::http::{Reply, check_front_door, client_address};
+use crate::logout::MAX_LOGOUT_TOKEN;
+use crate::oidc::IdentityProvider;
+use crate::session::{SessionStore, Sessions};
+
+pub const BACKCHANNEL_LOGOUT_PATH: &str = "/api/auth/backchannel-logout";
+
+pub struct BackchannelLogout<P, S> {
+    config: SignInConfig,
+    provider: P,
+    sessions: Sessions<S>,
+    audit: Audit,
+}
+
+impl<P: IdentityProvider, S: SessionStore> BackchannelLogout<P, S> {
+    pub fn new(config: SignInConfig, provider: P, sessions: Sessions<S>) -> Self {
+        Self {
+            audit: Audit::new(config.app.audit_key.as_ref()),
+            config,
+            provider,
+            sessions,
+        }
+    }
+
+    pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
+        let result = self.receive(request, now).await;
+        let client = client_address(request, &self.config.app);
+        let (outcome, reason) = match &result {
+            Ok(_) => (Outcome::Succeeded, ""),
+            Err(error) => (Outcome::Refused, error.code()),
+        };
+        self.audit.record(
+            event::BACKCHANNEL_LOGOUT,
+            outcome,
+            reason,
+            Subject {
+                client: Some(&client),
+                ..Subject::default()
+            },
+        );
+        match result {
+            Ok(ended) => Reply::json(StatusCode::OK, json!({"ok": true, "ended": ended})),
+            Err(error) => Reply::error(&error),
+        }
+        .into_response()
+    }
+
+    async fn receive(&self, request: &Request, now: i64) -> Result<usize, AuthError> {
+        check_front_door(request, &self.config.app)?;
+        if request.method() != Method::POST {
+            return Err(AuthError::MethodNotAllowed { allowed: "POST" });
+        }
+        let is_form = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        if !is_form {
+            return Err(AuthError::UnsupportedMediaType);
+        }
+        // The token, its name and a little room; nothing else is read.
+        let limit = MAX_LOGOUT_TOKEN + 64;
+        if request.body().len() > limit {
+            return Err(AuthError::BodyTooLarge { limit });
+        }
+        let mut tokens = url::form_urlencoded::parse(request.body().as_ref())
+            .filter(|(name, _)| name == "logout_token")
+            .map(|(_, value)| value);
+        let token = match (tokens.next(), tokens.next()) {
+            (Some(token), None) => token,
+            (None, _) => return Err(AuthError::InvalidLogoutToken("logout_token is missing")),
+            (Some(_), Some(_)) => {
+                return Err(AuthError::InvalidLogoutToken(
+                    "logout_token appears more than once",
+                ));
+            }
+        };
+        let claims = self.provider.verify_logout_token(&token, now).await?;
+        let issuer = &self.config.provider.issuer;
+        let first_use = self
+            .sessions
+            .claim_logout_token(issuer, &claims.jti, claims.expires_at)
+            .await
+            .map_err(|_| AuthError::StoreUnavailable)?;
+        if !first_use {
+            return Err(AuthError::InvalidLogoutToken(
+                "this logout token was already used",
+            ));
+        }
+        self.sessions
+            .end_provider_session(
+                issuer,
+                claims.subject.as_deref(),
+                claims.sid.as_deref(),
+                now,
+            )
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "a back-channel logout could not end its sessions");
+                AuthError::StoreUnavailable
+            })
+    }
+}
