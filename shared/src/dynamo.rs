@@ -129,6 +129,7 @@ impl SessionStore for DynamoSessionStore {
             ("user_agent", &session.client.user_agent),
             ("network", &session.client.network),
             ("provider_sid", &session.provider_sid),
+            ("provider_logout_url", &session.provider_logout_url),
         ];
         for (name, value) in optional {
             if let Some(value) = value {
@@ -264,6 +265,19 @@ impl SessionStore for DynamoSessionStore {
         }
         self.forget(user, ids.iter().map(|id| id.as_str().to_owned()).collect())
             .await
+    }
+
+    async fn take(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(id.as_str()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(output.attributes().and_then(session_from_item))
     }
 
     async fn provider_sessions(

@@ -112,6 +112,11 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 
+    async fn take(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+        self.check()?;
+        Ok(self.lock().remove(id))
+    }
+
     async fn provider_sessions(
         &self,
         issuer: &str,

@@ -103,6 +103,33 @@ impl<T: IdentityProvider> IdentityProvider for std::sync::Arc<T> {
 pub struct Redeemed {
     pub user: User,
     pub provider_sid: Option<String>,
+    /// Where the browser ends the provider's session at sign-out (RP-Initiated Logout),
+    /// when the provider has an `end_session_endpoint`: kept with the session on the
+    /// server, so that the ID token it carries as `id_token_hint` never reaches the browser
+    /// before sign-out.
+    pub logout_url: Option<String>,
+}
+
+/// An http URL is accepted only on a loopback host (development and tests).
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(host)) => host == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The RP-Initiated Logout 1.0 request: the ID token as `id_token_hint`, our client, and
+/// the app's home page to come back to (it must be registered with the provider as a
+/// post-logout redirect URI).
+fn logout_url(end_session: &Url, id_token: &str, client_id: &str, post_logout: &str) -> String {
+    let mut url = end_session.clone();
+    url.query_pairs_mut()
+        .append_pair("id_token_hint", id_token)
+        .append_pair("client_id", client_id)
+        .append_pair("post_logout_redirect_uri", post_logout);
+    url.into()
 }
 
 /// A claim of an ID token whose signature and claims were already verified, read from its
@@ -122,6 +149,9 @@ fn verified_claim(id_token: &str, name: &str) -> Option<String> {
 pub struct ExtraMetadata {
     #[serde(default)]
     authorization_response_iss_parameter_supported: Option<bool>,
+    /// OpenID Connect RP-Initiated Logout 1.0: where the browser ends its provider session.
+    #[serde(default)]
+    end_session_endpoint: Option<String>,
 }
 
 impl AdditionalProviderMetadata for ExtraMetadata {}
@@ -154,6 +184,9 @@ struct Discovered {
     client: DiscoveredClient,
     issuer: IssuerUrl,
     iss_parameter: bool,
+    /// The provider's `end_session_endpoint`, if it has one over https (or a loopback http
+    /// address, for development).
+    end_session: Option<Url>,
     algorithms: Vec<CoreJwsSigningAlgorithm>,
     keys: KeyCache,
 }
@@ -238,6 +271,12 @@ impl OidcClient {
                     .additional_metadata()
                     .authorization_response_iss_parameter_supported
                     .unwrap_or(false);
+                let end_session = metadata
+                    .additional_metadata()
+                    .end_session_endpoint
+                    .as_deref()
+                    .and_then(|url| Url::parse(url).ok())
+                    .filter(|url| url.scheme() == "https" || is_loopback(url));
                 let issuer = metadata.issuer().clone();
                 let jwks_uri = metadata.jwks_uri().clone();
                 let jwks = metadata.jwks().clone();
@@ -254,6 +293,7 @@ impl OidcClient {
                     client,
                     issuer,
                     iss_parameter,
+                    end_session,
                     algorithms,
                     keys: KeyCache::new(jwks_uri, jwks, self.jwks_policy),
                 })
@@ -416,10 +456,19 @@ impl IdentityProvider for OidcClient {
             self.complete_from_userinfo(discovered, response.access_token(), &mut user)
                 .await?;
         }
+        let id_token = id_token.to_string();
+        let post_logout = self
+            .redirect_uri
+            .url()
+            .join("/")
+            .map_err(|_| AuthError::Internal)?;
         Ok(Redeemed {
             user,
-            provider_sid: verified_claim(&id_token.to_string(), "sid")
+            provider_sid: verified_claim(&id_token, "sid")
                 .filter(|sid| !sid.is_empty() && sid.len() <= 255),
+            logout_url: discovered.end_session.as_ref().map(|end| {
+                logout_url(end, &id_token, &self.config.client_id, post_logout.as_str())
+            }),
         })
     }
 }
@@ -584,6 +633,39 @@ mod tests {
 
     const ISSUER: &str =
         "https://auth-us.beyondidentity.com/v1/tenants/0001a/realms/b/applications/c-d";
+
+    #[test]
+    fn the_logout_request_carries_the_hint_the_client_and_the_way_back() {
+        let end = Url::parse("https://idp.example/logout?ui_locales=en").expect("url");
+        let url = logout_url(&end, "a.b.c", "client", "https://app.example/");
+        let url = Url::parse(&url).expect("url");
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(
+            pairs,
+            vec![
+                ("ui_locales".into(), "en".into()),
+                ("id_token_hint".into(), "a.b.c".into()),
+                ("client_id".into(), "client".into()),
+                (
+                    "post_logout_redirect_uri".into(),
+                    "https://app.example/".into()
+                ),
+            ]
+        );
+        for (url, allowed) in [
+            ("http://localhost:8021/logout", true),
+            ("http://127.0.0.1:8021/logout", true),
+            ("http://[::1]:8021/logout", true),
+            ("http://idp.example/logout", false),
+            ("http://localhost.evil.example/logout", false),
+        ] {
+            assert_eq!(
+                is_loopback(&Url::parse(url).expect("url")),
+                allowed,
+                "{url}"
+            );
+        }
+    }
 
     #[test]
     fn a_verified_token_gives_up_its_sid() {

@@ -29,6 +29,11 @@ pub trait SessionStore: SessionRecords {
         session: &Session,
         began_at: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Deletes a session and returns it as it was (`None` if there was none): one call.
+    fn take(
+        &self,
+        id: &SessionId,
+    ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send;
     /// The stored sessions of a user (live or not), with consistent reads.
     fn list(
         &self,
@@ -70,6 +75,8 @@ pub struct Authenticated {
     pub client: ClientInfo,
     /// The ID token's `sid`, when the provider sends one.
     pub provider_sid: Option<String>,
+    /// The provider's logout URL for this sign-in ([`crate::oidc::Redeemed::logout_url`]).
+    pub provider_logout_url: Option<String>,
 }
 
 impl Authenticated {
@@ -79,6 +86,7 @@ impl Authenticated {
             user,
             client: ClientInfo::default(),
             provider_sid: None,
+            provider_logout_url: None,
         }
     }
 }
@@ -116,6 +124,7 @@ impl<S: SessionStore> Sessions<S> {
             authenticated_at: now,
             client: authenticated.client,
             provider_sid: authenticated.provider_sid,
+            provider_logout_url: authenticated.provider_logout_url,
         };
         let created = self.store.create(&token.id(), &session, began_at).await?;
         Ok(created.then_some((token, session)))
@@ -232,11 +241,12 @@ impl<S: SessionStore> Sessions<S> {
         passkey_verifier::resolve(&self.store, &token, self.config.idle_timeout, now).await
     }
 
-    /// Ends the session a cookie value names (nothing to do for garbage).
-    pub async fn end(&self, cookie_value: &str) -> Result<(), StoreError> {
+    /// Ends the session a cookie value names, and gives back what it was (its provider
+    /// logout URL, say); nothing to do for garbage.
+    pub async fn end(&self, cookie_value: &str) -> Result<Option<Session>, StoreError> {
         match SessionToken::parse(cookie_value) {
-            Some(token) => self.store.delete(&token.id()).await,
-            None => Ok(()),
+            Some(token) => self.store.take(&token.id()).await,
+            None => Ok(None),
         }
     }
 
@@ -302,6 +312,12 @@ impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
         sid: &str,
     ) -> impl Future<Output = Result<Vec<(SessionId, Session)>, StoreError>> + Send {
         (**self).provider_sessions(issuer, sid)
+    }
+    fn take(
+        &self,
+        id: &SessionId,
+    ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send {
+        (**self).take(id)
     }
     fn claim(
         &self,
@@ -543,6 +559,10 @@ mod tests {
         ) -> Result<Vec<(SessionId, Session)>, StoreError> {
             self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             self.inner.provider_sessions(issuer, sid).await
+        }
+        async fn take(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+            self.wrote();
+            self.inner.take(id).await
         }
     }
 

@@ -313,6 +313,9 @@ where
     ) -> Result<Vec<(SessionId, Session)>, StoreError> {
         self.inner.provider_sessions(issuer, sid).await
     }
+    async fn take(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+        self.inner.take(id).await
+    }
 }
 
 #[tokio::test]

@@ -53,7 +53,8 @@ export const register = (email: string) => call<{ ok: boolean; message: string }
 
 export const bindJob = () => call<{ credential_binding_link: string }>('POST', '/api/auth/bind-job', {});
 
-export const signOut = () => call<{ ok: boolean }>('POST', '/api/auth/signout', {});
+/** Sign-out; `redirect` is where the browser goes next when the provider's session must end too (RP-initiated logout). */
+export const signOut = () => call<{ ok: boolean; redirect?: string }>('POST', '/api/auth/signout', {});
 
 /** One of the user's sessions, as `GET /api/auth/sessions` lists it. */
 export interface ListedSession {

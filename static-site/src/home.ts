@@ -336,8 +336,14 @@ byId<HTMLButtonElement>('sign-out-everywhere').addEventListener('click', (event)
 byId<HTMLButtonElement>('sign-out').addEventListener('click', async (event) => {
   const done = busy(event.currentTarget as HTMLButtonElement, 'Signing out…');
   try {
-    await signOut();
+    const { redirect } = await signOut();
     show(null);
+    if (redirect) {
+      // The provider ends its session too, then sends the browser back here.
+      announce('You are signed out here; signing you out of the identity provider…', 'info');
+      location.assign(redirect);
+      return;
+    }
     announce('You are signed out.', 'success');
   } catch (error) {
     announce(apiMessage(error), 'error');

@@ -161,6 +161,7 @@ class Permissions(unittest.TestCase):
             "list": [(".get_item()", "user#"), (".query()", "index")],
             "revoke_before": [(".update_item()", "user#")],
             "provider_sessions": [(".get_item()", "sid#")],
+            "take": [(".delete_item()", "session#")],
             "get_many": [(".batch_get_item()", "session#")],
             "forget": [(".update_item()", "user#")],
         }

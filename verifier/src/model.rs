@@ -34,6 +34,10 @@ pub struct Session {
     /// The provider's session (the ID token's `sid`), when it names one: a back-channel
     /// logout for it ends this session.
     pub provider_sid: Option<String>,
+    /// Where the browser ends the provider's session at sign-out (RP-Initiated Logout),
+    /// when the provider has an `end_session_endpoint`. It carries the ID token as
+    /// `id_token_hint`: it stays on the server until the user signs out.
+    pub provider_logout_url: Option<String>,
 }
 
 impl Session {
@@ -151,6 +155,7 @@ mod tests {
             authenticated_at: 1000,
             client: ClientInfo::default(),
             provider_sid: None,
+            provider_logout_url: None,
         };
         let window = std::time::Duration::from_secs(300);
         assert!(session.is_recent(window, 1000));

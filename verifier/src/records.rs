@@ -99,6 +99,7 @@ pub fn session_from_item(item: &HashMap<String, AttributeValue>) -> Option<Sessi
             network: read_s(item, "network"),
         },
         provider_sid: read_s(item, "provider_sid"),
+        provider_logout_url: read_s(item, "provider_logout_url"),
     })
 }
 

@@ -166,6 +166,7 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
                 &client_address(request, &self.config.app),
             ),
             provider_sid: redeemed.provider_sid,
+            provider_logout_url: redeemed.logout_url,
         };
         // Refused if the user signed out everywhere after this sign-in began.
         let (token, session) = self

@@ -118,13 +118,19 @@ impl<S: SessionStore> SessionRoutes<S> {
         }
     }
 
+    /// `POST /api/auth/signout`: ends this browser's session. When the provider has an
+    /// `end_session_endpoint` (OpenID RP-Initiated Logout), the answer says where the
+    /// browser goes next to end the provider's session too: `{"ok":true,"redirect":…}`;
+    /// otherwise sign-out is local (Beyond Identity advertises none).
     async fn sign_out(&self, request: &Request) -> Result<Reply, AuthError> {
         check_json_post(request, &self.config.origin_str(), "POST")?;
+        let mut redirect = None;
         if let CookieValue::One(value) = cookie(request.headers(), SESSION_COOKIE) {
-            self.sessions.end(&value).await.map_err(|error| {
+            let ended = self.sessions.end(&value).await.map_err(|error| {
                 tracing::error!(%error, "sign-out could not delete the session");
                 AuthError::StoreUnavailable
             })?;
+            redirect = ended.and_then(|session| session.provider_logout_url);
             let session = SessionToken::parse(&value).map(|token| token.id());
             self.audit.record(
                 event::SIGN_OUT,
@@ -137,7 +143,11 @@ impl<S: SessionStore> SessionRoutes<S> {
                 },
             );
         }
-        Ok(Reply::json(StatusCode::OK, json!({"ok": true})).cookie(clear_cookie(SESSION_COOKIE)))
+        let body = match redirect {
+            Some(redirect) => json!({"ok": true, "redirect": redirect}),
+            None => json!({"ok": true}),
+        };
+        Ok(Reply::json(StatusCode::OK, body).cookie(clear_cookie(SESSION_COOKIE)))
     }
 
     /// `GET /api/auth/sessions`: the user's live sessions, most recently used first.

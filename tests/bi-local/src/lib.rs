@@ -107,6 +107,9 @@ pub struct Options {
     /// front- or back-channel logout do, to test back-channel logout by `sid`. Off by
     /// default: Beyond Identity's ID token carries the subject only.
     pub id_token_sid: bool,
+    /// Advertise an `end_session_endpoint` (OpenID RP-Initiated Logout 1.0) and serve it.
+    /// Off by default: Beyond Identity advertises none (docs/real-beyond-identity.md).
+    pub end_session: bool,
     /// Seed the tenant with an empty application realm: no OIDC application and no
     /// authenticator config (what `passkey-auth tenant setup` starts from). Applies to a
     /// new state only.
@@ -129,6 +132,7 @@ impl Default for Options {
             invocation: None,
             id_token_claims: false,
             id_token_sid: false,
+            end_session: false,
             empty_realm: false,
             iss_parameter: false,
             issuer_trailing_slash: false,
@@ -163,6 +167,10 @@ pub(crate) struct Ctx {
     pub id_token_claims: bool,
     /// [`Options::id_token_sid`].
     pub id_token_sid: bool,
+    /// [`Options::end_session`].
+    pub end_session: bool,
+    /// The subjects whose provider session ended at the end-session endpoint, in order.
+    pub logouts: Mutex<Vec<String>>,
     /// [`Options::iss_parameter`].
     pub iss_parameter: bool,
     /// [`Options::issuer_trailing_slash`].
@@ -315,6 +323,8 @@ impl BiLocal {
             faults: Mutex::new(Vec::new()),
             id_token_claims: options.id_token_claims,
             id_token_sid: options.id_token_sid,
+            end_session: options.end_session,
+            logouts: Mutex::new(Vec::new()),
             iss_parameter: options.iss_parameter,
             issuer_trailing_slash: options.issuer_trailing_slash,
             busy: Arc::default(),
@@ -388,6 +398,16 @@ impl BiLocal {
     /// The enrolment emails sent so far, oldest first.
     pub fn outbox(&self) -> Vec<Email> {
         self.ctx.store.read(|inner| inner.state.outbox.clone())
+    }
+
+    /// The subjects whose provider session ended at the end-session endpoint
+    /// ([`Options::end_session`]), oldest first.
+    pub fn logouts(&self) -> Vec<String> {
+        self.ctx
+            .logouts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Adds fault rules (as `POST /_emulator/faults` does).
