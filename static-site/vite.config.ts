@@ -34,6 +34,7 @@ function functionFor(path: string): string {
     case 'signin':
       return 'signin';
     case 'callback':
+    case 'backchannel-logout':
       return 'callback';
     case 'session':
     case 'signout':
