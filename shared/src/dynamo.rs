@@ -202,20 +202,7 @@ impl SessionStore for DynamoSessionStore {
     }
 
     async fn list(&self, user: &User) -> Result<Vec<(SessionId, Session)>, StoreError> {
-        let named = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(&user_pk(user)))
-            .projection_expression("#sessions")
-            .expression_attribute_names("#sessions", "sessions")
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?
-            .item()
-            .and_then(|item| item.get("sessions")?.as_ss().ok().cloned())
-            .unwrap_or_default();
+        let named = self.named_sessions(&user_pk(user)).await?;
         let mut keys: Vec<String> = named.clone();
         let mut pages = self
             .client
@@ -235,14 +222,7 @@ impl SessionStore for DynamoSessionStore {
         }
         keys.sort();
         keys.dedup();
-        let ids: Vec<SessionId> = keys
-            .into_iter()
-            .filter_map(SessionId::from_stored)
-            .collect();
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(BATCH_GET_LIMIT) {
-            found.extend(self.get_many(chunk).await?);
-        }
+        let found = self.get_all(keys).await?;
         // Sessions that ended (signed out, expired and deleted by TTL) leave the user's
         // item as they are found gone; best effort, the next list tries again.
         let gone: Vec<String> = named
@@ -285,27 +265,8 @@ impl SessionStore for DynamoSessionStore {
         issuer: &str,
         sid: &str,
     ) -> Result<Vec<(SessionId, Session)>, StoreError> {
-        let named = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(&sid_pk(issuer, sid)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?
-            .item()
-            .and_then(|item| item.get("sessions")?.as_ss().ok().cloned())
-            .unwrap_or_default();
-        let ids: Vec<SessionId> = named
-            .into_iter()
-            .filter_map(SessionId::from_stored)
-            .collect();
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(BATCH_GET_LIMIT) {
-            found.extend(self.get_many(chunk).await?);
-        }
-        Ok(found)
+        let named = self.named_sessions(&sid_pk(issuer, sid)).await?;
+        self.get_all(named).await
     }
 
     async fn revoke_before(&self, user: &User, at: i64, keep_until: i64) -> Result<(), StoreError> {
@@ -348,6 +309,38 @@ impl SessionStore for DynamoSessionStore {
 }
 
 impl DynamoSessionStore {
+    /// The session keys an item names in its `sessions` set (a user's, a provider
+    /// session's), read consistently; none if there is no such item.
+    async fn named_sessions(&self, pk: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .projection_expression("#sessions")
+            .expression_attribute_names("#sessions", "sessions")
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?
+            .item()
+            .and_then(|item| item.get("sessions")?.as_ss().ok().cloned())
+            .unwrap_or_default())
+    }
+
+    /// The sessions these keys name that still exist, with consistent reads in batches.
+    async fn get_all(&self, keys: Vec<String>) -> Result<Vec<(SessionId, Session)>, StoreError> {
+        let ids: Vec<SessionId> = keys
+            .into_iter()
+            .filter_map(SessionId::from_stored)
+            .collect();
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(BATCH_GET_LIMIT) {
+            found.extend(self.get_many(chunk).await?);
+        }
+        Ok(found)
+    }
+
     /// Consistent reads of up to [`BATCH_GET_LIMIT`] sessions; those that are gone are
     /// left out.
     async fn get_many(&self, ids: &[SessionId]) -> Result<Vec<(SessionId, Session)>, StoreError> {

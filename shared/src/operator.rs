@@ -27,12 +27,7 @@ pub enum OperatorError {
 }
 
 pub fn user(issuer: &str, subject: &str) -> User {
-    User {
-        issuer: issuer.to_owned(),
-        subject: subject.to_owned(),
-        name: None,
-        email: None,
-    }
+    User::new(issuer, subject)
 }
 
 fn rfc3339(at: i64) -> String {

@@ -193,15 +193,7 @@ impl<S: SessionStore> Sessions<S> {
         now: i64,
     ) -> Result<usize, StoreError> {
         let found = match (subject, sid) {
-            (Some(subject), _) => {
-                let user = User {
-                    issuer: issuer.to_owned(),
-                    subject: subject.to_owned(),
-                    name: None,
-                    email: None,
-                };
-                self.list(&user, now).await?
-            }
+            (Some(subject), _) => self.list(&User::new(issuer, subject), now).await?,
             (None, Some(sid)) => self.store.provider_sessions(issuer, sid).await?,
             (None, None) => return Ok(0),
         };
@@ -336,12 +328,7 @@ mod tests {
     use std::time::Duration;
 
     fn user() -> User {
-        User {
-            issuer: "https://issuer".into(),
-            subject: "sub-1".into(),
-            name: None,
-            email: None,
-        }
+        User::new("https://issuer", "sub-1")
     }
 
     async fn start<S: SessionStore>(sessions: &Sessions<S>, now: i64) -> (SessionToken, Session) {

@@ -35,16 +35,6 @@ fn error_of(answer: &Answer) -> (u16, Value) {
     (answer.status(), answer.json()["error"].clone())
 }
 
-/// The session check: signed in (`true`) or not.
-async fn signed_in(stack: &Stack, cookie: &str) -> bool {
-    stack
-        .get_session(&[cookie])
-        .await
-        .json()
-        .get("user")
-        .is_some()
-}
-
 #[tokio::test]
 async fn the_list_shows_only_the_users_sessions_with_this_browser_marked() {
     let stack = Stack::start().await;
@@ -137,7 +127,10 @@ async fn a_revoked_session_is_refused_on_its_next_request_and_others_ids_are_404
         .session_at(revoke(&laptop, json!({"id": bobs_id}).to_string()), now())
         .await;
     assert_eq!(error_of(&answer), (404, json!("not_found")));
-    assert!(signed_in(&stack, &bobs).await, "Bob's session is untouched");
+    assert!(
+        stack.is_signed_in(&bobs).await,
+        "Bob's session is untouched"
+    );
     let answer = stack
         .session_at(
             revoke(&laptop, json!({"id": "0".repeat(32)}).to_string()),
@@ -155,7 +148,7 @@ async fn a_revoked_session_is_refused_on_its_next_request_and_others_ids_are_404
     let mut foreign = revoke(&laptop, json!({"id": phone_id}).to_string());
     foreign["headers"]["origin"] = "https://evil.example".into();
     assert_eq!(stack.session_at(foreign, now()).await.status(), 403);
-    assert!(signed_in(&stack, &phone).await);
+    assert!(stack.is_signed_in(&phone).await);
 
     // The laptop ends the phone's session: the phone is signed out on its next request.
     let answer = stack
@@ -167,8 +160,8 @@ async fn a_revoked_session_is_refused_on_its_next_request_and_others_ids_are_404
         None,
         "the laptop keeps its own cookie"
     );
-    assert!(!signed_in(&stack, &phone).await);
-    assert!(signed_in(&stack, &laptop).await);
+    assert!(!stack.is_signed_in(&phone).await);
+    assert!(stack.is_signed_in(&laptop).await);
     assert_eq!(sessions_of(&stack, &laptop).await.len(), 1);
     // Again: nothing left by that id.
     let answer = stack
@@ -183,7 +176,7 @@ async fn a_revoked_session_is_refused_on_its_next_request_and_others_ids_are_404
         .await;
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.cookie("__Host-session").as_deref(), Some(""));
-    assert!(!signed_in(&stack, &laptop).await);
+    assert!(!stack.is_signed_in(&laptop).await);
 }
 
 #[tokio::test]
@@ -200,16 +193,16 @@ async fn signing_out_everywhere_needs_a_recent_sign_in_and_ends_every_session() 
     let later = now() + 301;
     let answer = stack.session_at(everywhere(&laptop), later).await;
     assert_eq!(error_of(&answer), (401, json!("reauthentication_required")));
-    assert!(signed_in(&stack, &phone).await, "nothing was ended");
+    assert!(stack.is_signed_in(&phone).await, "nothing was ended");
     let answer = stack.session_at(everywhere(&laptop), now() + 299).await;
     assert_eq!(answer.status(), 200, "{:?}", answer.0);
     assert_eq!(answer.json()["ended"], 2);
     assert_eq!(answer.cookie("__Host-session").as_deref(), Some(""));
     for cookie in [&laptop, &phone] {
-        assert!(!signed_in(&stack, cookie).await);
+        assert!(!stack.is_signed_in(cookie).await);
     }
     assert!(
-        signed_in(&stack, &bobs).await,
+        stack.is_signed_in(&bobs).await,
         "only the user's own sessions end"
     );
     assert_eq!(
@@ -254,7 +247,7 @@ async fn a_sign_in_under_way_during_sign_out_everywhere_is_refused() {
         "__Host-session={}",
         answer.cookie("__Host-session").expect("a cookie")
     );
-    assert!(signed_in(&stack, &session).await);
+    assert!(stack.is_signed_in(&session).await);
 }
 
 /// A store that runs `during` just before it records activity: the revoke lands between
@@ -393,7 +386,7 @@ async fn a_revoke_that_lands_during_a_sliding_refresh_is_not_undone() {
     // it must not bring the session back.
     assert_eq!(answer.status(), 200);
     assert!(
-        !signed_in(&stack, &phone).await,
+        !stack.is_signed_in(&phone).await,
         "refused on the very next request"
     );
     // Not even a partial item: an unconditional update would have written one.
@@ -410,7 +403,7 @@ async fn a_revoke_that_lands_during_a_sliding_refresh_is_not_undone() {
         .filter(|item| item["pk"].as_s().is_ok_and(|pk| pk.starts_with("session#")))
         .count();
     assert_eq!(sessions, 1, "only the laptop's session is stored");
-    assert!(signed_in(&stack, &laptop).await);
+    assert!(stack.is_signed_in(&laptop).await);
 }
 
 /// Sessions are found through the user's own item even where the index has not caught
@@ -462,7 +455,7 @@ async fn sign_out_everywhere_misses_no_session_whichever_record_names_it() {
         .await;
     assert_eq!(answer.json()["ended"], 3);
     for cookie in [&laptop, &unindexed, &unnamed] {
-        assert!(!signed_in(&stack, cookie).await);
+        assert!(!stack.is_signed_in(cookie).await);
     }
     assert!(stack.items("session").await.is_empty());
 }

@@ -195,21 +195,7 @@ async fn an_unreachable_table_or_an_unknown_event_is_denied() {
     let stack = Stack::start().await;
     let (_, passkey) = enrolled_user(&stack.bi, "alice@example.com").await;
     let cookie = stack.sign_in(&passkey).await;
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let unreachable = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::new()
-            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-            .endpoint_url(format!("http://127.0.0.1:{closed}"))
-            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "local", "local", None, None, "test",
-            ))
-            .build(),
-    );
+    let unreachable = common::unreachable_dynamo();
     let authorizer = Authorizer::new(Sessions::new(
         DynamoSessionStore::new(unreachable, stack.table.clone()),
         stack.config.app.sessions.clone(),

@@ -9,15 +9,6 @@ use bi_local::sdk::enrolled_user;
 use common::{Stack, event};
 use serde_json::{Value, json};
 
-async fn signed_in(stack: &Stack, cookie: &str) -> bool {
-    stack
-        .get_session(&[cookie])
-        .await
-        .json()
-        .get("user")
-        .is_some()
-}
-
 /// The provider session (`sid`) each stored session recorded from its ID token.
 async fn provider_sids(stack: &Stack) -> Vec<String> {
     stack
@@ -49,12 +40,12 @@ async fn a_logout_by_sub_ends_every_session_of_that_user_once() {
     assert_eq!(answer.0["headers"]["cache-control"], "no-store");
     for cookie in [&first, &second] {
         assert!(
-            !signed_in(&stack, cookie).await,
+            !stack.is_signed_in(cookie).await,
             "refused on its next request"
         );
     }
     assert!(
-        signed_in(&stack, &bob).await,
+        stack.is_signed_in(&bob).await,
         "only the named user's sessions end"
     );
 
@@ -62,7 +53,7 @@ async fn a_logout_by_sub_ends_every_session_of_that_user_once() {
     let again = stack.sign_in(&passkey).await;
     let answer = stack.post_logout_token(&token, now).await;
     assert_eq!(error_of(&answer), (400, json!("invalid_request")));
-    assert!(signed_in(&stack, &again).await, "a replay ends nothing");
+    assert!(stack.is_signed_in(&again).await, "a replay ends nothing");
 }
 
 #[tokio::test]
@@ -88,9 +79,9 @@ async fn a_logout_by_sid_ends_only_the_sessions_of_that_provider_session() {
         "{:?}",
         answer.0
     );
-    assert!(!signed_in(&stack, &first).await);
+    assert!(!stack.is_signed_in(&first).await);
     assert!(
-        signed_in(&stack, &second).await,
+        stack.is_signed_in(&second).await,
         "another provider session lives on"
     );
 
@@ -105,13 +96,13 @@ async fn a_logout_by_sid_ends_only_the_sessions_of_that_provider_session() {
         json!({"ok": true, "ended": 0}),
         "another user's sub"
     );
-    assert!(signed_in(&stack, &second).await);
+    assert!(stack.is_signed_in(&second).await);
     let token = stack
         .logout_token(json!({"sub": alice["id"], "sid": other_sid}))
         .await;
     let answer = stack.post_logout_token(&token, now).await;
     assert_eq!(answer.json(), json!({"ok": true, "ended": 1}));
-    assert!(!signed_in(&stack, &second).await);
+    assert!(!stack.is_signed_in(&second).await);
 }
 
 #[tokio::test]
@@ -151,13 +142,13 @@ async fn every_logout_token_fault_is_refused_and_ends_nothing() {
             .unwrap_or_default()
             .to_owned();
         assert!(message.contains(rule), "{fault}: {message}");
-        assert!(signed_in(&stack, &cookie).await, "{fault} ended a session");
+        assert!(stack.is_signed_in(&cookie).await, "{fault} ended a session");
     }
     // An unknown sid (and no sub) is a valid token that names no session here.
     let token = stack.logout_token(json!({"fault": "unknown_sid"})).await;
     let answer = stack.post_logout_token(&token, now).await;
     assert_eq!(answer.json(), json!({"ok": true, "ended": 0}));
-    assert!(signed_in(&stack, &cookie).await);
+    assert!(stack.is_signed_in(&cookie).await);
     // A replayed jti: the first use works, the token minted with the same jti does not.
     let token = stack.logout_token(json!({"sub": "nobody"})).await;
     assert_eq!(stack.post_logout_token(&token, now).await.status(), 200);
@@ -171,7 +162,7 @@ async fn every_logout_token_fault_is_refused_and_ends_nothing() {
         .unwrap_or_default()
         .to_owned();
     assert!(message.contains("already used"), "{message}");
-    assert!(signed_in(&stack, &cookie).await);
+    assert!(stack.is_signed_in(&cookie).await);
 
     // Requests that are not a logout token at all.
     let form = |body: &str, content_type: &str| {
@@ -213,5 +204,5 @@ async fn every_logout_token_fault_is_refused_and_ends_nothing() {
         let answer = stack.backchannel_at(request.clone(), now).await;
         assert_eq!(answer.status(), status, "{request}");
     }
-    assert!(signed_in(&stack, &cookie).await);
+    assert!(stack.is_signed_in(&cookie).await);
 }

@@ -33,15 +33,6 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("utf-8")
 }
 
-async fn signed_in(stack: &Stack, cookie: &str) -> bool {
-    stack
-        .get_session(&[cookie])
-        .await
-        .json()
-        .get("user")
-        .is_some()
-}
-
 #[tokio::test]
 async fn operators_list_and_end_one_or_all_sessions_of_a_user() {
     let stack = Stack::start().await;
@@ -74,7 +65,7 @@ async fn operators_list_and_end_one_or_all_sessions_of_a_user() {
     assert_eq!(ended, format!("ended session {} of {sub}\n", ids[0]));
     let mut live = 0;
     for cookie in [&first, &second, &third] {
-        live += usize::from(signed_in(&stack, cookie).await);
+        live += usize::from(stack.is_signed_in(cookie).await);
     }
     assert_eq!(live, 2);
     // Again, or an id that is not Alice's: a failure that says so.
@@ -94,9 +85,9 @@ async fn operators_list_and_end_one_or_all_sessions_of_a_user() {
         "{ended}"
     );
     for cookie in [&first, &second, &third] {
-        assert!(!signed_in(&stack, cookie).await);
+        assert!(!stack.is_signed_in(cookie).await);
     }
-    assert!(signed_in(&stack, &bobs).await, "only Alice's sessions end");
+    assert!(stack.is_signed_in(&bobs).await, "only Alice's sessions end");
     let bob_sub = bob["id"].as_str().expect("id");
     assert!(
         stdout(&run(&stack, &["sessions", "list", "--user", bob_sub]))

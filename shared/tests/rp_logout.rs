@@ -9,15 +9,6 @@ use bi_local::sdk::{enrolled_user, http};
 use common::Stack;
 use serde_json::json;
 
-async fn signed_in(stack: &Stack, cookie: &str) -> bool {
-    stack
-        .get_session(&[cookie])
-        .await
-        .json()
-        .get("user")
-        .is_some()
-}
-
 #[tokio::test]
 async fn without_an_end_session_endpoint_sign_out_is_local() {
     let stack = Stack::start().await;
@@ -25,7 +16,7 @@ async fn without_an_end_session_endpoint_sign_out_is_local() {
     let cookie = stack.sign_in(&passkey).await;
     let answer = stack.sign_out(&[&cookie]).await;
     assert_eq!(answer.json(), json!({"ok": true}));
-    assert!(!signed_in(&stack, &cookie).await);
+    assert!(!stack.is_signed_in(&cookie).await);
 }
 
 #[tokio::test]
@@ -49,7 +40,7 @@ async fn with_one_sign_out_sends_the_browser_to_end_the_provider_session() {
     let answer = stack.sign_out(&[&cookie]).await;
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.cookie("__Host-session").as_deref(), Some(""));
-    assert!(!signed_in(&stack, &cookie).await, "ended here first");
+    assert!(!stack.is_signed_in(&cookie).await, "ended here first");
     let redirect = answer.json()["redirect"]
         .as_str()
         .expect("where the browser goes next")

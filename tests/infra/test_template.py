@@ -158,9 +158,11 @@ class Permissions(unittest.TestCase):
             "delete": [(".delete_item()", "session#")],
             "claim": [(".put_item()", "flow#")],
             "increment": [(".update_item()", "rate#")],
-            "list": [(".get_item()", "user#"), (".query()", "index")],
+            "list": [(".query()", "index")],
             "revoke_before": [(".update_item()", "user#")],
-            "provider_sessions": [(".get_item()", "sid#")],
+            "provider_sessions": [],
+            "named_sessions": [(".get_item()", "the caller's")],
+            "get_all": [],
             "take": [(".delete_item()", "session#")],
             "get_many": [(".batch_get_item()", "session#")],
             "forget": [(".update_item()", "user#")],
@@ -177,7 +179,11 @@ class Permissions(unittest.TestCase):
             store_ops[method] = {(sdk_calls[call], prefix) for call, prefix in listed}
         # Methods of the adapter that call its own helpers.
         self.assertIn('format!("sid#{}", crate::hex::sha256(', dynamo)
-        for method, helpers in {"list": ["get_many", "forget"], "remove": ["delete", "forget"], "provider_sessions": ["get_many"]}.items():
+        # The item whose `sessions` set is read is the caller's: the user's or the provider session's.
+        for method, key in {"list": "user_pk", "provider_sessions": "sid_pk"}.items():
+            self.assertRegex(rust_fn(dynamo, method), rf"self\s*\.\s*named_sessions\(&{key}\(", method)
+            store_ops[method] |= {("dynamodb:GetItem", "user#" if key == "user_pk" else "sid#")}
+        for method, helpers in {"get_all": ["get_many"], "list": ["get_all", "forget"], "remove": ["delete", "forget"], "provider_sessions": ["get_all"]}.items():
             body = rust_fn(dynamo, method)
             for helper in helpers:
                 self.assertRegex(body, rf"self\s*\.\s*{helper}\(", method)

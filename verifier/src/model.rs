@@ -12,6 +12,16 @@ pub struct User {
 }
 
 impl User {
+    /// A user known by issuer and subject alone (no name or email yet).
+    pub fn new(issuer: impl Into<String>, subject: impl Into<String>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            subject: subject.into(),
+            name: None,
+            email: None,
+        }
+    }
+
     /// The key of the user index: the issuer (which has no space) and the subject.
     pub fn key(&self) -> String {
         format!("{} {}", self.issuer, self.subject)
@@ -142,12 +152,7 @@ mod tests {
     #[test]
     fn a_sign_in_is_recent_for_the_whole_window_and_not_a_second_more() {
         let session = Session {
-            user: User {
-                issuer: "https://issuer".into(),
-                subject: "sub".into(),
-                name: None,
-                email: None,
-            },
+            user: User::new("https://issuer", "sub"),
             created_at: 1000,
             last_seen_at: 1000,
             idle_expires_at: 9000,

@@ -150,6 +150,21 @@ impl<S: SessionStore> SessionRoutes<S> {
         Ok(Reply::json(StatusCode::OK, body).cookie(clear_cookie(SESSION_COOKIE)))
     }
 
+    /// A succeeded audit event of the signed-in user, from this session.
+    fn record(&self, name: &str, request: &Request, session: &Session, current: &SessionId) {
+        let user = session.user.key();
+        self.audit.record(
+            name,
+            Outcome::Succeeded,
+            "",
+            Subject {
+                user: Some(&user),
+                session: Some(current.as_str()),
+                client: Some(&client_address(request, &self.config)),
+            },
+        );
+    }
+
     /// `GET /api/auth/sessions`: the user's live sessions, most recently used first.
     async fn list(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
         if request.method() != Method::GET && request.method() != Method::HEAD {
@@ -188,17 +203,7 @@ impl<S: SessionStore> SessionRoutes<S> {
         if !ended {
             return Err(AuthError::NotFound);
         }
-        let user = session.user.key();
-        self.audit.record(
-            event::SESSION_REVOKED,
-            Outcome::Succeeded,
-            "",
-            Subject {
-                user: Some(&user),
-                session: Some(current.as_str()),
-                client: Some(&client_address(request, &self.config)),
-            },
-        );
+        self.record(event::SESSION_REVOKED, request, &session, &current);
         let reply = Reply::json(StatusCode::OK, json!({"ok": true}));
         Ok(if current.public_id() == body.id {
             reply.cookie(clear_cookie(SESSION_COOKIE))
@@ -219,17 +224,7 @@ impl<S: SessionStore> SessionRoutes<S> {
                 tracing::error!(%error, "could not sign out everywhere");
                 AuthError::StoreUnavailable
             })?;
-        let user = session.user.key();
-        self.audit.record(
-            event::SIGN_OUT_EVERYWHERE,
-            Outcome::Succeeded,
-            "",
-            Subject {
-                user: Some(&user),
-                session: Some(current.as_str()),
-                client: Some(&client_address(request, &self.config)),
-            },
-        );
+        self.record(event::SIGN_OUT_EVERYWHERE, request, &session, &current);
         Ok(
             Reply::json(StatusCode::OK, json!({"ok": true, "ended": ended}))
                 .cookie(clear_cookie(SESSION_COOKIE)),

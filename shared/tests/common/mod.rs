@@ -140,6 +140,25 @@ impl LocalDynamo {
     }
 }
 
+/// A DynamoDB client pointed at a port where nothing listens: the table cannot be reached.
+pub fn unreachable_dynamo() -> aws_sdk_dynamodb::Client {
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::new()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .endpoint_url(format!("http://127.0.0.1:{closed}"))
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local", "local", None, None, "test",
+            ))
+            .build(),
+    )
+}
+
 impl Drop for LocalDynamo {
     fn drop(&mut self) {
         if let Some(child) = &mut self.child {
@@ -625,6 +644,15 @@ impl Stack {
             format!("{}?{}", url.path(), url.query().unwrap_or_default()),
             format!("__Host-auth-flow={flow}"),
         )
+    }
+
+    /// Whether a session cookie is signed in, as `GET /api/auth/session` answers now.
+    pub async fn is_signed_in(&self, cookie: &str) -> bool {
+        self.get_session(&[cookie])
+            .await
+            .json()
+            .get("user")
+            .is_some()
     }
 
     /// A whole sign-in: the session cookie (`name=value`).
