@@ -358,9 +358,17 @@ mod tests {
             "a.b".to_owned(),
             format!("{token}.x"),
             format!("{}.{}.", part("{}"), part("not json")),
-            "x".repeat(MAX_LOGOUT_TOKEN + 1),
         ] {
             assert!(split(&bad).is_err(), "{bad:.40}");
         }
+        // The size cap's boundary: the largest token is read, one byte more is not.
+        assert_eq!(
+            split(&"x".repeat(MAX_LOGOUT_TOKEN)).err(),
+            Some("the logout token is not a signed JWT")
+        );
+        assert_eq!(
+            split(&"x".repeat(MAX_LOGOUT_TOKEN + 1)).err(),
+            Some("the logout token is too large")
+        );
     }
 }

@@ -90,6 +90,13 @@ async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clea
             .post_register(r#"{"email":"Zed+tag@example.com"}"#, now)
             .await;
     }
+    // A provider's back-channel logout, and a forged one.
+    let token = stack.logout_token(json!({"sub": sub})).await;
+    assert_eq!(stack.post_logout_token(&token, now).await.status(), 200);
+    let forged = stack
+        .logout_token(json!({"sub": sub, "fault": "bad_signature"}))
+        .await;
+    assert_eq!(stack.post_logout_token(&forged, now).await.status(), 400);
 
     let events = captured.audit();
     let summary: Vec<(String, String, String)> = events
@@ -110,6 +117,8 @@ async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clea
         ("register", "succeeded", ""),
         ("register", "succeeded", ""),
         ("register", "limited", "register-address"),
+        ("backchannel_logout", "succeeded", ""),
+        ("backchannel_logout", "refused", "invalid_request"),
     ]
     .iter()
     .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
@@ -149,6 +158,11 @@ async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clea
         "sign-in and sign-out name one session"
     );
     assert_eq!(events[1]["client"], json!(audit.pseudonym("203.0.113.7")));
+    assert_eq!(
+        events[10]["client"],
+        json!(audit.pseudonym("203.0.113.7")),
+        "a back-channel logout names the caller's address by keyed hash"
+    );
     assert_eq!(
         events[4]["user"],
         json!(audit.pseudonym("zed@example.com")),

@@ -165,6 +165,7 @@ async fn every_logout_token_fault_is_refused_and_ends_nothing() {
     assert!(stack.is_signed_in(&cookie).await);
 
     // Requests that are not a logout token at all.
+    let limit = passkey_auth::logout::MAX_LOGOUT_TOKEN + 64;
     let form = |body: &str, content_type: &str| {
         event(
             "POST",
@@ -188,9 +189,17 @@ async fn every_logout_token_fault_is_refused_and_ends_nothing() {
             400,
         ),
         (form("logout_token=x", "application/json"), 415),
+        // The body's cap: the largest token with its name and some room, one byte more.
         (
             form(
-                &format!("logout_token={}", "a".repeat(9000)),
+                &format!("logout_token={}", "a".repeat(limit - 13)),
+                "application/x-www-form-urlencoded",
+            ),
+            400,
+        ),
+        (
+            form(
+                &format!("logout_token={}", "a".repeat(limit - 12)),
                 "application/x-www-form-urlencoded",
             ),
             413,
