@@ -505,6 +505,18 @@ async fn passkeys_are_listed_and_revoked_at_beyond_identity_by_their_owner_only(
         .passkeys_at(get("/api/auth/passkeys", &[]), now())
         .await;
     assert_eq!(error_of(&answer), (401, json!("unauthenticated")));
+    // A list is read with GET (or HEAD) only.
+    let answer = stack
+        .passkeys_at(post("/api/auth/passkeys", &[&session], "{}"), now())
+        .await;
+    assert_eq!(error_of(&answer), (405, json!("method_not_allowed")));
+    let head = stack
+        .passkeys_at(
+            event("HEAD", "/api/auth/passkeys", &[], &[&session], None),
+            now(),
+        )
+        .await;
+    assert_eq!(head.status(), 200);
 
     let revoke =
         |cookie: &str, body: Value| post("/api/auth/passkeys/revoke", &[cookie], &body.to_string());

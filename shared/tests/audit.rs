@@ -154,6 +154,11 @@ async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clea
         "so does the link for a new device"
     );
     assert_eq!(
+        events[2]["client"],
+        json!(audit.pseudonym("203.0.113.7")),
+        "and the address it was asked from"
+    );
+    assert_eq!(
         events[1]["session"], events[3]["session"],
         "sign-in and sign-out name one session"
     );
