@@ -270,18 +270,23 @@ impl SessionStore for DynamoSessionStore {
     }
 
     async fn revoke_before(&self, user: &User, at: i64, keep_until: i64) -> Result<(), StoreError> {
-        self.client
+        let result = self
+            .client
             .update_item()
             .table_name(&self.table)
             .key("pk", s(&user_pk(user)))
             .update_expression("SET kind = :kind, revoked_before = :at, expires_at = :keep")
+            // Only forward: a function whose clock is behind must not shorten the marker.
+            .condition_expression("attribute_not_exists(revoked_before) OR revoked_before < :at")
             .expression_attribute_values(":kind", s("user"))
             .expression_attribute_values(":at", n(at))
             .expression_attribute_values(":keep", n(keep_until))
             .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+            .await;
+        match result {
+            Err(e) if !is_condition_failure(&e) => Err(unavailable(e)),
+            _ => Ok(()),
+        }
     }
 
     async fn claim(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {

@@ -138,7 +138,9 @@ impl SessionStore for MemorySessionStore {
         _keep_until: i64,
     ) -> Result<(), StoreError> {
         self.check()?;
-        self.revoked().insert(user.key(), at);
+        let mut revoked = self.revoked();
+        let marker = revoked.entry(user.key()).or_insert(at);
+        *marker = (*marker).max(at);
         Ok(())
     }
 

@@ -192,7 +192,7 @@ class Permissions(unittest.TestCase):
         session = source("shared/src/session.rs")
         # The rules' own methods (the store trait above them declares methods of the same names).
         session = session[session.index("impl<S: SessionStore> Sessions<S>"):]
-        methods = ["start", "resolve", "end", "claim_flow", "list", "revoke", "revoke_all", "end_provider_session", "claim_logout_token"]
+        methods = ["start", "resolve", "resolve_keyed", "end", "claim_flow", "list", "revoke", "revoke_all", "end_provider_session", "claim_logout_token"]
         rules = {}
         verifier_resolve = rust_fn(records, "resolve")
         for method in methods:
@@ -210,7 +210,7 @@ class Permissions(unittest.TestCase):
         # `signed_in` and `recently_signed_in` check the session with `resolve`.
         rules["hit"] = rules["enforce"] = store_ops["increment"]
         rules["signed_in"] = rules["recently_signed_in"] = rules["resolve"]
-        self.assertRegex(rust_fn(source("shared/src/routes/mod.rs"), "signed_in"), r"sessions\s*\.\s*resolve\(")
+        self.assertRegex(rust_fn(source("shared/src/routes/mod.rs"), "signed_in"), r"sessions\s*\.\s*resolve_keyed\(")
         for crate, (logical, _) in function_resources().items():
             code = route_source(crate)
             called = {m for m in rules if re.search(rf"self\s*\.\s*(sessions|limiter)\s*\.\s*{m}\(", code)}

@@ -114,9 +114,10 @@ impl<R: SessionRecords> Verifier<R> {
         let Some(token) = SessionToken::parse(value) else {
             return Ok(None);
         };
-        let session = resolve(&self.records, &token, self.idle_timeout, now).await?;
+        let id = token.id();
+        let session = resolve(&self.records, &id, self.idle_timeout, now).await?;
         Ok(session.map(|session| SignedIn {
-            session: token.id().public_id(),
+            session: id.public_id(),
             authenticated_at: session.authenticated_at,
             user: session.user,
         }))

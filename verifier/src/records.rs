@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::item::{n, read_n, read_s, s, unavailable};
-use crate::{ClientInfo, Session, SessionId, SessionToken, StoreError, User};
+use crate::{ClientInfo, Session, SessionId, StoreError, User};
 
 /// Activity is written back at most this often, so a busy session costs one write an hour.
 pub const TOUCH_INTERVAL: Duration = Duration::from_secs(3600);
@@ -50,27 +50,26 @@ impl<T: SessionRecords> SessionRecords for std::sync::Arc<T> {
     }
 }
 
-/// The live session a token names, if any. Expired sessions are deleted; activity is
-/// written back at most once per [`TOUCH_INTERVAL`], extending the idle limit by
-/// `idle_timeout`.
+/// The live session stored under `id` (a [`SessionToken`]'s key), if any. Expired
+/// sessions are deleted; activity is written back at most once per [`TOUCH_INTERVAL`],
+/// extending the idle limit by `idle_timeout`.
 pub async fn resolve<R: SessionRecords>(
     records: &R,
-    token: &SessionToken,
+    id: &SessionId,
     idle_timeout: Duration,
     now: i64,
 ) -> Result<Option<Session>, StoreError> {
-    let id = token.id();
-    let Some(mut session) = records.get(&id).await? else {
+    let Some(mut session) = records.get(id).await? else {
         return Ok(None);
     };
     if !session.is_live(now) {
-        records.delete(&id).await?;
+        records.delete(id).await?;
         return Ok(None);
     }
     if now - session.last_seen_at >= TOUCH_INTERVAL.as_secs() as i64 {
         session.last_seen_at = now;
         session.idle_expires_at = now + idle_timeout.as_secs() as i64;
-        records.touch(&id, &session).await?;
+        records.touch(id, &session).await?;
     }
     Ok(Some(session))
 }

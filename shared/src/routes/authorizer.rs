@@ -27,7 +27,7 @@ use lambda_http::http::{HeaderMap, HeaderValue, header};
 use serde_json::{Value, json};
 
 use crate::http::{CookieValue, cookie};
-use crate::session::{SESSION_COOKIE, SessionStore, SessionToken, Sessions};
+use crate::session::{SESSION_COOKIE, SessionStore, Sessions};
 
 /// What the authorizer decided, before it is shaped for the event's kind.
 #[derive(Debug, PartialEq, Eq)]
@@ -67,19 +67,13 @@ impl<S: SessionStore> Authorizer<S> {
         let CookieValue::One(value) = cookie(headers, SESSION_COOKIE) else {
             return Decision::Deny;
         };
-        let (Some(token), session) = (
-            SessionToken::parse(&value),
-            self.sessions.resolve(&value, now).await,
-        ) else {
-            return Decision::Deny;
-        };
-        match session {
-            Ok(Some(session)) => Decision::Allow {
+        match self.sessions.resolve_keyed(&value, now).await {
+            Ok(Some((id, session))) => Decision::Allow {
                 context: json!({
                     "sub": session.user.subject,
                     "email": session.user.email.clone().unwrap_or_default(),
                     "name": session.user.name.clone().unwrap_or_default(),
-                    "session": token.id().public_id(),
+                    "session": id.public_id(),
                 }),
                 principal: session.user.subject,
             },

@@ -18,7 +18,7 @@ use lambda_http::Request;
 
 use crate::error::AuthError;
 use crate::http::{CookieValue, cookie};
-use crate::session::{SESSION_COOKIE, Session, SessionId, SessionStore, SessionToken, Sessions};
+use crate::session::{SESSION_COOKIE, Session, SessionId, SessionStore, Sessions};
 
 /// 32 random bytes, base64url: a `state`, a `nonce` or a PKCE verifier (43 characters,
 /// within RFC 7636's 43–128).
@@ -38,14 +38,14 @@ pub(crate) async fn signed_in<S: SessionStore>(
     let CookieValue::One(value) = cookie(request.headers(), SESSION_COOKIE) else {
         return Err(AuthError::Unauthenticated);
     };
-    let session = sessions.resolve(&value, now).await.map_err(|error| {
-        tracing::error!(%error, "session check failed");
-        AuthError::StoreUnavailable
-    })?;
-    match (SessionToken::parse(&value), session) {
-        (Some(token), Some(session)) => Ok((token.id(), session)),
-        _ => Err(AuthError::Unauthenticated),
-    }
+    sessions
+        .resolve_keyed(&value, now)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "session check failed");
+            AuthError::StoreUnavailable
+        })?
+        .ok_or(AuthError::Unauthenticated)
 }
 
 /// As [`signed_in`], for a sensitive action: the user must have signed in within the
