@@ -43,7 +43,7 @@ start_dynamodb "$port" "$SESSION_TABLE"
 # passkey-auth's (function tests through the routes), so both packages' tests run for
 # every mutant of either.
 args=(--in-place --profile mutants --package passkey-auth --package passkey-verifier
-  --test-package passkey-auth --test-package passkey-verifier --timeout 300 --output "$LOG_DIR")
+  --test-package passkey-auth,passkey-verifier --timeout 300 --output "$LOG_DIR")
 for f in "${files[@]}"; do args+=(--file "$f"); done
 [ -n "${SHARD:-}" ] && args+=(--shard "$SHARD")
 # Every target (lib, tests, examples) but no doctests: the one doctest is `no_run`
