@@ -19,5 +19,5 @@ tenant-check: ## Check the real Beyond Identity tenant in .env: a checklist with
 tenant-setup: ## Create the application and authenticator config in the realm of .env, and write their values into .env
 	@cargo run --quiet -p passkey-auth --bin passkey-auth -- tenant setup
 
-mutants: ## Mutation testing of the security core (slow; FILE=path or SHARD=k/n); writes docs/MUTATION.md
-	@FILE="$(FILE)" SHARD="$(SHARD)" scripts/mutants.sh
+mutants: ## Mutation testing of the security core (slow; FILE=path, SHARD=k/n, JOBS=2); writes docs/MUTATION.md
+	@FILE="$(FILE)" SHARD="$(SHARD)" JOBS="$(JOBS)" scripts/mutants.sh
