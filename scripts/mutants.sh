@@ -11,7 +11,7 @@
 # In place (JOBS=1, the default) the tree must not be edited while it runs. A test phase
 # keeps less than one core busy (its servers wait on sockets), so JOBS=2 overlaps one
 # mutant's tests with the next one's build: about 1.5x the mutants per hour on two cores.
-# Each copy takes the tree with its target folder and ignored files (the tests' npm
+# Each copy takes the whole tree, its target folder and ignored files included (the tests' npm
 # packages and .venv), so it needs that much free disk.
 #
 # Each run merges its outcomes into mutants.out/outcomes-<file>.json (kept between runs)
@@ -53,7 +53,7 @@ start_dynamodb "$port" "$SESSION_TABLE"
 args=(--profile mutants --package passkey-auth --package passkey-verifier
   --test-package passkey-auth,passkey-verifier --timeout 240 --output "$LOG_DIR")
 if [ "${JOBS:-1}" -gt 1 ]; then
-  args+=(--jobs "$JOBS" --gitignore false --copy-target true)
+  args+=(--jobs "$JOBS" --gitignore false)
 else
   args+=(--in-place)
 fi
@@ -65,6 +65,7 @@ args+=(-- --all-targets)
 say "cargo mutants ${args[*]}"
 # cargo-mutants exits non-zero when mutants are missed; the table says which.
 cargo mutants "${args[@]}" || true
+[ -f "$LOG_DIR/mutants.out/outcomes.json" ] || die "cargo mutants tested nothing: docs/MUTATION.md is left as it was"
 mkdir -p mutants.out
 python3 scripts/mutation_report.py "$LOG_DIR/mutants.out/outcomes.json" mutants.out docs/MUTATION.md \
   "make mutants${FILE:+ FILE=$FILE}${SHARD:+ SHARD=$SHARD}"
