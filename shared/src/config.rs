@@ -157,7 +157,7 @@ pub struct SessionConfig {
 }
 
 impl SessionConfig {
-    pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+    pub const DEFAULT_IDLE_TIMEOUT: Duration = passkey_verifier::DEFAULT_IDLE_TIMEOUT;
     pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
     pub const DEFAULT_RECENT_SIGN_IN: Duration = Duration::from_secs(5 * 60);
     /// Activity is written back at most this often, so a busy session costs one write an hour.

@@ -5,10 +5,9 @@ mod common;
 
 use bi_local::sdk::enrolled_user;
 use common::Stack;
-use passkey_auth::Sessions;
-use passkey_auth::dynamo::DynamoSessionStore;
 use passkey_auth::routes::authorizer::Authorizer;
 use passkey_auth::session::SessionToken;
+use passkey_verifier::Verifier;
 use serde_json::{Value, json};
 
 const METHOD_ARN: &str = "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/api/orders/7";
@@ -55,11 +54,11 @@ fn rest_api(cookie_headers: &[&str]) -> Value {
     })
 }
 
-fn authorizer(stack: &Stack) -> Authorizer<DynamoSessionStore> {
-    Authorizer::new(Sessions::new(
-        DynamoSessionStore::new(stack.db.clone(), stack.table.clone()),
-        stack.config.app.sessions.clone(),
-    ))
+fn authorizer(stack: &Stack) -> Authorizer {
+    Authorizer::new(
+        Verifier::new(stack.db.clone(), stack.table.clone())
+            .with_idle_timeout(stack.config.app.sessions.idle_timeout),
+    )
 }
 
 fn allowed_http(answer: &Value) -> bool {
@@ -196,10 +195,7 @@ async fn an_unreachable_table_or_an_unknown_event_is_denied() {
     let (_, passkey) = enrolled_user(&stack.bi, "alice@example.com").await;
     let cookie = stack.sign_in(&passkey).await;
     let unreachable = common::unreachable_dynamo();
-    let authorizer = Authorizer::new(Sessions::new(
-        DynamoSessionStore::new(unreachable, stack.table.clone()),
-        stack.config.app.sessions.clone(),
-    ));
+    let authorizer = Authorizer::new(Verifier::new(unreachable, stack.table.clone()));
     let now = passkey_auth::now();
     assert!(!allowed_http(
         &authorizer.handle(&http_api(&[&cookie]), now).await

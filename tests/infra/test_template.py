@@ -210,10 +210,15 @@ class Permissions(unittest.TestCase):
         # `signed_in` and `recently_signed_in` check the session with `resolve`.
         rules["hit"] = rules["enforce"] = store_ops["increment"]
         rules["signed_in"] = rules["recently_signed_in"] = rules["resolve"]
+        # The verifier's check (the authorizer's) is the same `resolve`, on its records.
+        verifier = source("verifier/src/lib.rs")
+        self.assertRegex(rust_fn(verifier, "user_of_cookie"), r"resolve\(&self\.records,")
+        self.assertRegex(rust_fn(verifier, "user"), r"self\.user_of_cookie\(")
+        rules["user"] = rules["user_of_cookie"] = set().union(*(store_ops[m] for m in ["get", "touch", "delete"] if re.search(rf"records\s*\.\s*{m}\(", verifier_resolve)))
         self.assertRegex(rust_fn(source("shared/src/routes/mod.rs"), "signed_in"), r"sessions\s*\.\s*resolve_keyed\(")
         for crate, (logical, _) in function_resources().items():
             code = route_source(crate)
-            called = {m for m in rules if re.search(rf"self\s*\.\s*(sessions|limiter)\s*\.\s*{m}\(", code)}
+            called = {m for m in rules if re.search(rf"self\s*\.\s*(sessions|limiter|verifier)\s*\.\s*{m}\(", code)}
             called |= {m for m in ["signed_in", "recently_signed_in"] if re.search(rf"\b{m}\(\s*&self\.sessions", code)}
             expected = set().union(*(rules[m] for m in called))
             role = RESOURCES[f"{logical.removesuffix('Function')}Role"]

@@ -39,7 +39,9 @@ mod token;
 
 pub use cookies::{CookieValue, session_cookie};
 pub use model::{ClientInfo, Session, User};
-pub use records::{DynamoRecords, SessionRecords, TOUCH_INTERVAL, resolve, session_from_item};
+pub use records::{
+    DEFAULT_IDLE_TIMEOUT, DynamoRecords, SessionRecords, TOUCH_INTERVAL, resolve, session_from_item,
+};
 pub use token::{SESSION_COOKIE, SessionId, SessionToken};
 
 use std::time::Duration;
@@ -68,21 +70,18 @@ pub struct Verifier<R = DynamoRecords> {
 }
 
 impl Verifier<DynamoRecords> {
-    /// The sessions of `table` (the stack's `SessionTable` output), with the default idle
-    /// timeout of the functions (24 h; see [`Verifier::with_idle_timeout`]).
+    /// The sessions of `table` (the stack's `SessionTable` output), with the functions'
+    /// default idle timeout ([`DEFAULT_IDLE_TIMEOUT`]; see [`Verifier::with_idle_timeout`]).
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
         Self::with_records(DynamoRecords::new(client, table))
     }
 }
 
 impl<R: SessionRecords> Verifier<R> {
-    /// The default idle timeout: `SESSION_IDLE_TIMEOUT`'s default.
-    pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
-
     pub fn with_records(records: R) -> Self {
         Self {
             records,
-            idle_timeout: Self::DEFAULT_IDLE_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
     }
 
@@ -129,4 +128,86 @@ pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// The one session a token names, and what the check wrote back.
+    struct OneSession {
+        id: SessionId,
+        session: Mutex<Option<Session>>,
+        touched: Mutex<Vec<Session>>,
+    }
+
+    impl SessionRecords for OneSession {
+        async fn get(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+            Ok(self
+                .session
+                .lock()
+                .expect("lock")
+                .clone()
+                .filter(|_| *id == self.id))
+        }
+        async fn touch(&self, _: &SessionId, session: &Session) -> Result<(), StoreError> {
+            self.touched.lock().expect("lock").push(session.clone());
+            Ok(())
+        }
+        async fn delete(&self, _: &SessionId) -> Result<(), StoreError> {
+            *self.session.lock().expect("lock") = None;
+            Ok(())
+        }
+    }
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn records(token: &SessionToken, last_seen_at: i64) -> OneSession {
+        OneSession {
+            id: token.id(),
+            session: Mutex::new(Some(Session {
+                user: User::new("https://issuer.example", "alice"),
+                created_at: NOW - 3 * 3600,
+                last_seen_at,
+                idle_expires_at: last_seen_at + 24 * 3600,
+                absolute_expires_at: NOW + 3600,
+                authenticated_at: NOW - 3 * 3600,
+                client: ClientInfo::default(),
+                provider_sid: None,
+                provider_logout_url: None,
+            })),
+            touched: Mutex::new(Vec::new()),
+        }
+    }
+
+    #[tokio::test]
+    async fn activity_extends_a_session_by_the_functions_default_of_a_day() {
+        let token = SessionToken::generate().expect("randomness");
+        let verifier = Verifier::with_records(records(&token, NOW - 2 * 3600));
+        let signed_in = verifier
+            .user_of_cookie(token.as_cookie_value(), NOW)
+            .await
+            .expect("read")
+            .expect("live");
+        assert_eq!(signed_in.user.subject, "alice");
+        assert_eq!(signed_in.session, token.id().public_id());
+        let touched = verifier.records.touched.lock().expect("lock").clone();
+        assert_eq!(
+            touched.len(),
+            1,
+            "seen two hours ago: activity is written back"
+        );
+        assert_eq!(touched[0].last_seen_at, NOW);
+        assert_eq!(touched[0].idle_expires_at, NOW + 24 * 3600);
+
+        let shorter = Verifier::with_records(records(&token, NOW - 2 * 3600))
+            .with_idle_timeout(Duration::from_secs(2 * 3600));
+        shorter
+            .user_of_cookie(token.as_cookie_value(), NOW)
+            .await
+            .expect("read");
+        let touched = shorter.records.touched.lock().expect("lock").clone();
+        assert_eq!(touched[0].idle_expires_at, NOW + 2 * 3600);
+    }
 }

@@ -14,6 +14,9 @@ use crate::{ClientInfo, Session, SessionId, StoreError, User};
 /// Activity is written back at most this often, so a busy session costs one write an hour.
 pub const TOUCH_INTERVAL: Duration = Duration::from_secs(3600);
 
+/// How long a session may go unused: `SESSION_IDLE_TIMEOUT`'s default in the functions.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
 /// What the session check needs of a store. [`DynamoRecords`] is the table.
 pub trait SessionRecords: Send + Sync {
     /// One consistent read.

@@ -16,7 +16,8 @@
 //! `event.requestContext.authorizer.lambda.<name>` (HTTP API). Everything else denies: no
 //! cookie, two session cookies, a malformed, unknown, expired or revoked session, an event
 //! of neither shape, and a session table that cannot be reached (never an allow on a
-//! guess). The check is the same one-read [`Sessions::resolve`] as `/api/auth/session`.
+//! guess). The check is the session verifier's (`passkey_verifier::Verifier`), the same
+//! one read as `/api/auth/session`: the authorizer holds the read path and nothing more.
 //!
 //! API Gateway may cache the answer per identity source: with `Cookie` as the identity
 //! source, the cache key is the whole cookie header, so one browser's answer never serves
@@ -24,10 +25,11 @@
 //! sets 0 by default; see the README).
 
 use lambda_http::http::{HeaderMap, HeaderValue, header};
+use passkey_verifier::{DynamoRecords, SessionRecords, SignedIn, Verifier};
 use serde_json::{Value, json};
 
 use crate::http::{CookieValue, cookie};
-use crate::session::{SESSION_COOKIE, SessionStore, Sessions};
+use crate::session::SESSION_COOKIE;
 
 /// What the authorizer decided, before it is shaped for the event's kind.
 #[derive(Debug, PartialEq, Eq)]
@@ -44,13 +46,13 @@ enum Kind {
     RestApi { stage_arn: String },
 }
 
-pub struct Authorizer<S> {
-    sessions: Sessions<S>,
+pub struct Authorizer<R = DynamoRecords> {
+    verifier: Verifier<R>,
 }
 
-impl<S: SessionStore> Authorizer<S> {
-    pub fn new(sessions: Sessions<S>) -> Self {
-        Self { sessions }
+impl<R: SessionRecords> Authorizer<R> {
+    pub fn new(verifier: Verifier<R>) -> Self {
+        Self { verifier }
     }
 
     /// The authorizer's answer to one API Gateway event.
@@ -67,15 +69,15 @@ impl<S: SessionStore> Authorizer<S> {
         let CookieValue::One(value) = cookie(headers, SESSION_COOKIE) else {
             return Decision::Deny;
         };
-        match self.sessions.resolve_keyed(&value, now).await {
-            Ok(Some((id, session))) => Decision::Allow {
+        match self.verifier.user_of_cookie(&value, now).await {
+            Ok(Some(SignedIn { user, session, .. })) => Decision::Allow {
                 context: json!({
-                    "sub": session.user.subject,
-                    "email": session.user.email.clone().unwrap_or_default(),
-                    "name": session.user.name.clone().unwrap_or_default(),
-                    "session": id.public_id(),
+                    "sub": user.subject,
+                    "email": user.email.unwrap_or_default(),
+                    "name": user.name.unwrap_or_default(),
+                    "session": session,
                 }),
-                principal: session.user.subject,
+                principal: user.subject,
             },
             Ok(None) => Decision::Deny,
             Err(error) => {
