@@ -163,16 +163,23 @@ mod tests {
 
     const NOW: i64 = 1_800_000_000;
 
-    fn records(token: &SessionToken, last_seen_at: i64) -> OneSession {
+    /// The clock, read here rather than through the `now` under test.
+    fn clock() -> i64 {
+        let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        since_epoch.expect("after 1970").as_secs() as i64
+    }
+
+    /// A session signed in three hours before `now`, with an hour left of its absolute limit.
+    fn records(token: &SessionToken, now: i64, last_seen_at: i64) -> OneSession {
         OneSession {
             id: token.id(),
             session: Mutex::new(Some(Session {
                 user: User::new("https://issuer.example", "alice"),
-                created_at: NOW - 3 * 3600,
+                created_at: now - 3 * 3600,
                 last_seen_at,
                 idle_expires_at: last_seen_at + 24 * 3600,
-                absolute_expires_at: NOW + 3600,
-                authenticated_at: NOW - 3 * 3600,
+                absolute_expires_at: now + 3600,
+                authenticated_at: now - 3 * 3600,
                 client: ClientInfo::default(),
                 provider_sid: None,
                 provider_logout_url: None,
@@ -182,9 +189,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn cookies_are_checked_against_the_present_time() {
+        let token = SessionToken::generate().expect("randomness");
+        let cookie = format!("theme=dark; {SESSION_COOKIE}={}", token.as_cookie_value());
+        let before = clock();
+        let live = records(&token, before, before - 2 * 3600);
+        let verifier = Verifier::with_records(live);
+        let found = verifier.user([cookie.as_str()]).await.expect("read");
+        assert_eq!(found.expect("live").user.subject, "alice");
+        let touched = verifier.records.touched.lock().expect("lock").clone();
+        assert!((before..=clock()).contains(&touched[0].last_seen_at));
+
+        let ended = records(&token, before, before - 2 * 3600);
+        if let Some(session) = ended.session.lock().expect("lock").as_mut() {
+            session.absolute_expires_at = before - 1;
+        }
+        let verifier = Verifier::with_records(ended);
+        assert_eq!(verifier.user([cookie.as_str()]).await.expect("read"), None);
+        assert_eq!(
+            *verifier.records.session.lock().expect("lock"),
+            None,
+            "deleted"
+        );
+    }
+
+    #[tokio::test]
     async fn activity_extends_a_session_by_the_functions_default_of_a_day() {
         let token = SessionToken::generate().expect("randomness");
-        let verifier = Verifier::with_records(records(&token, NOW - 2 * 3600));
+        let verifier = Verifier::with_records(records(&token, NOW, NOW - 2 * 3600));
         let signed_in = verifier
             .user_of_cookie(token.as_cookie_value(), NOW)
             .await
@@ -201,7 +233,7 @@ mod tests {
         assert_eq!(touched[0].last_seen_at, NOW);
         assert_eq!(touched[0].idle_expires_at, NOW + 24 * 3600);
 
-        let shorter = Verifier::with_records(records(&token, NOW - 2 * 3600))
+        let shorter = Verifier::with_records(records(&token, NOW, NOW - 2 * 3600))
             .with_idle_timeout(Duration::from_secs(2 * 3600));
         shorter
             .user_of_cookie(token.as_cookie_value(), NOW)
