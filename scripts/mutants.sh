@@ -14,9 +14,11 @@
 # Each copy takes the whole tree, its target folder and ignored files included (the tests' npm
 # packages and .venv), so it needs that much free disk.
 #
-# Each run merges its outcomes into mutants.out/outcomes-<file>.json (kept between runs)
+# Each run merges its outcomes into mutants.out/outcomes-merged.json (kept between runs)
 # and rewrites the table of docs/MUTATION.md from everything measured so far, with the
-# date and the command. Equivalent mutants (which cannot change behaviour) are listed by
+# date and the command. Files are tested one after another: to end a long run early and
+# keep the files it finished, stop cargo-mutants itself (`pkill -INT cargo-mutants`);
+# a file whose mutants were not all tested is not recorded. Equivalent mutants (which cannot change behaviour) are listed by
 # hand in docs/MUTATION.md, below the table, with the reason.
 source "$(dirname "$0")/lib.sh"
 
@@ -61,7 +63,7 @@ for f in "${files[@]}"; do args+=(--file "$f"); done
 [ -n "${SHARD:-}" ] && args+=(--shard "$SHARD")
 # Every target (lib, tests, examples) but no doctests: the one doctest is `no_run`
 # documentation that examples/axum.rs already compiles, and each costs a build.
-args+=(-- --all-targets)
+args+=(--no-shuffle -- --all-targets)
 say "cargo mutants ${args[*]}"
 # cargo-mutants exits non-zero when mutants are missed; the table says which.
 cargo mutants "${args[@]}" || true

@@ -40,6 +40,19 @@ def main():
     merged = json.loads(keep.read_text()) if keep.exists() else {}
     if pathlib.Path(outcomes).exists():
         run = mutants(outcomes)
+        # An interrupted run records only the files whose every mutant was tested.
+        planned = pathlib.Path(outcomes).with_name("mutants.json")
+        if planned.exists():
+            per_file = {}
+            for m in json.loads(planned.read_text()):
+                per_file[m["file"]] = per_file.get(m["file"], 0) + 1
+            tested = {}
+            for m in run.values():
+                tested[m["file"]] = tested.get(m["file"], 0) + 1
+            partial = {f for f, n in tested.items() if n < per_file.get(f, 0)}
+            for f in sorted(partial):
+                print(f"{f}: {tested[f]} of {per_file[f]} mutants tested; not recorded")
+            run = {k: m for k, m in run.items() if m["file"] not in partial}
         # A file measured again replaces everything known of it (lines move as code changes).
         files = {m["file"] for m in run.values()}
         merged = {k: m for k, m in merged.items() if m["file"] not in files}
