@@ -26,7 +26,8 @@ CORE=(
   shared/src/flow.rs shared/src/session.rs shared/src/http.rs shared/src/oidc.rs
   shared/src/jwks.rs shared/src/ratelimit.rs shared/src/email.rs shared/src/secret.rs
   shared/src/audit.rs shared/src/lambda.rs shared/src/secrets.rs shared/src/aws.rs
-  shared/src/dynamo.rs shared/src/device.rs shared/src/operator.rs
+  shared/src/dynamo.rs shared/src/device.rs shared/src/operator.rs shared/src/logout.rs
+  shared/src/management.rs
   "verifier/src/*.rs"
   "shared/src/routes/*.rs"
   "shared/src/tenant/*.rs"

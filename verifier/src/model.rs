@@ -141,11 +141,18 @@ mod tests {
 
     #[test]
     fn user_agents_are_bounded_on_a_character_boundary() {
-        let long = "é".repeat(200);
-        let info = ClientInfo::new(Some(&long), "unknown");
-        let kept = info.user_agent.expect("kept");
-        assert_eq!(kept.len(), ClientInfo::USER_AGENT_LIMIT);
-        assert!(long.starts_with(&kept));
+        let limit = ClientInfo::USER_AGENT_LIMIT;
+        // 2-byte characters: the limit falls between two of them, then inside one.
+        for (long, kept_len) in [
+            ("é".repeat(200), limit),
+            (format!("a{}", "é".repeat(200)), limit - 1),
+        ] {
+            let kept = ClientInfo::new(Some(&long), "unknown")
+                .user_agent
+                .expect("kept");
+            assert_eq!(kept.len(), kept_len);
+            assert!(long.starts_with(&kept));
+        }
         assert_eq!(ClientInfo::new(Some("  "), "unknown").user_agent, None);
     }
 
