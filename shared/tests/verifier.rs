@@ -76,3 +76,28 @@ async fn an_unreachable_table_is_an_error_never_a_guess() {
     // Without a session cookie there is nothing to read, so nothing can fail.
     assert_eq!(verifier.user(["theme=dark"]).await.expect("no read"), None);
 }
+
+#[tokio::test]
+async fn the_hourly_write_skips_an_ended_session_and_reports_any_other_failure() {
+    use passkey_verifier::{DynamoRecords, SessionRecords};
+    let stack = Stack::start().await;
+    let (_, passkey) = enrolled_user(&stack.bi, "alice@example.com").await;
+    let cookie = stack.sign_in(&passkey).await;
+    let id = passkey_verifier::SessionToken::parse(value(&cookie))
+        .expect("token")
+        .id();
+    let records = DynamoRecords::new(stack.db.clone(), stack.table.clone());
+    let session = records.get(&id).await.expect("read").expect("live");
+
+    // Signed out between the read and the write: nothing to record, and no item comes back.
+    assert_eq!(stack.sign_out(&[&cookie]).await.status(), 200);
+    records
+        .touch(&id, &session)
+        .await
+        .expect("a gone session is no failure");
+    assert_eq!(records.get(&id).await.expect("read"), None);
+
+    // Any other refusal of the write is the store's failure, never swallowed.
+    let elsewhere = DynamoRecords::new(stack.db.clone(), "no-such-table");
+    assert!(elsewhere.touch(&id, &session).await.is_err());
+}

@@ -119,14 +119,6 @@ impl DynamoRecords {
             table: table.into(),
         }
     }
-
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    pub fn table(&self) -> &str {
-        &self.table
-    }
 }
 
 impl SessionRecords for DynamoRecords {
