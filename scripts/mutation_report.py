@@ -34,8 +34,24 @@ def mutants(outcomes_path):
     return found
 
 
+def equivalents(path):
+    """(file, description) -> reason, from docs/mutants-equivalent.txt."""
+    found, key = {}, None
+    for line in pathlib.Path(path).read_text().splitlines() if pathlib.Path(path).exists() else []:
+        if not line.strip() or line.startswith("#"):
+            key = None
+        elif line.startswith(" ") and key:
+            found[key] = f"{found[key]} {line.strip()}".strip()
+        else:
+            file, _, description = line.partition(": ")
+            key = (file, description)
+            found[key] = ""
+    return found
+
+
 def main():
     outcomes, keep_dir, doc, command = sys.argv[1:5]
+    equivalent = equivalents(pathlib.Path(doc).with_name("mutants-equivalent.txt"))
     keep = pathlib.Path(keep_dir) / "outcomes-merged.json"
     merged = json.loads(keep.read_text()) if keep.exists() else {}
     if pathlib.Path(outcomes).exists():
@@ -61,27 +77,35 @@ def main():
 
     by_file = {}
     for m in merged.values():
-        counts = by_file.setdefault(m["file"], {"CaughtMutant": 0, "MissedMutant": 0, "Timeout": 0, "Unviable": 0, "missed": []})
+        counts = by_file.setdefault(m["file"], {"CaughtMutant": 0, "MissedMutant": 0, "Timeout": 0, "Unviable": 0, "Equivalent": 0, "missed": [], "equivalent": []})
         summary = m["summary"]
-        counts[summary] = counts.get(summary, 0) + 1
-        if summary == "MissedMutant":
+        if summary == "MissedMutant" and (m["file"], m["description"]) in equivalent:
+            summary = "Equivalent"
+            counts["equivalent"].append(m)
+        elif summary == "MissedMutant":
             counts["missed"].append(m)
+        counts[summary] = counts.get(summary, 0) + 1
     lines = [
         START,
         f"Last run: {datetime.date.today().isoformat()}, `{command}`, on {platform.machine()} "
         f"({platform.system()}); results of earlier runs of other files are kept.",
         "",
-        "| file | viable | caught | timed out | missed | unviable | caught or timed out |",
-        "|---|---|---|---|---|---|---|",
+        "| file | viable | caught | timed out | equivalent | missed | unviable | score |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for file in sorted(by_file):
         c = by_file[file]
-        viable = c["CaughtMutant"] + c["MissedMutant"] + c["Timeout"]
-        score = f"{100 * (c['CaughtMutant'] + c['Timeout']) / viable:.0f} %" if viable else "-"
-        lines.append(f"| `{file}` | {viable} | {c['CaughtMutant']} | {c['Timeout']} | {c['MissedMutant']} | {c['Unviable']} | {score} |")
-    missed = [m for c in by_file.values() for m in c["missed"]]
-    lines += ["", "Missed mutants (each needs a test, or a reason below why it is equivalent):", ""]
-    lines += [f"- `{m['file']}:{m['line']}` {m['description']}" for m in sorted(missed, key=lambda m: (m["file"], m["line"]))] or ["- none"]
+        viable = c["CaughtMutant"] + c["MissedMutant"] + c["Timeout"] + c["Equivalent"]
+        # Caught, timed out (a hang is noticed), or shown equivalent, of the viable ones.
+        score = f"{100 * (viable - c['MissedMutant']) / viable:.0f} %" if viable else "-"
+        lines.append(f"| `{file}` | {viable} | {c['CaughtMutant']} | {c['Timeout']} | {c['Equivalent']} | {c['MissedMutant']} | {c['Unviable']} | {score} |")
+    order = lambda m: (m["file"], m["line"])  # noqa: E731
+    missed = sorted((m for c in by_file.values() for m in c["missed"]), key=order)
+    lines += ["", "Missed mutants (each needs a test, or an entry in docs/mutants-equivalent.txt):", ""]
+    lines += [f"- `{m['file']}:{m['line']}` {m['description']}" for m in missed] or ["- none"]
+    same = sorted((m for c in by_file.values() for m in c["equivalent"]), key=order)
+    lines += ["", "Equivalent mutants (they cannot change behaviour; from docs/mutants-equivalent.txt):", ""]
+    lines += [f"- `{m['file']}:{m['line']}` {m['description']}: {equivalent[(m['file'], m['description'])]}" for m in same] or ["- none"]
     lines.append(END)
 
     path = pathlib.Path(doc)
