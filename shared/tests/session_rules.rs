@@ -110,21 +110,7 @@ async fn an_unreachable_table_is_a_503_never_a_session() {
     let cookie = stack.sign_in(&passkey).await;
 
     // The same routes, pointed at a port where nothing listens.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let config = stack
-        .db
-        .config()
-        .to_builder()
-        .endpoint_url(format!("http://127.0.0.1:{closed}"))
-        .build();
-    let store = DynamoSessionStore::new(
-        aws_sdk_dynamodb::Client::from_conf(config),
-        stack.table.clone(),
-    );
+    let store = DynamoSessionStore::new(common::unreachable_dynamo(), stack.table.clone());
     let app = AppConfig::load(&Env::from_pairs([
         ("AUTH_URL", ORIGIN),
         ("SESSION_TABLE", stack.table.as_str()),

@@ -141,6 +141,8 @@ impl LocalDynamo {
 }
 
 /// A DynamoDB client pointed at a port where nothing listens: the table cannot be reached.
+/// It does not retry (the SDK's backoff would only make the tests wait for the same
+/// answer: what the code does with the error).
 pub fn unreachable_dynamo() -> aws_sdk_dynamodb::Client {
     let closed = TcpListener::bind("127.0.0.1:0")
         .expect("a free port")
@@ -155,6 +157,7 @@ pub fn unreachable_dynamo() -> aws_sdk_dynamodb::Client {
             .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
                 "local", "local", None, None, "test",
             ))
+            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
             .build(),
     )
 }
