@@ -231,8 +231,8 @@ impl Reply {
 /// Reduces a `callbackUrl` to a same-origin path, or `/`.
 ///
 /// Only a relative path on this origin is kept. Everything else falls back to `/`:
-/// absolute URLs (even to this origin), scheme-relative `//host`, `/\host`, their
-/// percent-encoded forms, `@`-userinfo tricks, control characters (tab, newline),
+/// absolute URLs (even to this origin), scheme-relative `//host`, `/\host` (a backslash
+/// anywhere: browsers read it as a slash), their percent-encoded forms, `@`-userinfo tricks, control characters (tab, newline),
 /// `javascript:` and other schemes, and anything malformed or too long.
 pub fn safe_callback_url(raw: Option<&str>, origin: &Url) -> String {
     let fallback = || "/".to_owned();
@@ -436,6 +436,7 @@ mod tests {
             "///evil.com",
             "/\\evil.com",
             "/\\/evil.com",
+            "/account\\settings",
             "https://app.example.com.evil.com",
             "https://app.example.com@evil.com",
             "https://evil.com",
@@ -468,10 +469,11 @@ mod tests {
             assert_eq!(safe_callback_url(Some(raw), &origin()), kept, "{raw:?}");
         }
         assert_eq!(safe_callback_url(None, &origin()), "/");
-        assert_eq!(
-            safe_callback_url(Some(&format!("/{}", "a".repeat(3000))), &origin()),
-            "/"
-        );
+        // The length cap: the longest kept, and one byte more.
+        let longest = format!("/{}", "a".repeat(MAX_CALLBACK_URL - 1));
+        assert_eq!(safe_callback_url(Some(&longest), &origin()), longest);
+        let longer = format!("{longest}a");
+        assert_eq!(safe_callback_url(Some(&longer), &origin()), "/");
     }
 
     #[test]

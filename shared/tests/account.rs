@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -194,9 +195,24 @@ async fn signing_out_everywhere_needs_a_recent_sign_in_and_ends_every_session() 
     let answer = stack.session_at(everywhere(&laptop), later).await;
     assert_eq!(error_of(&answer), (401, json!("reauthentication_required")));
     assert!(stack.is_signed_in(&phone).await, "nothing was ended");
-    let answer = stack.session_at(everywhere(&laptop), now() + 299).await;
+    let at = now() + 299;
+    let answer = stack.session_at(everywhere(&laptop), at).await;
     assert_eq!(answer.status(), 200, "{:?}", answer.0);
     assert_eq!(answer.json()["ended"], 2);
+    // The marker is kept (the user's item outlives its TTL) as long as a session can live.
+    let number = |item: &HashMap<String, AttributeValue>, name: &str| -> i64 {
+        item[name].as_n().expect("number").parse().expect("integer")
+    };
+    let marked: Vec<_> = stack
+        .items("user")
+        .await
+        .into_iter()
+        .filter(|i| i.contains_key("revoked_before"))
+        .collect();
+    assert_eq!(marked.len(), 1, "alice's item alone");
+    assert_eq!(number(&marked[0], "revoked_before"), at);
+    let max_age = stack.config.app.sessions.max_age.as_secs() as i64;
+    assert_eq!(number(&marked[0], "expires_at"), at + max_age);
     assert_eq!(answer.cookie("__Host-session").as_deref(), Some(""));
     for cookie in [&laptop, &phone] {
         assert!(!stack.is_signed_in(cookie).await);
