@@ -35,7 +35,7 @@ def mutants(outcomes_path):
 
 
 def equivalents(path):
-    """(file, description) -> reason, from docs/mutants-equivalent.txt."""
+    """(file, line, description) -> reason, from docs/mutants-equivalent.txt."""
     found, key = {}, None
     for line in pathlib.Path(path).read_text().splitlines() if pathlib.Path(path).exists() else []:
         if not line.strip() or line.startswith("#"):
@@ -43,8 +43,9 @@ def equivalents(path):
         elif line.startswith(" ") and key:
             found[key] = f"{found[key]} {line.strip()}".strip()
         else:
-            file, _, description = line.partition(": ")
-            key = (file, description)
+            place, _, description = line.partition(": ")
+            file, _, number = place.rpartition(":")
+            key = (file, int(number), description)
             found[key] = ""
     return found
 
@@ -79,7 +80,7 @@ def main():
     for m in merged.values():
         counts = by_file.setdefault(m["file"], {"CaughtMutant": 0, "MissedMutant": 0, "Timeout": 0, "Unviable": 0, "Equivalent": 0, "missed": [], "equivalent": []})
         summary = m["summary"]
-        if summary == "MissedMutant" and (m["file"], m["description"]) in equivalent:
+        if summary == "MissedMutant" and (m["file"], m["line"], m["description"]) in equivalent:
             summary = "Equivalent"
             counts["equivalent"].append(m)
         elif summary == "MissedMutant":
@@ -105,7 +106,7 @@ def main():
     lines += [f"- `{m['file']}:{m['line']}` {m['description']}" for m in missed] or ["- none"]
     same = sorted((m for c in by_file.values() for m in c["equivalent"]), key=order)
     lines += ["", "Equivalent mutants (they cannot change behaviour; from docs/mutants-equivalent.txt):", ""]
-    lines += [f"- `{m['file']}:{m['line']}` {m['description']}: {equivalent[(m['file'], m['description'])]}" for m in same] or ["- none"]
+    lines += [f"- `{m['file']}:{m['line']}` {m['description']}: {equivalent[(m['file'], m['line'], m['description'])]}" for m in same] or ["- none"]
     lines.append(END)
 
     path = pathlib.Path(doc)

@@ -85,8 +85,9 @@ async fn a_logout_by_sid_ends_only_the_sessions_of_that_provider_session() {
         "another provider session lives on"
     );
 
-    // sub and sid: that user's sessions in that provider session.
+    // sub and sid: that user's sessions in that provider session, not the user's others.
     let other_sid = provider_sids(&stack).await.pop().expect("the second's sid");
+    let third = stack.sign_in(&passkey).await;
     let token = stack
         .logout_token(json!({"sub": "someone-else", "sid": other_sid}))
         .await;
@@ -103,6 +104,10 @@ async fn a_logout_by_sid_ends_only_the_sessions_of_that_provider_session() {
     let answer = stack.post_logout_token(&token, now).await;
     assert_eq!(answer.json(), json!({"ok": true, "ended": 1}));
     assert!(!stack.is_signed_in(&second).await);
+    assert!(
+        stack.is_signed_in(&third).await,
+        "the user's session in another provider session lives on"
+    );
 }
 
 #[tokio::test]
