@@ -223,12 +223,18 @@ async fn flows_expire_after_ten_minutes_and_work_once() {
 
     // Replaying a used callback (same flow cookie, same state and code) is refused by
     // the server-side claim, before the token endpoint.
-    let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+    let began = passkey_auth::now() - 30;
+    let (callback, flow) = stack.start_sign_in_at(&passkey, "/", began).await;
     assert_eq!(stack.get_callback(&callback, &[&flow]).await.status(), 303);
     refused(
         &stack.get_callback(&callback, &[&flow]).await,
         "replayed_flow",
     );
+    // The claim is kept exactly as long as the flow could have been used.
+    let claims = stack.items("claim").await;
+    assert_eq!(claims.len(), 1);
+    let expires_at = claims[0]["expires_at"].as_n().expect("number");
+    assert_eq!(expires_at, &(began + 600).to_string());
 }
 
 #[tokio::test]
@@ -244,21 +250,37 @@ async fn a_flow_made_for_another_configuration_is_refused() {
         .expect("state");
     let sealer =
         FlowSealer::new(&AuthSecret::parse(common::AUTH_SECRET).expect("secret")).expect("sealer");
-    let forged = Flow {
+    let ours = Flow {
         state,
         nonce: "n".into(),
         pkce_verifier: "v".repeat(43),
         callback_url: "/".into(),
-        issuer: "https://another-issuer.example".into(),
+        issuer: stack.config.provider.issuer.clone(),
         client_id: stack.config.provider.client_id.clone(),
         redirect_uri: stack.config.app.redirect_uri(),
         created_at: passkey_auth::now(),
     };
-    let cookie = format!("__Host-auth-flow={}", sealer.seal(&forged).expect("seal"));
-    refused(
-        &stack.get_callback(&callback, &[&cookie]).await,
-        "flow_mismatch",
-    );
+    // Each of the three differs alone.
+    for forged in [
+        Flow {
+            issuer: "https://another-issuer.example".into(),
+            ..ours.clone()
+        },
+        Flow {
+            client_id: "another-client".into(),
+            ..ours.clone()
+        },
+        Flow {
+            redirect_uri: "https://another-app.example/api/auth/callback/beyondidentity".into(),
+            ..ours.clone()
+        },
+    ] {
+        let cookie = format!("__Host-auth-flow={}", sealer.seal(&forged).expect("seal"));
+        refused(
+            &stack.get_callback(&callback, &[&cookie]).await,
+            "flow_mismatch",
+        );
+    }
 }
 
 #[tokio::test]
