@@ -173,6 +173,13 @@ async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clea
         json!(audit.pseudonym("zed@example.com")),
         "registrations by mailbox"
     );
+    for registration in [&events[4], &events[9]] {
+        assert_eq!(
+            registration["client"],
+            json!(audit.pseudonym("203.0.113.7")),
+            "and by the address they came from, limited or not"
+        );
+    }
 
     // Nothing in the clear, anywhere in the logs.
     let everything = captured.text();
