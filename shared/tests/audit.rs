@@ -8,9 +8,10 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use bi_local::sdk::enrolled_user;
-use common::{ORIGIN, Stack, event};
+use common::{ORIGIN, Stack, event, post};
 use passkey_auth::audit::Audit;
 use passkey_auth::secret::Secret;
+use passkey_auth::session::SessionToken;
 use serde_json::{Value, json};
 
 const AUDIT_KEY: &str = "an-audit-key-of-at-least-32-characters";
@@ -72,12 +73,12 @@ async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clea
     let answer = stack.get_callback(&callback, &[&flow]).await;
     let token = answer.cookie("__Host-session").expect("a session");
     let cookie = format!("__Host-session={token}");
-    let post = [("origin", ORIGIN), ("content-type", "application/json")];
+    let json_post = [("origin", ORIGIN), ("content-type", "application/json")];
     let bound = stack
         .post_bind_job(event(
             "POST",
             "/api/auth/bind-job",
-            &post,
+            &json_post,
             &[&cookie],
             Some("{}"),
         ))
@@ -97,6 +98,22 @@ async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clea
         .logout_token(json!({"sub": sub, "fault": "bad_signature"}))
         .await;
     assert_eq!(stack.post_logout_token(&forged, now).await.status(), 400);
+    // The account page: one session ended from another, then every session.
+    let laptop = stack.sign_in(&passkey).await;
+    let phone = stack.sign_in(&passkey).await;
+    let phone_token = phone.split_once('=').expect("name=value").1;
+    let phone_id = SessionToken::parse(phone_token)
+        .expect("token")
+        .id()
+        .public_id();
+    let revoke = post(
+        "/api/auth/sessions/revoke",
+        &[&laptop],
+        &json!({ "id": phone_id }).to_string(),
+    );
+    assert_eq!(stack.session_at(revoke, now).await.status(), 200);
+    let everywhere = post("/api/auth/signout-everywhere", &[&laptop], "{}");
+    assert_eq!(stack.session_at(everywhere, now).await.status(), 200);
 
     let events = captured.audit();
     let summary: Vec<(String, String, String)> = events
@@ -119,6 +136,10 @@ async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clea
         ("register", "limited", "register-address"),
         ("backchannel_logout", "succeeded", ""),
         ("backchannel_logout", "refused", "invalid_request"),
+        ("sign_in", "succeeded", ""),
+        ("sign_in", "succeeded", ""),
+        ("session_revoked", "succeeded", ""),
+        ("sign_out_everywhere", "succeeded", ""),
     ]
     .iter()
     .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
@@ -163,6 +184,19 @@ async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clea
         "sign-in and sign-out name one session"
     );
     assert_eq!(events[1]["client"], json!(audit.pseudonym("203.0.113.7")));
+    assert_eq!(
+        events[3]["client"],
+        json!(audit.pseudonym("203.0.113.7")),
+        "a sign-out names the address it came from"
+    );
+    for (i, what) in [(14, "ending one session"), (15, "signing out everywhere")] {
+        assert_eq!(events[i]["user"], json!(user), "{what} names the user");
+        assert_eq!(
+            events[i]["session"], events[12]["session"],
+            "{what} names the session it was done from"
+        );
+        assert_eq!(events[i]["client"], json!(audit.pseudonym("203.0.113.7")));
+    }
     assert_eq!(
         events[10]["client"],
         json!(audit.pseudonym("203.0.113.7")),
