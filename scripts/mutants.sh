@@ -52,9 +52,9 @@ start_dynamodb "$port" "$SESSION_TABLE"
 # The session check lives in passkey-verifier; the tests that exercise it most are
 # passkey-auth's (function tests through the routes), so both packages' tests run for
 # every mutant of either. (cargo-mutants' baseline runs only the mutated package's tests,
-# so its time cannot set the mutants' timeout: --timeout does, about 10x the suite.)
+# so its time cannot set the mutants' timeout: --timeout does, about 5x the suite.)
 args=(--profile mutants --package passkey-auth --package passkey-verifier
-  --test-package passkey-auth,passkey-verifier --timeout 240 --output "$LOG_DIR")
+  --test-package passkey-auth,passkey-verifier --timeout 120 --output "$LOG_DIR")
 if [ "${JOBS:-1}" -gt 1 ]; then
   args+=(--jobs "$JOBS" --gitignore false)
 else
