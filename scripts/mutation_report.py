@@ -13,7 +13,8 @@ START, END = "<!-- generated: make mutants -->", "<!-- end generated -->"
 
 
 def mutants(outcomes_path):
-    """(file, line, description) -> outcome, for each mutant of the run."""
+    """(file, line, column, description) -> outcome, for each mutant of the run (two
+    mutants can share a line and a description)."""
     data = json.loads(pathlib.Path(outcomes_path).read_text())
     found = {}
     for outcome in data.get("outcomes", []):
@@ -21,11 +22,12 @@ def mutants(outcomes_path):
         if not isinstance(scenario, dict) or "Mutant" not in scenario:
             continue  # the baseline
         m = scenario["Mutant"]
-        line = m.get("span", {}).get("start", {}).get("line", 0)
+        start = m.get("span", {}).get("start", {})
+        line, column = start.get("line", 0), start.get("column", 0)
         # cargo-mutants' own name, without its leading `file:line:column:`.
         name = m.get("name", "") or m.get("replacement", "")
         description = name.split(": ", 1)[1] if name.startswith(m["file"]) and ": " in name else name
-        found[f"{m['file']}:{line}:{description}"] = {
+        found[f"{m['file']}:{line}:{column}:{description}"] = {
             "file": m["file"],
             "line": line,
             "description": description,
@@ -56,6 +58,12 @@ def main():
     keep = pathlib.Path(keep_dir) / "outcomes-merged.json"
     merged = json.loads(keep.read_text()) if keep.exists() else {}
     if pathlib.Path(outcomes).exists():
+        # The run's own record, kept beside the merged one (its folder is temporary).
+        runs = pathlib.Path(keep_dir) / "runs" / datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
+        runs.mkdir(parents=True, exist_ok=True)
+        for name in ["outcomes.json", "mutants.json"]:
+            if pathlib.Path(outcomes).with_name(name).exists():
+                (runs / name).write_text(pathlib.Path(outcomes).with_name(name).read_text())
         run = mutants(outcomes)
         # An interrupted run records only the files whose every mutant was tested.
         planned = pathlib.Path(outcomes).with_name("mutants.json")
