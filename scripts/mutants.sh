@@ -10,16 +10,18 @@
 #
 # In place (JOBS=1, the default) the tree must not be edited while it runs. A test phase
 # keeps less than one core busy (its servers wait on sockets), so JOBS=2 overlaps one
-# mutant's tests with the next one's build: about 1.5x the mutants per hour on two cores.
-# Each copy takes the whole tree, its target folder and ignored files included (the tests' npm
-# packages and .venv), so it needs that much free disk.
+# mutant's tests with the next one's build (measured: 224 mutants in 60 minutes, after
+# about 8 minutes building the two copies). Each copy takes the whole tree, its target
+# folder and ignored files included (the tests' npm packages and .venv), so it needs that
+# much free disk.
 #
-# Each run merges its outcomes into mutants.out/outcomes-merged.json (kept between runs)
-# and rewrites the table of docs/MUTATION.md from everything measured so far, with the
-# date and the command. Files are tested one after another: to end a long run early and
-# keep the files it finished, stop cargo-mutants itself (`pkill -INT cargo-mutants`);
-# a file whose mutants were not all tested is not recorded. Equivalent mutants (which cannot change behaviour) are listed by
-# hand in docs/MUTATION.md, below the table, with the reason.
+# Each run merges its outcomes into mutants.out/outcomes-merged.json (kept between runs,
+# with each run's own record under mutants.out/runs/) and rewrites the table of
+# docs/MUTATION.md from everything measured so far, with the date and the command. Files
+# are tested one after another: to end a long run early and keep the files it finished,
+# stop cargo-mutants itself (`pkill -INT cargo-mutants`); a file whose mutants were not
+# all tested is not recorded. Equivalent mutants (which cannot change behaviour) are
+# listed in docs/mutants-equivalent.txt with the reason, and counted apart.
 source "$(dirname "$0")/lib.sh"
 
 CORE=(
