@@ -266,6 +266,27 @@ async fn a_sign_in_under_way_during_sign_out_everywhere_is_refused() {
     assert!(stack.is_signed_in(&session).await);
 }
 
+/// The table's "sign out everywhere" marker only moves forward (a function whose clock is
+/// behind cannot shorten it), and a write the table refuses for any other reason fails.
+#[tokio::test]
+async fn the_sign_out_everywhere_marker_only_moves_forward() {
+    let stack = Stack::start().await;
+    let store = DynamoSessionStore::new(stack.db.clone(), stack.table.clone());
+    let user = User::new(stack.config.provider.issuer.clone(), "alice");
+    let t = now();
+    store.revoke_before(&user, t, t + 60).await.expect("marked");
+    store
+        .revoke_before(&user, t - 30, t + 60)
+        .await
+        .expect("an older mark is no failure");
+    let marked = stack.items("user").await;
+    assert_eq!(marked.len(), 1);
+    assert_eq!(marked[0]["revoked_before"].as_n(), Ok(&t.to_string()));
+
+    let elsewhere = DynamoSessionStore::new(stack.db.clone(), "no-such-table");
+    assert!(elsewhere.revoke_before(&user, t, t + 60).await.is_err());
+}
+
 /// A store that runs `during` just before it records activity: the revoke lands between
 /// the session check's read and its sliding refresh.
 struct RevokeBeforeTouch<F> {

@@ -69,6 +69,12 @@ async fn a_logout_by_sid_ends_only_the_sessions_of_that_provider_session() {
     assert_eq!(sids.len(), 1, "the sign-in recorded the ID token's sid");
     let second = stack.sign_in(&passkey).await;
     let now = passkey_auth::now();
+    // Each provider session has its own item, naming its own session.
+    let items = stack.items("provider_session").await;
+    assert_eq!(items.len(), 2, "one item per provider session");
+    for item in &items {
+        assert_eq!(item["sessions"].as_ss().map(Vec::len), Ok(1), "{item:?}");
+    }
 
     // sid alone: found through the provider session's own item.
     let token = stack.logout_token(json!({"sid": sids[0]})).await;
