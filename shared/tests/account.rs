@@ -266,6 +266,42 @@ async fn a_sign_in_under_way_during_sign_out_everywhere_is_refused() {
     assert!(stack.is_signed_in(&session).await);
 }
 
+/// A session that ended without the user's item hearing of it (its item deleted by the
+/// table's TTL) leaves the user's item when a list finds it gone; the live one stays named.
+#[tokio::test]
+async fn a_list_prunes_the_sessions_that_ended_from_the_users_item() {
+    let stack = Stack::start().await;
+    let (_, alice) = enrolled_user(&stack.bi, "alice@example.com").await;
+    let laptop = stack.sign_in(&alice).await;
+    let phone = stack.sign_in(&alice).await;
+    let key = |cookie: &str| {
+        let token = cookie.split_once('=').expect("name=value").1;
+        let token = passkey_auth::session::SessionToken::parse(token).expect("token");
+        token.id().as_str().to_owned()
+    };
+    let named = || async {
+        let users = stack.items("user").await;
+        assert_eq!(users.len(), 1);
+        let mut keys = users[0]["sessions"].as_ss().expect("a set").clone();
+        keys.sort();
+        keys
+    };
+    let mut both = vec![key(&laptop), key(&phone)];
+    both.sort();
+    assert_eq!(named().await, both);
+
+    stack
+        .db
+        .delete_item()
+        .table_name(&stack.table)
+        .key("pk", AttributeValue::S(key(&phone)))
+        .send()
+        .await
+        .expect("deleted as the TTL would");
+    assert_eq!(sessions_of(&stack, &laptop).await.len(), 1);
+    assert_eq!(named().await, vec![key(&laptop)]);
+}
+
 /// The table's "sign out everywhere" marker only moves forward (a function whose clock is
 /// behind cannot shorten it), and a write the table refuses for any other reason fails.
 #[tokio::test]
