@@ -302,10 +302,12 @@ async fn a_list_prunes_the_sessions_that_ended_from_the_users_item() {
     assert_eq!(named().await, vec![key(&laptop)]);
 }
 
-/// The table's "sign out everywhere" marker only moves forward (a function whose clock is
-/// behind cannot shorten it), and a write the table refuses for any other reason fails.
+/// The adapter's conditional writes: each condition it expects is an answer (the "sign
+/// out everywhere" marker only moves forward, so a function whose clock is behind cannot
+/// shorten it; a flow is claimed once), and a write the table refuses for any other reason
+/// is a failure, never mistaken for one.
 #[tokio::test]
-async fn the_sign_out_everywhere_marker_only_moves_forward() {
+async fn conditional_writes_answer_their_condition_and_fail_on_anything_else() {
     let stack = Stack::start().await;
     let store = DynamoSessionStore::new(stack.db.clone(), stack.table.clone());
     let user = User::new(stack.config.provider.issuer.clone(), "alice");
@@ -321,6 +323,29 @@ async fn the_sign_out_everywhere_marker_only_moves_forward() {
 
     let elsewhere = DynamoSessionStore::new(stack.db.clone(), "no-such-table");
     assert!(elsewhere.revoke_before(&user, t, t + 60).await.is_err());
+    // So are a claim (a used flow is `false`; a table that fails is not "used") and the
+    // user's list of sessions, when the table refuses the write for another reason.
+    assert!(store.claim("flow#a", t + 60).await.expect("first use"));
+    assert!(!store.claim("flow#a", t + 60).await.expect("second use"));
+    assert!(elsewhere.claim("flow#b", t + 60).await.is_err());
+    let not_a_set = HashMap::from([
+        (
+            "pk".to_owned(),
+            AttributeValue::S(marked[0]["pk"].as_s().expect("pk").clone()),
+        ),
+        ("kind".to_owned(), AttributeValue::S("user".into())),
+        ("sessions".to_owned(), AttributeValue::S("not a set".into())),
+    ]);
+    let put = stack
+        .db
+        .put_item()
+        .table_name(&stack.table)
+        .set_item(Some(not_a_set));
+    put.send().await.expect("a malformed user item");
+    let id = passkey_auth::session::SessionToken::generate()
+        .expect("token")
+        .id();
+    assert!(store.remove(&user, &[id]).await.is_err());
 }
 
 /// A store that runs `during` just before it records activity: the revoke lands between
