@@ -348,6 +348,66 @@ async fn conditional_writes_answer_their_condition_and_fail_on_anything_else() {
     assert!(store.remove(&user, &[id]).await.is_err());
 }
 
+/// DynamoDB may leave part of a batch read unprocessed (throttling; moto never does): the
+/// adapter asks again for what is left, and if the table keeps leaving it, the list is an
+/// error, never a list with sessions missing (sign out everywhere would miss them). A
+/// stand-in table that always leaves the one session unprocessed shows it.
+#[tokio::test]
+async fn a_batch_read_the_table_keeps_leaving_unprocessed_is_an_error() {
+    use axum::http::HeaderMap;
+    let key = passkey_auth::session::SessionToken::generate()
+        .expect("token")
+        .id();
+    let pending = json!({"pk": {"S": key.as_str()}});
+    let batches = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = batches.clone();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move |headers: HeaderMap| {
+            let (pending, counted) = (pending.clone(), counted.clone());
+            async move {
+                let target = headers["x-amz-target"].to_str().unwrap_or_default().to_owned();
+                let answer = match target.rsplit('.').next().unwrap_or_default() {
+                    "GetItem" => json!({"Item": {"pk": {"S": "user#x"}, "sessions": {"SS": [pending["pk"]["S"]]}}}),
+                    "Query" => json!({"Items": [], "Count": 0, "ScannedCount": 0}),
+                    "BatchGetItem" => {
+                        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        json!({"Responses": {"t": []}, "UnprocessedKeys": {"t": {"Keys": [pending]}}})
+                    }
+                    other => json!({"__type": "UnknownOperationException", "message": other}),
+                };
+                ([("content-type", "application/x-amz-json-1.0")], answer.to_string())
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let address = listener.local_addr().expect("addr");
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::new()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .endpoint_url(format!("http://{address}"))
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local", "local", None, None, "test",
+            ))
+            .build(),
+    );
+    let store = DynamoSessionStore::new(client, "t");
+    let listed = store
+        .list(&User::new("https://issuer.example", "alice"))
+        .await;
+    assert!(listed.is_err(), "{listed:?}");
+    assert_eq!(
+        batches.load(std::sync::atomic::Ordering::SeqCst),
+        5,
+        "asked again, then gave up"
+    );
+    server.abort();
+}
+
 /// A store that runs `during` just before it records activity: the revoke lands between
 /// the session check's read and its sliding refresh.
 struct RevokeBeforeTouch<F> {
