@@ -120,6 +120,14 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// An advertised `end_session_endpoint` this client sends browsers to: https, or http on a
+/// loopback host (development and tests).
+fn end_session_endpoint(advertised: &str) -> Option<Url> {
+    Url::parse(advertised)
+        .ok()
+        .filter(|url| url.scheme() == "https" || is_loopback(url))
+}
+
 /// The RP-Initiated Logout 1.0 request: the ID token as `id_token_hint`, our client, and
 /// the app's home page to come back to (it must be registered with the provider as a
 /// post-logout redirect URI).
@@ -275,8 +283,7 @@ impl OidcClient {
                     .additional_metadata()
                     .end_session_endpoint
                     .as_deref()
-                    .and_then(|url| Url::parse(url).ok())
-                    .filter(|url| url.scheme() == "https" || is_loopback(url));
+                    .and_then(end_session_endpoint);
                 let issuer = metadata.issuer().clone();
                 let jwks_uri = metadata.jwks_uri().clone();
                 let jwks = metadata.jwks().clone();
@@ -664,6 +671,41 @@ mod tests {
                 allowed,
                 "{url}"
             );
+        }
+    }
+
+    #[test]
+    fn only_an_https_or_loopback_end_session_endpoint_is_used() {
+        for (advertised, used) in [
+            ("https://idp.example/logout", true),
+            ("http://localhost:8021/logout", true),
+            ("http://idp.example/logout", false),
+            ("javascript:alert(1)", false),
+            ("/logout", false),
+        ] {
+            assert_eq!(
+                end_session_endpoint(advertised).is_some(),
+                used,
+                "{advertised}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_asymmetric_algorithms_verify_id_tokens() {
+        use CoreJwsSigningAlgorithm::*;
+        for alg in [
+            RsaSsaPkcs1V15Sha256,
+            RsaSsaPssSha512,
+            EcdsaP256Sha256,
+            EcdsaP384Sha384,
+            EdDsa,
+        ] {
+            assert!(asymmetric(&alg), "{alg:?}");
+        }
+        // The HMAC ones are keyed by the client secret; `none` is no signature at all.
+        for alg in [HmacSha256, HmacSha384, HmacSha512, None] {
+            assert!(!asymmetric(&alg), "{alg:?}");
         }
     }
 
