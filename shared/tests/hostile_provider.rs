@@ -263,6 +263,19 @@ async fn azp_and_extra_audiences_follow_openid_connect_core() {
     assert_eq!(stack.items("session").await.len(), 2);
 }
 
+/// A provider clock off by less than the allowed skew (a minute) is accepted either way:
+/// an `exp` just passed, an `iat` just ahead (and an hour out is refused: above).
+#[tokio::test]
+async fn a_token_within_the_clock_skew_is_accepted() {
+    let stack = Stack::start().await;
+    let (_, passkey) = enrolled_user(&stack.bi, "ken@example.com").await;
+    let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+    stack.bi.inject([flaw(Flaw::WithinSkew)]);
+    let answer = stack.get_callback(&callback, &[&flow]).await;
+    assert_eq!(answer.location(), "/");
+    assert!(answer.cookie("__Host-session").is_some());
+}
+
 /// Beyond Identity's ID token carries only the subject: the name and email shown after
 /// sign-in come from userinfo, which must be about the same subject.
 #[tokio::test]

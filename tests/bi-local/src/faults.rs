@@ -43,6 +43,9 @@ pub enum Flaw {
     Expired,
     /// `iat` is an hour in the future.
     FutureIat,
+    /// Not a flaw: the provider's clock is off by less than the client's allowed skew
+    /// (a minute): `exp` passed 30 s ago and `iat` is 30 s ahead (accepted).
+    WithinSkew,
     /// The header has no `kid`.
     MissingKid,
     /// `azp` names another client (OpenID Connect Core §3.1.3.7 step 5: refuse).

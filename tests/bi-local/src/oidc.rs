@@ -665,6 +665,7 @@ fn id_token(
     let (iat, exp) = match (has(Flaw::FutureIat), has(Flaw::Expired)) {
         (_, true) => (now - 7200, now - 3600),
         (true, false) => (now + 3600, now + 3600 + app.expires_after),
+        (false, false) if has(Flaw::WithinSkew) => (now + 30, now - 30),
         (false, false) => (now, now + app.expires_after),
     };
     claims.insert("iat".into(), iat.into());
