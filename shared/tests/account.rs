@@ -385,16 +385,7 @@ async fn a_batch_read_the_table_keeps_leaving_unprocessed_is_an_error() {
         .expect("port");
     let address = listener.local_addr().expect("addr");
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::new()
-            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-            .endpoint_url(format!("http://{address}"))
-            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "local", "local", None, None, "test",
-            ))
-            .build(),
-    );
+    let client = common::dynamo_at(&format!("http://{address}"));
     let store = DynamoSessionStore::new(client, "t");
     let listed = store
         .list(&User::new("https://issuer.example", "alice"))

@@ -141,18 +141,23 @@ impl LocalDynamo {
 }
 
 /// A DynamoDB client pointed at a port where nothing listens: the table cannot be reached.
-/// It does not retry (the SDK's backoff would only make the tests wait for the same
-/// answer: what the code does with the error).
 pub fn unreachable_dynamo() -> aws_sdk_dynamodb::Client {
     let closed = TcpListener::bind("127.0.0.1:0")
         .expect("a free port")
         .local_addr()
         .expect("addr")
         .port();
+    dynamo_at(&format!("http://127.0.0.1:{closed}"))
+}
+
+/// A DynamoDB client for a stand-in table at `endpoint`. It does not retry (the SDK's
+/// backoff would only make the tests wait for the same answer: what the code does with
+/// it).
+pub fn dynamo_at(endpoint: &str) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::new()
             .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-            .endpoint_url(format!("http://127.0.0.1:{closed}"))
+            .endpoint_url(endpoint)
             .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
             .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
                 "local", "local", None, None, "test",
