@@ -58,10 +58,11 @@ async fn a_function_reads_its_secrets_before_its_configuration() {
         ("BEYOND_IDENTITY_ISSUER", "https://idp.example.com"),
         ("BEYOND_IDENTITY_CLIENT_ID", "client"),
         ("SECRETS_PREFIX", prefix.as_str()),
-        // The optional API token has no parameter: it stays absent.
+        // The optional API token has no parameter: it stays absent. Ten names, the most
+        // one call reads (the last seven have no parameter either).
         (
             "SECRET_NAMES",
-            "AUTH_SECRET, BEYOND_IDENTITY_CLIENT_SECRET,BEYOND_IDENTITY_API_TOKEN",
+            "AUTH_SECRET, BEYOND_IDENTITY_CLIENT_SECRET,BEYOND_IDENTITY_API_TOKEN,A,B,C,D,E,F,G",
         ),
         ("AWS_ENDPOINT_URL_SSM", moto.endpoint.as_str()),
     ]);
