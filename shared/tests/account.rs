@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use bi_local::sdk::{Passkey, enrolled_user, http};
-use common::{Answer, Stack, event, post};
+use common::{Answer, Stack, event, post, session_id};
 use passkey_auth::dynamo::DynamoSessionStore;
 use passkey_auth::routes::session::SessionRoutes;
 use passkey_auth::session::{Session, SessionId, SessionRecords, SessionStore, StoreError, User};
@@ -80,9 +80,7 @@ async fn the_list_shows_only_the_users_sessions_with_this_browser_marked() {
         .to_owned();
     for cookie in [&laptop, &phone] {
         let token = cookie.split_once('=').expect("name=value").1;
-        let key = passkey_auth::session::SessionToken::parse(token)
-            .expect("a token")
-            .id();
+        let key = session_id(cookie);
         assert!(!body.contains(token), "the list never shows a token");
         assert!(
             !body.contains(key.as_str().trim_start_matches("session#")),
@@ -274,11 +272,7 @@ async fn a_list_prunes_the_sessions_that_ended_from_the_users_item() {
     let (_, alice) = enrolled_user(&stack.bi, "alice@example.com").await;
     let laptop = stack.sign_in(&alice).await;
     let phone = stack.sign_in(&alice).await;
-    let key = |cookie: &str| {
-        let token = cookie.split_once('=').expect("name=value").1;
-        let token = passkey_auth::session::SessionToken::parse(token).expect("token");
-        token.id().as_str().to_owned()
-    };
+    let key = |cookie: &str| session_id(cookie).as_str().to_owned();
     let named = || async {
         let users = stack.items("user").await;
         assert_eq!(users.len(), 1);
@@ -565,13 +559,7 @@ async fn sign_out_everywhere_misses_no_session_whichever_record_names_it() {
     let laptop = stack.sign_in(&alice).await;
     let unindexed = stack.sign_in(&alice).await;
     let unnamed = stack.sign_in(&alice).await;
-    let key = |cookie: &str| {
-        passkey_auth::session::SessionToken::parse(cookie.split_once('=').expect("n=v").1)
-            .expect("token")
-            .id()
-            .as_str()
-            .to_owned()
-    };
+    let key = |cookie: &str| session_id(cookie).as_str().to_owned();
     // Out of the index: as a session written a moment ago that the index does not show yet.
     stack
         .db

@@ -8,10 +8,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use bi_local::sdk::enrolled_user;
-use common::{ORIGIN, Stack, event, post};
+use common::{ORIGIN, Stack, event, post, session_id};
 use passkey_auth::audit::Audit;
 use passkey_auth::secret::Secret;
-use passkey_auth::session::SessionToken;
 use serde_json::{Value, json};
 
 const AUDIT_KEY: &str = "an-audit-key-of-at-least-32-characters";
@@ -101,11 +100,7 @@ async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clea
     // The account page: one session ended from another, then every session.
     let laptop = stack.sign_in(&passkey).await;
     let phone = stack.sign_in(&passkey).await;
-    let phone_token = phone.split_once('=').expect("name=value").1;
-    let phone_id = SessionToken::parse(phone_token)
-        .expect("token")
-        .id()
-        .public_id();
+    let phone_id = session_id(&phone).public_id();
     let revoke = post(
         "/api/auth/sessions/revoke",
         &[&laptop],

@@ -4,13 +4,9 @@
 mod common;
 
 use bi_local::sdk::enrolled_user;
-use common::{Stack, event};
+use common::{Stack, event, session_id};
 use passkey_auth::SessionReader;
 use passkey_verifier::Verifier;
-
-fn value(cookie: &str) -> &str {
-    cookie.split_once('=').expect("name=value").1
-}
 
 #[tokio::test]
 async fn a_service_sees_the_same_user_and_the_same_refusals_as_the_functions() {
@@ -27,8 +23,7 @@ async fn a_service_sees_the_same_user_and_the_same_refusals_as_the_functions() {
         .expect("signed in");
     assert_eq!(signed_in.user.subject, identity["id"].as_str().expect("id"));
     assert_eq!(signed_in.user.email.as_deref(), Some("alice@example.com"));
-    let token = passkey_verifier::SessionToken::parse(value(&cookie)).expect("token");
-    assert_eq!(signed_in.session, token.id().public_id());
+    assert_eq!(signed_in.session, session_id(&cookie).public_id());
 
     // Refused as the functions refuse: none, two, garbage, and a signed-out session.
     for headers in [
@@ -83,9 +78,7 @@ async fn the_hourly_write_skips_an_ended_session_and_reports_any_other_failure()
     let stack = Stack::start().await;
     let (_, passkey) = enrolled_user(&stack.bi, "alice@example.com").await;
     let cookie = stack.sign_in(&passkey).await;
-    let id = passkey_verifier::SessionToken::parse(value(&cookie))
-        .expect("token")
-        .id();
+    let id = session_id(&cookie);
     let records = DynamoRecords::new(stack.db.clone(), stack.table.clone());
     let session = records.get(&id).await.expect("read").expect("live");
 

@@ -28,6 +28,7 @@ use passkey_auth::routes::passkeys::PasskeyRoutes;
 use passkey_auth::routes::register::Register;
 use passkey_auth::routes::session::SessionRoutes;
 use passkey_auth::routes::signin::SignIn;
+use passkey_auth::session::{SessionId, SessionToken};
 use passkey_auth::{Env, ManagementFunctionConfig, Sessions, SignInConfig};
 use serde_json::{Value, json};
 
@@ -323,6 +324,13 @@ impl Stack {
             config,
         }
     }
+}
+
+/// The session a cookie (`name=token`, as `Stack::sign_in` returns it) names, as the store
+/// keys it.
+pub fn session_id(cookie: &str) -> SessionId {
+    let token = cookie.split_once('=').expect("name=value").1;
+    SessionToken::parse(token).expect("a session token").id()
 }
 
 /// A same-origin JSON POST from the app's own page.
