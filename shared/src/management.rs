@@ -170,6 +170,15 @@ fn jittered(policy: &RetryPolicy, retry: u32) -> Duration {
     cap.mul_f64(f64::from(u16::from_le_bytes(byte)) / f64::from(u16::MAX))
 }
 
+/// How long to wait before retry number `retry` (1 for the first) after `failure`: what a
+/// `429` asks (up to [`MAX_RETRY_AFTER`]), else the jittered exponential backoff.
+fn backoff(policy: &RetryPolicy, failure: &Failure, retry: u32) -> Duration {
+    match failure {
+        Failure::RateLimited(Some(after)) => (*after).min(MAX_RETRY_AFTER),
+        _ => jittered(policy, retry - 1),
+    }
+}
+
 impl BiManagementClient {
     pub fn new(config: ManagementConfig, policy: RetryPolicy) -> Result<Self, ManagementError> {
         let http = crate::outbound::client_builder()
@@ -333,10 +342,7 @@ impl BiManagementClient {
                 Err(e) => Failure::Network(e.without_url().to_string()),
             };
             retry += 1;
-            let wait = match &failure {
-                Failure::RateLimited(Some(after)) => (*after).min(MAX_RETRY_AFTER),
-                _ => jittered(&self.policy, retry - 1),
-            };
+            let wait = backoff(&self.policy, &failure, retry);
             let out_of_time = self.remaining(deadline).map_or(true, |left| left <= wait);
             if retry >= self.policy.attempts || out_of_time {
                 tracing::warn!(
@@ -553,5 +559,32 @@ mod tests {
         }
         let samples: std::collections::HashSet<_> = (0..20).map(|_| jittered(&policy, 3)).collect();
         assert!(samples.len() > 1, "no jitter");
+    }
+
+    #[test]
+    fn the_first_retry_waits_at_most_the_base_delay_and_a_429_what_it_asks() {
+        let policy = RetryPolicy::default();
+        let server = Failure::Server(StatusCode::BAD_GATEWAY);
+        // The cap doubles with each retry: the first waits up to `base_delay`, the third
+        // up to four times it. (Jittered: 64 draws, every one within its cap.)
+        for _ in 0..64 {
+            assert!(backoff(&policy, &server, 1) <= policy.base_delay);
+            assert!(backoff(&policy, &Failure::Timeout, 3) <= policy.base_delay * 4);
+        }
+        let asked = |secs| Failure::RateLimited(Some(Duration::from_secs(secs)));
+        assert_eq!(backoff(&policy, &asked(1), 1), Duration::from_secs(1));
+        assert_eq!(backoff(&policy, &asked(3600), 1), MAX_RETRY_AFTER);
+        assert!(backoff(&policy, &Failure::RateLimited(None), 1) <= policy.base_delay);
+    }
+
+    #[test]
+    fn a_failure_is_logged_as_its_status_or_kind() {
+        assert_eq!(Failure::RateLimited(None).describe(), "429");
+        assert_eq!(Failure::Server(StatusCode::BAD_GATEWAY).describe(), "502");
+        assert_eq!(Failure::Timeout.describe(), "timeout");
+        assert_eq!(
+            Failure::Network("connection refused".into()).describe(),
+            "connection refused"
+        );
     }
 }

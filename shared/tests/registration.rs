@@ -157,8 +157,9 @@ async fn rate_limits_and_server_errors_are_retried_then_reported() {
         .await
         .expect("clear");
 
-    // 429 that does not stop: 503 with Retry-After for the browser.
-    stack.bi.inject([api_fault(Some(429), Some(1), None, None)]);
+    // 429 that does not stop: 503 with Retry-After for the browser, the API's own (3 s
+    // is more than the budget has left, so it is passed on at once).
+    stack.bi.inject([api_fault(Some(429), Some(3), None, None)]);
     let answer = stack
         .post_register(r#"{"email":"sam@example.com"}"#, now)
         .await;
@@ -166,7 +167,7 @@ async fn rate_limits_and_server_errors_are_retried_then_reported() {
         (answer.status(), answer.json()["error"].clone()),
         (503, json!("upstream_busy"))
     );
-    assert_eq!(answer.header("retry-after"), Some("1"));
+    assert_eq!(answer.header("retry-after"), Some("3"));
     http()
         .delete(format!("{}/_emulator/faults", stack.bi.auth_url()))
         .send()
@@ -178,6 +179,40 @@ async fn rate_limits_and_server_errors_are_retried_then_reported() {
             .await
             .status(),
         202
+    );
+}
+
+/// A token the API keeps refusing is renewed once, then reported (not renewed until the
+/// budget runs out, which would be a 504); an API that cannot be reached is retried, then
+/// reported as unavailable, not as a timeout.
+#[tokio::test]
+async fn a_refusing_or_unreachable_api_is_a_bad_gateway() {
+    let stack = Stack::start().await;
+    stack.bi.inject([api_fault(Some(401), None, None, None)]);
+    let answer = stack
+        .post_register(r#"{"email":"uma@example.com"}"#, passkey_auth::now())
+        .await;
+    assert_eq!(
+        (answer.status(), answer.json()["error"].clone()),
+        (502, json!("upstream_unavailable"))
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port");
+    let stack = Stack::start_with(|vars| {
+        vars.insert(
+            "BEYOND_IDENTITY_API_BASE_URL".into(),
+            format!("http://{closed}"),
+        );
+    })
+    .await;
+    let answer = stack
+        .post_register(r#"{"email":"uma@example.com"}"#, passkey_auth::now())
+        .await;
+    assert_eq!(
+        (answer.status(), answer.json()["error"].clone()),
+        (502, json!("upstream_unavailable"))
     );
 }
 

@@ -169,6 +169,19 @@ async fn wrong_settings_are_named_too() {
         "{text}"
     );
 
+    // Management credentials the token endpoint refuses are named as refused (not as an
+    // API that is down, which has another fix).
+    let report = tenant::check(&env_of(
+        &s,
+        &[("BEYOND_IDENTITY_MGMT_CLIENT_SECRET", "not-the-secret")],
+    ))
+    .await;
+    let text = failures(&report).join("\n");
+    assert!(
+        text.contains("no management API token: the management API refused our credentials"),
+        "{text}"
+    );
+
     let mut vars = env_of(&s, &[]).to_map();
     vars.remove("BEYOND_IDENTITY_CLIENT_ID");
     vars.remove("BEYOND_IDENTITY_APPLICATION_CONFIG_ID");
