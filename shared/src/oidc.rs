@@ -18,7 +18,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
     CoreClientAuthMethod, CoreGenderClaim, CoreGrantType, CoreIdTokenVerifier, CoreJsonWebKey,
@@ -150,6 +150,12 @@ fn verified_claim(id_token: &str, name: &str) -> Option<String> {
         .ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     claims.get(name)?.as_str().map(str::to_owned)
+}
+
+/// A `sid` worth keeping with the session: present and of a size a provider session id
+/// has (it is stored in the session item and matched by back-channel logout).
+fn usable_sid(sid: &str) -> bool {
+    !sid.is_empty() && sid.len() <= 255
 }
 
 /// The discovery fields `openidconnect` does not model.
@@ -331,16 +337,20 @@ pub fn id_token_verifier(
     CoreIdTokenVerifier::new_public_client(ClientId::new(client_id.to_owned()), issuer, keys)
         .set_allowed_algs(algorithms)
         .set_time_fn(|| Utc::now() - CLOCK_SKEW)
-        .set_issue_time_verifier_fn(|iat| {
-            if iat > Utc::now() + CLOCK_SKEW {
-                Err(format!(
-                    "iat is more than {} s in the future",
-                    CLOCK_SKEW.as_secs()
-                ))
-            } else {
-                Ok(())
-            }
-        })
+        .set_issue_time_verifier_fn(|iat| issued_in_time(iat, Utc::now()))
+}
+
+/// The `iat` bound: a token may say it was issued up to [`CLOCK_SKEW`] after `now` (the
+/// provider's clock ahead of ours), not later.
+fn issued_in_time(iat: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
+    if iat > now + CLOCK_SKEW {
+        Err(format!(
+            "iat is more than {} s in the future",
+            CLOCK_SKEW.as_secs()
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 fn unknown_key(error: &ClaimsVerificationError) -> bool {
@@ -471,8 +481,7 @@ impl IdentityProvider for OidcClient {
             .map_err(|_| AuthError::Internal)?;
         Ok(Redeemed {
             user,
-            provider_sid: verified_claim(&id_token, "sid")
-                .filter(|sid| !sid.is_empty() && sid.len() <= 255),
+            provider_sid: verified_claim(&id_token, "sid").filter(|sid| usable_sid(sid)),
             logout_url: discovered.end_session.as_ref().map(|end| {
                 logout_url(end, &id_token, &self.config.client_id, post_logout.as_str())
             }),
@@ -710,6 +719,17 @@ mod tests {
     }
 
     #[test]
+    fn iat_may_be_at_most_the_clock_skew_ahead() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).expect("a time");
+        let skew = chrono::Duration::from_std(CLOCK_SKEW).expect("skew");
+        let second = chrono::Duration::seconds(1);
+        assert!(issued_in_time(now - chrono::Duration::hours(1), now).is_ok());
+        assert!(issued_in_time(now, now).is_ok());
+        assert!(issued_in_time(now + skew, now).is_ok());
+        assert!(issued_in_time(now + skew + second, now).is_err());
+    }
+
+    #[test]
     fn a_verified_token_gives_up_its_sid() {
         use base64::Engine as _;
         let encode = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
@@ -721,6 +741,14 @@ mod tests {
         assert_eq!(verified_claim(&token, "sid").as_deref(), Some("s-1"));
         assert_eq!(verified_claim(&token, "nonce"), None);
         assert_eq!(verified_claim("garbage", "sid"), None);
+        for (sid, kept) in [
+            ("", false),
+            ("s", true),
+            (&"s".repeat(255), true),
+            (&"s".repeat(256), false),
+        ] {
+            assert_eq!(usable_sid(sid), kept, "{} bytes", sid.len());
+        }
     }
 
     #[test]

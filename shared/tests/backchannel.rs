@@ -226,3 +226,34 @@ async fn every_logout_token_fault_is_refused_and_ends_nothing() {
     }
     assert!(stack.is_signed_in(&cookie).await);
 }
+
+/// A key the provider rotated in after the receiver cached its keys is fetched for at once,
+/// as for ID tokens: a logout token signed with it is accepted by the warm container.
+#[tokio::test]
+async fn a_logout_token_signed_with_a_rotated_key_is_accepted() {
+    let stack = Stack::start().await;
+    let (alice, passkey) = enrolled_user(&stack.bi, "alice@example.com").await;
+    let now = passkey_auth::now();
+    // The receiver discovers the provider and caches its keys (no session to end yet).
+    let first = stack.logout_token(json!({"sub": alice["id"]})).await;
+    let answer = stack.post_logout_token(&first, now).await;
+    assert_eq!(answer.json(), json!({"ok": true, "ended": 0}));
+    let rotated = bi_local::sdk::http()
+        .post(format!("{}/_emulator/keys/rotate", stack.bi.auth_url()))
+        .json(&json!({"keep_old": false}))
+        .send()
+        .await
+        .expect("rotate");
+    assert_eq!(rotated.status(), 200);
+
+    let cookie = stack.sign_in(&passkey).await;
+    let token = stack.logout_token(json!({"sub": alice["id"]})).await;
+    let answer = stack.post_logout_token(&token, now).await;
+    assert_eq!(
+        answer.json(),
+        json!({"ok": true, "ended": 1}),
+        "{:?}",
+        answer.0
+    );
+    assert!(!stack.is_signed_in(&cookie).await);
+}

@@ -263,7 +263,7 @@ async fn azp_and_extra_audiences_follow_openid_connect_core() {
     assert_eq!(stack.items("session").await.len(), 2);
 }
 
-/// A provider clock off by less than the allowed skew (a minute) is accepted either way:
+/// A provider clock off by less than the allowed skew (two minutes) is accepted either way:
 /// an `exp` just passed, an `iat` just ahead (and an hour out is refused: above).
 #[tokio::test]
 async fn a_token_within_the_clock_skew_is_accepted() {
@@ -330,6 +330,30 @@ async fn profile_claims_in_the_id_token_need_no_userinfo() {
     let cookie = stack.sign_in(&passkey).await;
     let session = stack.get_session(&[&cookie]).await.json();
     assert_eq!(session["user"]["email"], "kim@example.com");
+}
+
+/// An ID token with the email but not the name (a provider that leaves some claims to
+/// userinfo) still costs a userinfo call, for the name.
+#[tokio::test]
+async fn a_profile_the_id_token_leaves_incomplete_is_completed_from_userinfo() {
+    let options = bi_local::Options {
+        id_token_claims: true,
+        ..Default::default()
+    };
+    let stack = Stack::start_with_bi_options(options, |_| {}).await;
+    let (_, passkey) = enrolled_user(&stack.bi, "lea@example.com").await;
+    let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+    stack.bi.inject([flaw(Flaw::EmailOnly)]);
+    let answer = stack.get_callback(&callback, &[&flow]).await;
+    let cookie = format!(
+        "__Host-session={}",
+        answer.cookie("__Host-session").expect("signed in")
+    );
+    let session = stack.get_session(&[&cookie]).await.json();
+    assert_eq!(
+        (&session["user"]["name"], &session["user"]["email"]),
+        (&json!("lea@example.com"), &json!("lea@example.com"))
+    );
 }
 
 /// A scope the application was not given is refused by the provider, and the callback

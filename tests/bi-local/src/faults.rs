@@ -44,8 +44,12 @@ pub enum Flaw {
     /// `iat` is an hour in the future.
     FutureIat,
     /// Not a flaw: the provider's clock is off by less than the client's allowed skew
-    /// (a minute): `exp` passed 30 s ago and `iat` is 30 s ahead (accepted).
+    /// (two minutes): `exp` passed 30 s ago and `iat` is 30 s ahead (accepted).
     WithinSkew,
+    /// Not a flaw: with [`crate::Options::id_token_claims`], the ID token's profile claims
+    /// are `email` only, no `name` nor `preferred_username` (a provider that leaves the
+    /// name to userinfo): the client asks userinfo for the rest.
+    EmailOnly,
     /// The header has no `kid`.
     MissingKid,
     /// `azp` names another client (OpenID Connect Core §3.1.3.7 step 5: refuse).

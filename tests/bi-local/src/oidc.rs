@@ -682,6 +682,10 @@ fn id_token(
     if extras.profile {
         claims.extend(profile(identity, &grant.transaction.scope));
     }
+    if has(Flaw::EmailOnly) {
+        claims.remove("name");
+        claims.remove("preferred_username");
+    }
     if extras.sid {
         claims.insert("sid".into(), random::jti().into());
     }
