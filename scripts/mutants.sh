@@ -64,9 +64,10 @@ else
 fi
 for f in "${files[@]}"; do args+=(--file "$f"); done
 [ -n "${SHARD:-}" ] && args+=(--shard "$SHARD")
-# Every target (lib, tests, examples) but no doctests: the one doctest is `no_run`
-# documentation that examples/axum.rs already compiles, and each costs a build.
-args+=(--no-shuffle -- --all-targets)
+# The tests only (unit and integration): no doctests (the one is `no_run` documentation
+# that examples/axum.rs compiles), no examples and no benchmarks, which assert nothing and
+# would be built again for every mutant.
+args+=(--no-shuffle -- --lib --tests)
 say "cargo mutants ${args[*]}"
 # cargo-mutants exits non-zero when mutants are missed; the table says which.
 cargo mutants "${args[@]}" || true
