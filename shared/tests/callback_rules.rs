@@ -351,6 +351,25 @@ async fn wrong_methods_and_routes_get_json_errors() {
     )
     .await;
     assert_eq!(answer.status(), 405);
+    // Starting a sign-in and reading the session list are GET (or HEAD) requests.
+    let now = passkey_auth::now();
+    for (method, status) in [("POST", 405), ("HEAD", 302)] {
+        let route = stack.signin.clone();
+        let answer = common::invoke(
+            move |r| {
+                let route = route.clone();
+                async move { route.handle(&r, now).await }
+            },
+            common::event(method, "/api/auth/signin", &[], &[], None),
+        )
+        .await;
+        assert_eq!(answer.status(), status, "{method} /api/auth/signin");
+    }
+    for (method, status) in [("POST", 405), ("HEAD", 401)] {
+        let list = common::event(method, "/api/auth/sessions", &[], &[], None);
+        let answer = stack.session_at(list, now).await;
+        assert_eq!(answer.status(), status, "{method} /api/auth/sessions");
+    }
     let answer = stack
         .get_signin("/api/auth/signin?callbackUrl=/a&callbackUrl=/b", &[])
         .await;
