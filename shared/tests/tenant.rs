@@ -197,6 +197,101 @@ async fn wrong_settings_are_named_too() {
     );
 }
 
+/// The outcome of the check whose description starts with `what`.
+fn outcome_of(report: &Report, what: &str) -> Option<Outcome> {
+    report
+        .checks
+        .iter()
+        .find(|c| c.what.starts_with(what))
+        .map(|c| c.outcome)
+}
+
+/// Another OpenID provider (a stand-in serving discovery, an empty JWKS and a failing
+/// token endpoint): what it lacks is named, and a token endpoint that cannot say whether
+/// the client's credentials are right is a warning, neither a pass nor "it also allows
+/// client credentials".
+#[tokio::test]
+async fn a_provider_without_pkce_basic_auth_or_keys_is_named() {
+    use axum::routing::{get, post};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let issuer = format!("http://{}", listener.local_addr().expect("address"));
+    let discovery = json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/token"),
+        "jwks_uri": format!("{issuer}/jwks"),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "code_challenge_methods_supported": ["plain"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post"],
+    });
+    let app = axum::Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            get(move || async move { axum::Json(discovery) }),
+        )
+        .route("/jwks", get(|| async { axum::Json(json!({"keys": []})) }))
+        .route(
+            "/token",
+            post(|| async { axum::http::StatusCode::SERVICE_UNAVAILABLE }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let bi = BiLocal::start(Options::default()).await.expect("bi-local");
+    let env = env_of(&bi.settings(), &[("BEYOND_IDENTITY_ISSUER", &issuer)]);
+    let report = tenant::check(&env).await;
+    for (what, outcome) in [
+        ("discovery answers", Outcome::Pass),
+        ("the provider supports PKCE S256", Outcome::Fail),
+        ("the provider accepts client_secret_basic", Outcome::Fail),
+        ("the provider publishes 0 signing key(s)", Outcome::Fail),
+        (
+            "the client's credentials could not be verified (the token endpoint answered 503",
+            Outcome::Warn,
+        ),
+    ] {
+        assert_eq!(outcome_of(&report, what), Some(outcome), "{what}\n{report}");
+    }
+}
+
+/// A realm other than the issuer's, an application or an authenticator config that is not
+/// there: each is named (a 404 is never read as the thing itself).
+#[tokio::test]
+async fn a_realm_application_or_config_that_is_not_there_is_named() {
+    let bi = BiLocal::start(Options::default()).await.expect("bi-local");
+    let s = bi.settings();
+    let issuer = s.issuer.replace(&s.application_id, "no-such-app");
+    let report = tenant::check(&env_of(
+        &s,
+        &[
+            ("BEYOND_IDENTITY_ISSUER", &issuer),
+            ("BEYOND_IDENTITY_APPLICATION_CONFIG_ID", "no-such-config"),
+        ],
+    ))
+    .await;
+    let text = failures(&report).join("\n");
+    for expected in [
+        "the application no-such-app cannot be read: answered 404",
+        "the authenticator config no-such-config cannot be read: answered 404",
+    ] {
+        assert!(text.contains(expected), "{expected}:\n{text}");
+    }
+
+    let report = tenant::check(&env_of(
+        &s,
+        &[("BEYOND_IDENTITY_REALM_ID", "another-realm")],
+    ))
+    .await;
+    let text = failures(&report).join("\n");
+    let expected = format!(
+        "set BEYOND_IDENTITY_TENANT_ID={} and BEYOND_IDENTITY_REALM_ID={}",
+        s.tenant_id, s.realm_id
+    );
+    assert!(text.contains(&expected), "{expected}:\n{text}");
+}
+
 #[tokio::test]
 async fn setup_makes_an_empty_realm_sign_in_and_can_run_twice() {
     let bi = BiLocal::start(Options {
