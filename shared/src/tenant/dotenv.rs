@@ -100,6 +100,15 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_file_is_empty_and_an_unreadable_one_is_an_error() {
+        let dir = std::env::temp_dir();
+        let missing = dir.join(format!("no-such-env-file-{}", std::process::id()));
+        assert!(load(&missing).is_ok());
+        // A directory cannot be read as a file: reported, never taken as an empty `.env`.
+        assert!(load(&dir).is_err());
+    }
+
+    #[test]
     fn updates_replace_in_place_and_append_the_rest() {
         let text = "# keep me\nA=old\nB=keep\nA=duplicate\n";
         let updated = update(text, &[("A", "new".into()), ("C", "a b=".into())]);
