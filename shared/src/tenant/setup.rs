@@ -61,10 +61,13 @@ async fn find(
     let list = collection.replace('-', "_");
     let mut token: Option<String> = None;
     loop {
-        let path = match &token {
-            Some(t) => format!("/{collection}?page_size=200&page_token={t}"),
-            None => format!("/{collection}?page_size=200"),
-        };
+        // The page token is opaque: encoded, as it may hold `+`, `/` or `=`.
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("page_size", "200");
+        if let Some(t) = &token {
+            query.append_pair("page_token", t);
+        }
+        let path = format!("/{collection}?{}", query.finish());
         let page = call(
             api,
             Method::GET,
