@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use bi_local::sdk::{enrolled_user, http};
+use bi_local::sdk::{enrolled_user, http, realm_url};
 use bi_local::{BiLocal, Options, Settings};
 use common::{ORIGIN, Stack};
 use passkey_auth::Env;
@@ -334,6 +334,40 @@ async fn setup_makes_an_empty_realm_sign_in_and_can_run_twice() {
     let cookie = stack.sign_in(&passkey).await;
     let session = stack.get_session(&[&cookie]).await.json();
     assert_eq!(session["user"]["email"], "lea@example.com");
+}
+
+/// Setup finds its own items by name on any page of the list (a page holds 200 at most):
+/// run again on a realm with 200 other authenticator configs, it creates nothing.
+#[tokio::test]
+async fn setup_finds_its_items_past_the_first_page() {
+    let bi = BiLocal::start(Options {
+        empty_realm: true,
+        ..Options::default()
+    })
+    .await
+    .expect("bi-local");
+    let s = bi.settings();
+    for i in 0..200 {
+        let created = http()
+            .post(format!("{}/authenticator-configs", realm_url(&s)))
+            .bearer_auth(&s.api_token)
+            .json(&json!({"authenticator_config": {
+                "display_name": format!("another app {i}"),
+                "config": {"type": "embedded", "invoke_url": ORIGIN, "trusted_origins": [ORIGIN]},
+            }}))
+            .send()
+            .await
+            .expect("create");
+        assert!(created.status().is_success(), "{}", created.status());
+    }
+    let env = env_of(&s, &[]);
+    let first = tenant::setup(&env, "Passkey Auth").await.expect("setup");
+    assert!(first.created_config, "the 201st config");
+    let second = tenant::setup(&env, "Passkey Auth")
+        .await
+        .expect("setup again");
+    assert!(!second.created_config, "found on the second page");
+    assert_eq!(first.values, second.values);
 }
 
 // Several worker threads: the command runs as a blocking child process while bi-local
