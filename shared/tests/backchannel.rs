@@ -238,13 +238,7 @@ async fn a_logout_token_signed_with_a_rotated_key_is_accepted() {
     let first = stack.logout_token(json!({"sub": alice["id"]})).await;
     let answer = stack.post_logout_token(&first, now).await;
     assert_eq!(answer.json(), json!({"ok": true, "ended": 0}));
-    let rotated = bi_local::sdk::http()
-        .post(format!("{}/_emulator/keys/rotate", stack.bi.auth_url()))
-        .json(&json!({"keep_old": false}))
-        .send()
-        .await
-        .expect("rotate");
-    assert_eq!(rotated.status(), 200);
+    stack.rotate_keys(false).await;
 
     let cookie = stack.sign_in(&passkey).await;
     let token = stack.logout_token(json!({"sub": alice["id"]})).await;

@@ -77,13 +77,7 @@ async fn a_token_without_kid_is_accepted_with_one_key_and_refused_with_several()
         "one key and no kid: the one key is used"
     );
 
-    let rotated = http()
-        .post(format!("{}/_emulator/keys/rotate", stack.bi.auth_url()))
-        .json(&json!({"keep_old": true}))
-        .send()
-        .await
-        .expect("rotate");
-    assert_eq!(rotated.status(), 200);
+    stack.rotate_keys(true).await;
     // A fresh container (so it discovers both keys), then a token without kid.
     let stack2 = Stack::start_with_bi(stack).await;
     let (callback, flow) = stack2.start_sign_in(&passkey, "/").await;
@@ -101,28 +95,13 @@ async fn a_key_rotated_after_the_first_sign_in_is_fetched_once_and_accepted() {
     let stack = Stack::start().await;
     let (_, passkey) = enrolled_user(&stack.bi, "ivan@example.com").await;
     stack.sign_in(&passkey).await;
-    let rotated = http()
-        .post(format!("{}/_emulator/keys/rotate", stack.bi.auth_url()))
-        .send()
-        .await
-        .expect("rotate");
-    assert_eq!(rotated.status(), 200);
+    stack.rotate_keys(false).await;
     // The warm container still holds the old key set; the unknown kid makes it fetch
     // the JWKS again, once, and the sign-in succeeds.
     stack.sign_in(&passkey).await;
     // Rotated again at once (or rolled back): another kid, fetched for at once too.
-    rotate(&stack, false).await;
+    stack.rotate_keys(false).await;
     stack.sign_in(&passkey).await;
-}
-
-async fn rotate(stack: &Stack, keep_old: bool) {
-    let rotated = http()
-        .post(format!("{}/_emulator/keys/rotate", stack.bi.auth_url()))
-        .json(&json!({ "keep_old": keep_old }))
-        .send()
-        .await
-        .expect("rotate");
-    assert_eq!(rotated.status(), 200);
 }
 
 /// A key the provider takes out of its JWKS stops being trusted once the cached set is
@@ -140,7 +119,7 @@ async fn a_key_the_provider_removes_stops_being_trusted() {
     let stack = Stack::build_with(bi, |_| {}, policy).await;
     let (_, passkey) = enrolled_user(&stack.bi, "lou@example.com").await;
     stack.sign_in(&passkey).await;
-    rotate(&stack, false).await;
+    stack.rotate_keys(false).await;
     let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
     stack.bi.inject([flaw(Flaw::RetiredKey)]);
     let answer = stack.get_callback(&callback, &[&flow]).await;
@@ -417,8 +396,8 @@ async fn an_unknown_kid_is_fetched_for_once_per_cool_down() {
         stack.sign_in(&passkey).await;
         // Two rotations: the retired key that signs next was never in this container's
         // cache (the first one still is, until the set is ten minutes old).
-        rotate(&stack, false).await;
-        rotate(&stack, false).await;
+        stack.rotate_keys(false).await;
+        stack.rotate_keys(false).await;
         for attempt in 0..2 {
             let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
             stack.bi.inject([flaw(Flaw::RetiredKey)]);

@@ -197,6 +197,17 @@ async fn wrong_settings_are_named_too() {
     );
 }
 
+/// bi-local with an application realm that has no application and no authenticator
+/// config yet.
+async fn empty_realm() -> BiLocal {
+    BiLocal::start(Options {
+        empty_realm: true,
+        ..Options::default()
+    })
+    .await
+    .expect("bi-local")
+}
+
 /// The outcome of the check whose description starts with `what`.
 fn outcome_of(report: &Report, what: &str) -> Option<Outcome> {
     report
@@ -294,12 +305,7 @@ async fn a_realm_application_or_config_that_is_not_there_is_named() {
 
 #[tokio::test]
 async fn setup_makes_an_empty_realm_sign_in_and_can_run_twice() {
-    let bi = BiLocal::start(Options {
-        empty_realm: true,
-        ..Options::default()
-    })
-    .await
-    .expect("bi-local");
+    let bi = empty_realm().await;
     let before = bi.settings();
     assert!(before.issuer.is_empty(), "the realm starts empty");
     let env = env_of(&before, &[]);
@@ -340,12 +346,7 @@ async fn setup_makes_an_empty_realm_sign_in_and_can_run_twice() {
 /// run again on a realm with 200 other authenticator configs, it creates nothing.
 #[tokio::test]
 async fn setup_finds_its_items_past_the_first_page() {
-    let bi = BiLocal::start(Options {
-        empty_realm: true,
-        ..Options::default()
-    })
-    .await
-    .expect("bi-local");
+    let bi = empty_realm().await;
     let s = bi.settings();
     for i in 0..200 {
         let created = http()
@@ -374,12 +375,7 @@ async fn setup_finds_its_items_past_the_first_page() {
 // answers it from this runtime.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_command_writes_the_env_file_and_checks_it() {
-    let bi = BiLocal::start(Options {
-        empty_realm: true,
-        ..Options::default()
-    })
-    .await
-    .expect("bi-local");
+    let bi = empty_realm().await;
     let s = bi.settings();
     let dir = std::env::temp_dir().join(format!("tenant-setup-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");

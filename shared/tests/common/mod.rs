@@ -663,6 +663,18 @@ impl Stack {
     }
 
     /// Whether a session cookie is signed in, as `GET /api/auth/session` answers now.
+    /// Has bi-local sign with a new key; the old ones stay in its JWKS only with
+    /// `keep_old`.
+    pub async fn rotate_keys(&self, keep_old: bool) {
+        let rotated = bi_local::sdk::http()
+            .post(format!("{}/_emulator/keys/rotate", self.bi.auth_url()))
+            .json(&json!({ "keep_old": keep_old }))
+            .send()
+            .await
+            .expect("rotate");
+        assert_eq!(rotated.status(), 200);
+    }
+
     pub async fn is_signed_in(&self, cookie: &str) -> bool {
         self.get_session(&[cookie])
             .await
