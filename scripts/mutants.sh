@@ -15,9 +15,10 @@
 # folder and ignored files included (the tests' npm packages and .venv), so it needs that
 # much free disk.
 #
-# Each run merges its outcomes into mutants.out/outcomes-merged.json (kept between runs,
-# with each run's own record under mutants.out/runs/) and rewrites the table of
-# docs/MUTATION.md from everything measured so far, with the date and the command. Files
+# Each run merges its outcomes into docs/mutants-record.json (committed, so that a run on
+# any machine adds to what earlier runs measured; each run's raw outcomes are also kept,
+# uncommitted, under mutants.out/runs/) and rewrites the table of docs/MUTATION.md from
+# that record, with the date and the command. Files
 # are tested one after another: to end a long run early and keep the files it finished,
 # stop cargo-mutants itself (`pkill -INT cargo-mutants`); a file whose mutants were not
 # all tested is not recorded. Equivalent mutants (which cannot change behaviour) are

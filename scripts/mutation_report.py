@@ -1,7 +1,17 @@
-"""Merges a cargo-mutants run into the results kept so far and rewrites the table of
-docs/MUTATION.md (the part between the generated markers; the rest is kept as written).
+"""Merges a cargo-mutants run into the record of every file measured so far and rewrites
+the table of docs/MUTATION.md (the part between the generated markers; the rest is kept
+as written).
+
+The record is docs/mutants-record.json, committed beside the doc: the last run's date and
+command, and per file the date of its own last run, its counts by outcome and its missed
+mutants. It is what the table is
+made from, so a run on any machine (a fresh clone, a second worktree) adds to what
+earlier runs measured instead of replacing it. Each run's raw outcomes are also kept,
+uncommitted, under KEEP_DIR/runs/.
 
 Usage: mutation_report.py OUTCOMES_JSON KEEP_DIR MUTATION_MD COMMAND
+(with an OUTCOMES_JSON that does not exist, it rewrites the table from the record alone
+and COMMAND is not used)
 """
 import datetime
 import json
@@ -10,6 +20,7 @@ import platform
 import sys
 
 START, END = "<!-- generated: make mutants -->", "<!-- end generated -->"
+OUTCOMES = ["CaughtMutant", "MissedMutant", "Timeout", "Unviable"]
 
 
 def mutants(outcomes_path):
@@ -52,76 +63,94 @@ def equivalents(path):
     return found
 
 
+def finished(outcomes, run):
+    """The run without the files whose mutants were not all tested (a run stopped early)."""
+    planned = pathlib.Path(outcomes).with_name("mutants.json")
+    if not planned.exists():
+        return run
+    per_file, tested = {}, {}
+    for m in json.loads(planned.read_text()):
+        per_file[m["file"]] = per_file.get(m["file"], 0) + 1
+    for m in run.values():
+        tested[m["file"]] = tested.get(m["file"], 0) + 1
+    partial = {f for f, n in tested.items() if n < per_file.get(f, 0)}
+    for f in sorted(partial):
+        print(f"{f}: {tested[f]} of {per_file[f]} mutants tested; not recorded")
+    return {k: m for k, m in run.items() if m["file"] not in partial}
+
+
+def summarise(run, today):
+    """file -> what the record keeps of it: the date, the counts, the missed mutants."""
+    record = {}
+    for m in run.values():
+        entry = record.setdefault(m["file"], {"measured": today, "counts": dict.fromkeys(OUTCOMES, 0), "missed": []})
+        entry["counts"][m["summary"]] = entry["counts"].get(m["summary"], 0) + 1
+        if m["summary"] == "MissedMutant":
+            entry["missed"].append({"line": m["line"], "description": m["description"]})
+    for entry in record.values():
+        entry["missed"].sort(key=lambda m: (m["line"], m["description"]))
+    return record
+
+
+def table(record, equivalent):
+    last, record = record["last_run"], record["files"]
+    lines = [
+        START,
+        f"Last run: {last['date']}, `{last['command']}`, on {last['machine']}. "
+        "Each file's row is its own last run (the `measured` column), kept in "
+        "docs/mutants-record.json.",
+        "",
+        "| file | measured | viable | caught | timed out | equivalent | missed | unviable | score |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    missed, same = [], []
+    for file in sorted(record):
+        entry, counts = record[file], record[file]["counts"]
+        known = [m for m in entry["missed"] if (file, m["line"], m["description"]) in equivalent]
+        caught, timeout = counts.get("CaughtMutant", 0), counts.get("Timeout", 0)
+        viable = caught + timeout + counts.get("MissedMutant", 0)
+        left = counts.get("MissedMutant", 0) - len(known)
+        missed += [(file, m) for m in entry["missed"] if m not in known]
+        same += [(file, m) for m in known]
+        # Caught, timed out (a hang is noticed), or shown equivalent, of the viable ones.
+        score = f"{100 * (viable - left) / viable:.0f} %" if viable else "-"
+        lines.append(
+            f"| `{file}` | {entry['measured']} | {viable} | {caught} | {timeout} | {len(known)} | {left} | "
+            f"{counts.get('Unviable', 0)} | {score} |"
+        )
+    lines += ["", "Missed mutants (each needs a test, or an entry in docs/mutants-equivalent.txt):", ""]
+    lines += [f"- `{f}:{m['line']}` {m['description']}" for f, m in missed] or ["- none"]
+    lines += ["", "Equivalent mutants (they cannot change behaviour; from docs/mutants-equivalent.txt):", ""]
+    lines += [f"- `{f}:{m['line']}` {m['description']}: {equivalent[(f, m['line'], m['description'])]}" for f, m in same] or ["- none"]
+    lines.append(END)
+    return lines
+
+
 def main():
     outcomes, keep_dir, doc, command = sys.argv[1:5]
-    equivalent = equivalents(pathlib.Path(doc).with_name("mutants-equivalent.txt"))
-    keep = pathlib.Path(keep_dir) / "outcomes-merged.json"
-    merged = json.loads(keep.read_text()) if keep.exists() else {}
+    doc = pathlib.Path(doc)
+    today = datetime.date.today().isoformat()
+    equivalent = equivalents(doc.with_name("mutants-equivalent.txt"))
+    keep = doc.with_name("mutants-record.json")
+    record = json.loads(keep.read_text()) if keep.exists() else {"last_run": None, "files": {}}
     if pathlib.Path(outcomes).exists():
-        # The run's own record, kept beside the merged one (its folder is temporary).
+        # The run's own raw record, kept beside the tree (its folder is temporary).
         runs = pathlib.Path(keep_dir) / "runs" / datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
         runs.mkdir(parents=True, exist_ok=True)
         for name in ["outcomes.json", "mutants.json"]:
             if pathlib.Path(outcomes).with_name(name).exists():
                 (runs / name).write_text(pathlib.Path(outcomes).with_name(name).read_text())
-        run = mutants(outcomes)
-        # An interrupted run records only the files whose every mutant was tested.
-        planned = pathlib.Path(outcomes).with_name("mutants.json")
-        if planned.exists():
-            per_file = {}
-            for m in json.loads(planned.read_text()):
-                per_file[m["file"]] = per_file.get(m["file"], 0) + 1
-            tested = {}
-            for m in run.values():
-                tested[m["file"]] = tested.get(m["file"], 0) + 1
-            partial = {f for f, n in tested.items() if n < per_file.get(f, 0)}
-            for f in sorted(partial):
-                print(f"{f}: {tested[f]} of {per_file[f]} mutants tested; not recorded")
-            run = {k: m for k, m in run.items() if m["file"] not in partial}
         # A file measured again replaces everything known of it (lines move as code changes).
-        files = {m["file"] for m in run.values()}
-        merged = {k: m for k, m in merged.items() if m["file"] not in files}
-        merged.update(run)
-    keep.write_text(json.dumps(merged, indent=1, sort_keys=True))
+        record["files"].update(summarise(finished(outcomes, mutants(outcomes)), today))
+        record["last_run"] = {"date": today, "command": command, "machine": f"{platform.machine()} ({platform.system()})"}
+        keep.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
 
-    by_file = {}
-    for m in merged.values():
-        counts = by_file.setdefault(m["file"], {"CaughtMutant": 0, "MissedMutant": 0, "Timeout": 0, "Unviable": 0, "Equivalent": 0, "missed": [], "equivalent": []})
-        summary = m["summary"]
-        if summary == "MissedMutant" and (m["file"], m["line"], m["description"]) in equivalent:
-            summary = "Equivalent"
-            counts["equivalent"].append(m)
-        elif summary == "MissedMutant":
-            counts["missed"].append(m)
-        counts[summary] = counts.get(summary, 0) + 1
-    lines = [
-        START,
-        f"Last run: {datetime.date.today().isoformat()}, `{command}`, on {platform.machine()} "
-        f"({platform.system()}); results of earlier runs of other files are kept.",
-        "",
-        "| file | viable | caught | timed out | equivalent | missed | unviable | score |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for file in sorted(by_file):
-        c = by_file[file]
-        viable = c["CaughtMutant"] + c["MissedMutant"] + c["Timeout"] + c["Equivalent"]
-        # Caught, timed out (a hang is noticed), or shown equivalent, of the viable ones.
-        score = f"{100 * (viable - c['MissedMutant']) / viable:.0f} %" if viable else "-"
-        lines.append(f"| `{file}` | {viable} | {c['CaughtMutant']} | {c['Timeout']} | {c['Equivalent']} | {c['MissedMutant']} | {c['Unviable']} | {score} |")
-    order = lambda m: (m["file"], m["line"])  # noqa: E731
-    missed = sorted((m for c in by_file.values() for m in c["missed"]), key=order)
-    lines += ["", "Missed mutants (each needs a test, or an entry in docs/mutants-equivalent.txt):", ""]
-    lines += [f"- `{m['file']}:{m['line']}` {m['description']}" for m in missed] or ["- none"]
-    same = sorted((m for c in by_file.values() for m in c["equivalent"]), key=order)
-    lines += ["", "Equivalent mutants (they cannot change behaviour; from docs/mutants-equivalent.txt):", ""]
-    lines += [f"- `{m['file']}:{m['line']}` {m['description']}: {equivalent[(m['file'], m['line'], m['description'])]}" for m in same] or ["- none"]
-    lines.append(END)
-
-    path = pathlib.Path(doc)
-    text = path.read_text() if path.exists() else f"# Mutation testing\n\n{START}\n{END}\n"
+    text = doc.read_text() if doc.exists() else f"# Mutation testing\n\n{START}\n{END}\n"
     head, _, rest = text.partition(START)
     _, _, tail = rest.partition(END)
-    path.write_text(head + "\n".join(lines) + tail)
+    if record["last_run"] is None:
+        sys.exit(f"{keep} records no run yet: {doc} is left as it was")
+    doc.write_text(head + "\n".join(table(record, equivalent)) + tail)
 
 
 if __name__ == "__main__":
