@@ -75,5 +75,5 @@ cargo mutants "${args[@]}" || true
 [ -f "$LOG_DIR/mutants.out/outcomes.json" ] || die "cargo mutants tested nothing: docs/MUTATION.md is left as it was"
 mkdir -p mutants.out
 python3 scripts/mutation_report.py "$LOG_DIR/mutants.out/outcomes.json" mutants.out docs/MUTATION.md \
-  "make mutants${FILE:+ FILE=$FILE}${SHARD:+ SHARD=$SHARD}"
+  "make mutants${JOBS:+ JOBS=$JOBS}${FILE:+ FILE=\"$FILE\"}${SHARD:+ SHARD=$SHARD}"
 say "docs/MUTATION.md updated"

@@ -1,5 +1,5 @@
 // panva's oidc-provider (OpenID Certified) as a second, independent provider for the
-// logout tests (shared/tests/oidc_provider.rs): sign-in with its development login and
+// logout tests (shared/tests/it/oidc_provider.rs): sign-in with its development login and
 // consent pages, RP-initiated logout at `/session/end`, and back-channel logout tokens
 // posted to the app's receiver.
 //

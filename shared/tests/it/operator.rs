@@ -1,7 +1,7 @@
 //! `passkey-auth sessions list|revoke`, the operator's incident response: the real binary
 //! against the local DynamoDB server, on sessions made by real sign-ins.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 

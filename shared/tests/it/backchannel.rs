@@ -2,7 +2,7 @@
 //! tokens minted by bi-local (signed with its keys, with each fault it can give them),
 //! sessions made by real sign-ins in the local table.
 
-mod common;
+use crate::common;
 
 use bi_local::Options;
 use bi_local::sdk::enrolled_user;

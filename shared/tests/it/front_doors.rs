@@ -6,7 +6,7 @@
 //! (`lambda_http` has had cookie bugs per event source: duplicated cookies on Function
 //! URLs, joined Cookie headers, reordered ALB headers).
 
-mod common;
+use crate::common;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! keyed hashes instead of users, sessions and addresses, and nothing secret or personal
 //! in the clear anywhere in the logs.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! server: one answer for everyone, renewed tokens, retries within a bound, rate limits,
 //! and the request rules.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

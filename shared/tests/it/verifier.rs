@@ -1,7 +1,7 @@
 //! `passkey_verifier::Verifier` (the crate other Rust services use) and `SessionReader`
 //! (built on it) read the sessions the functions write, with the same answers.
 
-mod common;
+use crate::common;
 
 use bi_local::sdk::enrolled_user;
 use common::{Stack, event, session_id};

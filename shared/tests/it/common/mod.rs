@@ -88,7 +88,8 @@ impl LocalDynamo {
     /// A fresh table as `infra/session-table.json` describes it.
     pub async fn table(&self, client: &aws_sdk_dynamodb::Client) -> String {
         let definition: Value =
-            serde_json::from_str(include_str!("../../../infra/session-table.json")).expect("json");
+            serde_json::from_str(include_str!("../../../../infra/session-table.json"))
+                .expect("json");
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let name = format!("sessions-{}-{n}", std::process::id());

@@ -4,7 +4,7 @@
 //! (served here over real HTTP), after which the app's session is refused; and sign-out
 //! with RP-initiated logout ends the provider's session too.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};

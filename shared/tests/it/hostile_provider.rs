@@ -1,7 +1,7 @@
 //! The OpenID RP conformance cases, driven through bi-local's fault injection: a
 //! hostile or broken provider never produces a session.
 
-mod common;
+use crate::common;
 
 use bi_local::sdk::{enrolled_user, http};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! names, in one signed call, before its configuration (against moto's SSM API, the same
 //! server as the local DynamoDB).
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

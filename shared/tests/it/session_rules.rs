@@ -1,6 +1,6 @@
 //! `/api/auth/session` and `/api/auth/signout` never answer "signed in" by mistake.
 
-mod common;
+use crate::common;
 
 use bi_local::sdk::enrolled_user;
 use common::{ORIGIN, Stack, event};

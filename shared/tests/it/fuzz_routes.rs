@@ -2,7 +2,7 @@
 //! events (against bi-local and the local DynamoDB server): no panic, never a 500, and
 //! never a signed-in answer without a valid session.
 
-mod common;
+use crate::common;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};

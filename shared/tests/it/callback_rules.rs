@@ -3,7 +3,7 @@
 //! that it still works proves the refused one never reached the token endpoint
 //! (codes are single-use).
 
-mod common;
+use crate::common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,7 +1,7 @@
 //! The sign-in functions end to end, in-process, with real API Gateway v2 / Function
 //! URL events, against bi-local and the local DynamoDB server over real HTTP.
 
-mod common;
+use crate::common;
 
 use bi_local::sdk::enrolled_user;
 use common::{Stack, event};

@@ -2,7 +2,7 @@
 //! or a wrong `X-Origin-Verify`, the secret CloudFront adds), and the client address for
 //! rate limits is the viewer's (`CloudFront-Viewer-Address`), trusted only then.
 
-mod common;
+use crate::common;
 
 use common::{Answer, ORIGIN, Stack, event, invoke};
 use serde_json::Value;

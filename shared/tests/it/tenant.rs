@@ -3,7 +3,7 @@
 //! a right tenant passes, each misconfiguration is named with its fix, and setup makes an
 //! empty realm into one that signs in.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

@@ -2,7 +2,7 @@
 //! `end_session_endpoint`, `POST /api/auth/signout` says where the browser goes to end the
 //! provider's session too; when it does not (Beyond Identity), sign-out stays local.
 
-mod common;
+use crate::common;
 
 use bi_local::Options;
 use bi_local::sdk::{enrolled_user, http};

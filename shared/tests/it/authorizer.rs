@@ -1,7 +1,7 @@
 //! The `authorizer` function: API Gateway authorizer events (HTTP API payload 2.0 with
 //! simple responses, and REST API `REQUEST`) against sessions made by real sign-ins.
 
-mod common;
+use crate::common;
 
 use bi_local::sdk::enrolled_user;
 use common::{Stack, session_id};
