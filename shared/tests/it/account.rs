@@ -339,7 +339,12 @@ async fn conditional_writes_answer_their_condition_and_fail_on_anything_else() {
     let id = passkey_auth::session::SessionToken::generate()
         .expect("token")
         .id();
-    assert!(store.remove(&user, std::slice::from_ref(&id)).await.is_err());
+    assert!(
+        store
+            .remove(&user, std::slice::from_ref(&id))
+            .await
+            .is_err()
+    );
     // A user with no item at all (sessions written before it, found by the index) is the
     // condition, not a failure: ending such a session has nothing to take off a list.
     let before_the_item = User::new(stack.config.provider.issuer.clone(), "bob");
