@@ -4,12 +4,12 @@
 //! (`common`) and link the whole dependency tree on its own, twenty times over for each
 //! change of the library. `make mutants` rebuilds the tests for every mutant, and `make
 //! test` on a fresh machine builds them once; both pay that cost. Run one part with
-//! `cargo test -p passkey-auth --test it sign_in::` (a module path filters its tests).
+//! `cargo test -p passkey-auth --test it sign_in::` (a module path filters its tests). The
+//! audit test is the one binary apart (`tests/audit.rs` says why).
 
 mod common;
 
 mod account;
-mod audit;
 mod authorizer;
 mod backchannel;
 mod callback_rules;
