@@ -770,5 +770,34 @@ mod tests {
             "https://idp.example.com/v1/realms/x",
         );
         assert!(generic.is_err());
+        // Both halves of the rule: a path under `tenants/` that names no application (the
+        // realm), and an application path outside `tenants/`, are no application path.
+        let realm = "https://idp.example.com/v1/tenants/t/realms/r";
+        assert!(check_authorized_party(Some("tenants/t/realms/r"), 1, "client", realm).is_err());
+        let elsewhere = "https://idp.example.com/v1/realms/r/applications/a";
+        let other = check_authorized_party(Some("realms/r/applications/a"), 1, "client", elsewhere);
+        assert!(other.is_err());
+    }
+
+    #[test]
+    fn a_token_endpoint_that_is_failing_is_unavailable_and_a_refusal_is_a_rejected_code() {
+        use openidconnect::core::CoreErrorResponseType::{self, Extension, InvalidGrant};
+        let answer = |error: CoreErrorResponseType| {
+            let response = openidconnect::StandardErrorResponse::new(error, None, None);
+            token_error(RequestTokenError::<std::io::Error, _>::ServerResponse(
+                response,
+            ))
+        };
+        for failing in ["server_error", "temporarily_unavailable"] {
+            let mapped = answer(Extension(failing.into()));
+            assert!(
+                matches!(mapped, AuthError::ProviderUnavailable),
+                "{failing}"
+            );
+        }
+        for refusal in [InvalidGrant, Extension("invalid_dpop_proof".into())] {
+            let mapped = answer(refusal.clone());
+            assert!(matches!(mapped, AuthError::CodeRejected), "{refusal:?}");
+        }
     }
 }

@@ -104,6 +104,26 @@ async fn a_key_rotated_after_the_first_sign_in_is_fetched_once_and_accepted() {
     stack.sign_in(&passkey).await;
 }
 
+/// Only a token that names a key the cache does not hold makes the client ask for the
+/// JWKS again: a token refused for anything else (here another audience, signed with the
+/// key the cache holds) costs the provider no request.
+#[tokio::test]
+async fn a_token_refused_for_its_claims_fetches_no_keys() {
+    let stack = Stack::start().await;
+    let (_, passkey) = enrolled_user(&stack.bi, "nia@example.com").await;
+    stack.sign_in(&passkey).await;
+    let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+    let jwks_down = http_fault(Target::Jwks, Some(503), None);
+    stack.bi.inject([flaw(Flaw::WrongAud), jwks_down.clone()]);
+    let answer = stack.get_callback(&callback, &[&flow]).await;
+    assert_eq!(answer.location(), "/?error=invalid_id_token");
+    assert_eq!(
+        stack.bi.faults_left(),
+        vec![jwks_down],
+        "the JWKS was not asked for"
+    );
+}
+
 /// A key the provider takes out of its JWKS stops being trusted once the cached set is
 /// older than the policy's `max_age` (ten minutes in production; zero here, so that the
 /// test does not wait), even in a warm container; a token signed with it is refused.
