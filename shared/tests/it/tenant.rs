@@ -140,6 +140,41 @@ async fn each_misconfiguration_is_named_with_its_fix() {
     }
 }
 
+/// An application that also allows the client credentials grant signs in, so the check
+/// passes; the grant it does not need (a way to tokens without a user) is named, with
+/// where to untick it, rather than reported as credentials it could not verify.
+#[tokio::test]
+async fn an_application_that_also_allows_client_credentials_is_a_warning() {
+    let bi = BiLocal::start(Options::default()).await.expect("bi-local");
+    let s = bi.settings();
+    patch(
+        &s,
+        &format!("/applications/{}", s.application_id),
+        json!({"application": {"protocol_config": {
+            "grant_type": ["authorization_code", "client_credentials"],
+        }}}),
+    )
+    .await;
+    let report = tenant::check(&env_of(&s, &[])).await;
+    assert!(report.passed(), "{report}");
+    let warnings: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Warn)
+        .map(|c| (c.what.as_str(), c.fix.as_deref().unwrap_or_default()))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{report}");
+    let (what, fix) = warnings[0];
+    assert_eq!(
+        what, "the application also allows the client credentials grant",
+        "{report}"
+    );
+    assert!(
+        fix.starts_with("the product needs Authorization Code only: untick Client Credentials"),
+        "{fix}"
+    );
+}
+
 #[tokio::test]
 async fn wrong_settings_are_named_too() {
     let bi = BiLocal::start(Options::default()).await.expect("bi-local");
@@ -369,6 +404,63 @@ async fn setup_finds_its_items_past_the_first_page() {
         .expect("setup again");
     assert!(!second.created_config, "found on the second page");
     assert_eq!(first.values, second.values);
+}
+
+/// A last page that says `"next_page_token": ""` (Beyond Identity leaves the key out,
+/// its OpenAPI file says; an empty string is what a protobuf-minded API may send) ends
+/// the search: setup lists once and goes on to create its item, where a client that took
+/// `""` for a token would ask for the same page for ever. A stand-in of the management
+/// API answers the list, refuses a second listing, and stops setup at the creation.
+#[tokio::test]
+async fn an_empty_page_token_is_the_last_page() {
+    use axum::extract::RawQuery;
+    use axum::http::{Method, StatusCode};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listings = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = listings.clone();
+    let app = axum::Router::new().fallback(move |method: Method, query: RawQuery| {
+        let counted = counted.clone();
+        async move {
+            if method != Method::GET {
+                let stop = json!({"message": "the stand-in stops here"});
+                return (StatusCode::CONFLICT, axum::Json(stop));
+            }
+            counted.fetch_add(1, Ordering::SeqCst);
+            if query.0.unwrap_or_default().contains("page_token") {
+                let again = json!({"message": "the last page was asked for again"});
+                return (StatusCode::BAD_REQUEST, axum::Json(again));
+            }
+            let page = json!({
+                "authenticator_configs": [{"id": "other", "display_name": "Another app"}],
+                "total_size": 1,
+                "next_page_token": "",
+            });
+            (StatusCode::OK, axum::Json(page))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let api_base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let bi = empty_realm().await;
+    let env = env_of(
+        &bi.settings(),
+        &[
+            ("BEYOND_IDENTITY_API_BASE_URL", &api_base),
+            ("BEYOND_IDENTITY_API_TOKEN", "stand-in-token"),
+        ],
+    );
+    let error = tenant::setup(&env, "Passkey Auth")
+        .await
+        .expect_err("the stand-in refuses the creation");
+    assert!(
+        error
+            .to_string()
+            .contains("refused creating Passkey Auth (409)"),
+        "{error}"
+    );
+    assert_eq!(listings.load(Ordering::SeqCst), 1, "one listing");
 }
 
 // Several worker threads: the command runs as a blocking child process while bi-local
