@@ -49,6 +49,13 @@ async fn patch(s: &Settings, path: &str, body: Value) {
     assert_eq!(response.status(), 200, "{path}");
 }
 
+/// Changes the sign-in application's protocol config through the management API.
+async fn patch_protocol(s: &Settings, protocol_config: Value) {
+    let path = format!("/applications/{}", s.application_id);
+    let body = json!({"application": {"protocol_config": protocol_config}});
+    patch(s, &path, body).await;
+}
+
 /// A management token with only these scopes, from the client-credentials grant.
 async fn token_with(s: &Settings, scopes: &[&str]) -> String {
     let answer: Value = http()
@@ -102,13 +109,12 @@ async fn a_right_tenant_passes_every_check() {
 async fn each_misconfiguration_is_named_with_its_fix() {
     let bi = BiLocal::start(Options::default()).await.expect("bi-local");
     let s = bi.settings();
-    patch(
+    patch_protocol(
         &s,
-        &format!("/applications/{}", s.application_id),
-        json!({"application": {"protocol_config": {
+        json!({
             "redirect_uris": ["https://elsewhere.example.com/callback"],
             "pkce": "disabled",
-        }}}),
+        }),
     )
     .await;
     patch(
@@ -141,20 +147,14 @@ async fn each_misconfiguration_is_named_with_its_fix() {
 }
 
 /// An application that also allows the client credentials grant signs in, so the check
-/// passes; the grant it does not need (a way to tokens without a user) is named, with
-/// where to untick it, rather than reported as credentials it could not verify.
+/// passes; the grant it does not need (tokens without a user) is named with where to
+/// untick it, rather than reported as credentials the check could not verify.
 #[tokio::test]
 async fn an_application_that_also_allows_client_credentials_is_a_warning() {
     let bi = BiLocal::start(Options::default()).await.expect("bi-local");
     let s = bi.settings();
-    patch(
-        &s,
-        &format!("/applications/{}", s.application_id),
-        json!({"application": {"protocol_config": {
-            "grant_type": ["authorization_code", "client_credentials"],
-        }}}),
-    )
-    .await;
+    let grants = json!({"grant_type": ["authorization_code", "client_credentials"]});
+    patch_protocol(&s, grants).await;
     let report = tenant::check(&env_of(&s, &[])).await;
     assert!(report.passed(), "{report}");
     let warnings: Vec<_> = report
@@ -407,7 +407,7 @@ async fn setup_finds_its_items_past_the_first_page() {
 }
 
 /// A last page that says `"next_page_token": ""` (Beyond Identity leaves the key out,
-/// its OpenAPI file says; an empty string is what a protobuf-minded API may send) ends
+/// its OpenAPI file says; some list APIs send an empty string instead) ends
 /// the search: setup lists once and goes on to create its item, where a client that took
 /// `""` for a token would ask for the same page for ever. A stand-in of the management
 /// API answers the list, refuses a second listing, and stops setup at the creation.
