@@ -25,7 +25,7 @@ use crate::model::{
     StoredJob, Traits,
 };
 use crate::store::Inner;
-use crate::{Ctx, oidc, random, tenant_api};
+use crate::{Ctx, cloud, oidc, random, tenant_api};
 
 /// How long a binding link stays valid.
 const JOB_TTL_DAYS: i64 = 7;
@@ -51,7 +51,7 @@ pub fn router(ctx: Arc<Ctx>) -> Router {
         )
         .route(
             &format!("{realm}/identities/{{identity}}/credential-binding-jobs/{{job}}"),
-            get(get_job).post(revoke_job),
+            get(get_job).post(job_action).options(cloud::preflight),
         )
         .route(
             &format!("{realm}/identities/{{identity}}/credentials"),
@@ -533,7 +533,7 @@ async fn create_job(
         let token = random::binding_token();
         let link = format!(
             "{}/v1/tenants/{}/realms/{}/identities/{}/credential-binding-jobs/{}:invokeAuthenticator?token={token}",
-            ctx.auth_base, job.tenant_id, job.realm_id, job.identity_id, job.id
+            ctx.sdk_auth_base, job.tenant_id, job.realm_id, job.identity_id, job.id
         );
         inner.state.jobs.push(StoredJob {
             job: job.clone(),
@@ -638,24 +638,44 @@ async fn get_job(
 }
 
 /// `POST …/credential-binding-jobs/{id}:revoke`; fails with 409 once the job is complete.
-async fn revoke_job(
+/// `POST …/credential-binding-jobs/{job}:{action}`: `:revoke` (the management API), and
+/// the SDK's `:getInfo` and `:bind` (the cloud protocol, authenticated by the link's token).
+async fn job_action(
     State(ctx): State<Arc<Ctx>>,
     Path(path): Path<JobPath>,
     headers: HeaderMap,
-) -> ApiResult {
-    let Some(id) = path.job.strip_suffix(":revoke") else {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not found"));
+    body: Bytes,
+) -> Response {
+    let link = |job: &str| crate::binding::Link {
+        tenant_id: path.tenant.clone(),
+        realm_id: path.realm.clone(),
+        identity_id: path.identity.clone(),
+        job_id: job.to_owned(),
+        token: cloud::bearer(&headers),
     };
+    if let Some(id) = path.job.strip_suffix(":revoke") {
+        return revoke_job(&ctx, &path, id, &headers).into_response();
+    }
+    if let Some(job) = path.job.strip_suffix(":getInfo") {
+        return cloud::get_info(&ctx, &headers, &link(job));
+    }
+    if let Some(job) = path.job.strip_suffix(":bind") {
+        return cloud::bind(&ctx, &headers, &link(job), &body);
+    }
+    ApiError::new(StatusCode::NOT_FOUND, "not found").into_response()
+}
+
+fn revoke_job(ctx: &Ctx, path: &JobPath, id: &str, headers: &HeaderMap) -> ApiResult {
     ctx.store.write(|inner| {
         authorize(
             inner,
-            &headers,
+            headers,
             &path.tenant,
             &path.realm,
             "credential-binding-jobs:revoke",
         )?;
         let now = model::timestamp(model::now());
-        let stored = job_or_404(inner, &path, id)?;
+        let stored = job_or_404(inner, path, id)?;
         if stored.job.state == JobState::Complete {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,

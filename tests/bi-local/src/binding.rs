@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -12,7 +12,7 @@ use crate::errors::ApiError;
 use crate::keys;
 use crate::model::{self, JobState, StoredJob};
 use crate::store::Inner;
-use crate::{Ctx, pages};
+use crate::{Ctx, cloud, pages};
 
 /// The six values a binding link carries (the fields of the SDK's
 /// `CredentialBindingInstruction`, less `api_base_url`).
@@ -101,6 +101,12 @@ impl LinkError {
     pub fn into_api_error(self) -> ApiError {
         ApiError::sdk(self.status(), self.message(), "V1ServiceError")
     }
+
+    /// The cloud protocol's answer (the real SDK's calls): Beyond Identity's error body.
+    /// The SDK reports any refused call as an untyped `The server responded with a … error`.
+    pub fn into_cloud_error(self) -> ApiError {
+        ApiError::new(self.status(), self.message())
+    }
 }
 
 /// Finds the job a link names and checks that it can still bind a passkey.
@@ -150,12 +156,31 @@ pub struct TokenQuery {
     token: String,
 }
 
+/// Marks a usable link opened, and gives the invoke URL of its authenticator config.
+pub fn open(inner: &mut Inner, link: &Link, now: i64) -> Result<String, LinkError> {
+    let job = usable_job(inner, link, now)?;
+    let config_id = job.job.authenticator_config_id.clone();
+    let invoke_url = inner
+        .state
+        .authenticator_config(&link.realm_id, &config_id)
+        .map(|c| c.invoke_url.clone())
+        .ok_or(LinkError::NotFound)?;
+    let job = usable_job(inner, link, now)?;
+    if job.job.state == JobState::LinkSent {
+        job.job.state = JobState::LinkOpened;
+        job.job.update_time = model::timestamp(model::now());
+    }
+    Ok(invoke_url)
+}
+
 /// `GET {auth}/v1/tenants/{t}/realms/{r}/identities/{i}/credential-binding-jobs/{job}:invokeAuthenticator?token=…`:
-/// marks the link opened and sends the browser to the app's `/bind` page.
+/// marks the link opened and sends the browser to the app's `/bind` page; the SDK, which
+/// asks for JSON, gets the binding instruction itself.
 pub async fn invoke_authenticator(
     State(ctx): State<Arc<Ctx>>,
     Path(path): Path<JobPath>,
     Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
 ) -> Response {
     let Some(job_id) = path.job.strip_suffix(":invokeAuthenticator") else {
         return pages::error(StatusCode::NOT_FOUND, "There is nothing here.");
@@ -167,23 +192,15 @@ pub async fn invoke_authenticator(
         job_id: job_id.to_owned(),
         token: query.token,
     };
-    let now = model::now();
-    let result = ctx.store.write(|inner| {
-        let job = usable_job(inner, &link, now.timestamp())?;
-        let config_id = job.job.authenticator_config_id.clone();
-        let invoke_url = inner
-            .state
-            .authenticator_config(&link.realm_id, &config_id)
-            .map(|c| c.invoke_url.clone())
-            .ok_or(LinkError::NotFound)?;
-        let job = usable_job(inner, &link, now.timestamp())?;
-        if job.job.state == JobState::LinkSent {
-            job.job.state = JobState::LinkOpened;
-            job.job.update_time = model::timestamp(now);
-        }
-        Ok::<_, LinkError>(invoke_url)
-    });
-    match result {
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        return cloud::invoke_authenticator_json(&ctx, &headers, &link);
+    }
+    let now = model::now().timestamp();
+    match ctx.store.write(|inner| open(inner, &link, now)) {
         Ok(invoke_url) => {
             let Ok(mut url) = url::Url::parse(&format!("{invoke_url}/bind")) else {
                 return pages::error(
@@ -192,7 +209,7 @@ pub async fn invoke_authenticator(
                 );
             };
             url.query_pairs_mut()
-                .append_pair("api_base_url", &ctx.api_base)
+                .append_pair("api_base_url", &ctx.sdk_api_base)
                 .append_pair("tenant_id", &link.tenant_id)
                 .append_pair("realm_id", &link.realm_id)
                 .append_pair("identity_id", &link.identity_id)

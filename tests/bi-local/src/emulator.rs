@@ -121,7 +121,7 @@ async fn outbox_page(State(ctx): State<Arc<Ctx>>) -> Response {
 
 /// The browser calls `bind` and `authenticate` from the app's pages, as the real SDK
 /// calls Beyond Identity: cross-origin, allowed only from the config's trusted origins.
-fn cors(ctx: &Ctx, headers: &HeaderMap) -> Result<Option<HeaderValue>, ApiError> {
+pub(crate) fn cors(ctx: &Ctx, headers: &HeaderMap) -> Result<Option<HeaderValue>, ApiError> {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(None);
     };
@@ -143,7 +143,7 @@ fn cors(ctx: &Ctx, headers: &HeaderMap) -> Result<Option<HeaderValue>, ApiError>
     }
 }
 
-fn with_cors(mut response: Response, origin: Option<HeaderValue>) -> Response {
+pub(crate) fn with_cors(mut response: Response, origin: Option<HeaderValue>) -> Response {
     if let Some(origin) = origin {
         let headers = response.headers_mut();
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
@@ -225,57 +225,84 @@ async fn bind(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Bytes) -> R
         }
         let now = model::now();
         ctx.store.write(|inner| {
-            let job = binding::usable_job(inner, &link, now.timestamp())
+            let bound = complete_binding(inner, &link, request.public_key.clone(), now)
                 .map_err(LinkError::into_api_error)?;
-            let credential = Credential {
-                id: random::hex_id(),
-                identity_id: link.identity_id.clone(),
-                realm_id: link.realm_id.clone(),
-                tenant_id: link.tenant_id.clone(),
-                state: CredentialState::Active,
-                csr_type: "JWT".into(),
-                jwk_json: serde_json::to_string(&request.public_key)
-                    .map_err(|_| ApiError::invalid_request())?,
-                jwk_thumbprint: request.public_key.thumbprint(),
-                create_time: model::timestamp(now),
-                update_time: model::timestamp(now),
-            };
-            job.job.state = JobState::Complete;
-            job.job.credential_id = Some(credential.id.clone());
-            job.job.update_time = model::timestamp(now);
-            let post_binding_redirect_uri = job.job.post_binding_redirect_uri.clone();
-            let (tenant_name, realm_name) = (
-                inner.state.tenant_display_name.clone(),
-                inner.state.realm.display_name.clone(),
-            );
-            let identity = inner
-                .state
-                .identity_mut(&link.realm_id, &link.identity_id)
-                .ok_or_else(|| LinkError::NotFound.into_api_error())?;
-            identity.enrollment_status = EnrollmentStatus::Enrolled;
-            identity.update_time = model::timestamp(now);
-            let passkey = json!({
-                "id": credential.id,
-                "passkeyId": credential.id,
-                "created": credential.create_time,
-                "state": "Active",
-                "keyType": "subtle",
-                "tenant": {"id": link.tenant_id, "displayName": tenant_name},
-                "realm": {"id": link.realm_id, "displayName": realm_name},
-                "identity": {
-                    "id": identity.id,
-                    "username": identity.traits.username,
-                    "displayName": identity.display_name,
-                    "emailAddress": identity.traits.primary_email_address,
-                },
-                "theme": {"logoUrlLight": "", "logoUrlDark": ""},
-            });
-            inner.state.credentials.push(StoredCredential {
-                credential,
-                public_key: request.public_key.clone(),
-            });
-            Ok(json!({"passkey": passkey, "postBindingRedirectUri": post_binding_redirect_uri}))
+            Ok(json!({
+                "passkey": bound.passkey,
+                "postBindingRedirectUri": bound.post_binding_redirect_uri,
+            }))
         })
+    })
+}
+
+/// A binding that went through: the new credential, and the passkey as the SDK
+/// describes it.
+pub(crate) struct Bound {
+    pub credential: Credential,
+    pub passkey: Value,
+    pub post_binding_redirect_uri: Option<String>,
+}
+
+/// Redeems a usable link for a new active credential holding `public_key`: the job is
+/// complete, the identity enrolled. Shared by the stand-in's `bind` and the cloud
+/// protocol's `:bind`.
+pub(crate) fn complete_binding(
+    inner: &mut crate::store::Inner,
+    link: &Link,
+    public_key: EcJwk,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Bound, LinkError> {
+    let job = binding::usable_job(inner, link, now.timestamp())?;
+    let credential = Credential {
+        id: random::hex_id(),
+        identity_id: link.identity_id.clone(),
+        realm_id: link.realm_id.clone(),
+        tenant_id: link.tenant_id.clone(),
+        state: CredentialState::Active,
+        csr_type: "JWT".into(),
+        jwk_json: json!(public_key).to_string(),
+        jwk_thumbprint: public_key.thumbprint(),
+        create_time: model::timestamp(now),
+        update_time: model::timestamp(now),
+    };
+    job.job.state = JobState::Complete;
+    job.job.credential_id = Some(credential.id.clone());
+    job.job.update_time = model::timestamp(now);
+    let post_binding_redirect_uri = job.job.post_binding_redirect_uri.clone();
+    let (tenant_name, realm_name) = (
+        inner.state.tenant_display_name.clone(),
+        inner.state.realm.display_name.clone(),
+    );
+    let identity = inner
+        .state
+        .identity_mut(&link.realm_id, &link.identity_id)
+        .ok_or(LinkError::NotFound)?;
+    identity.enrollment_status = EnrollmentStatus::Enrolled;
+    identity.update_time = model::timestamp(now);
+    let passkey = json!({
+        "id": credential.id,
+        "passkeyId": credential.id,
+        "created": credential.create_time,
+        "state": "Active",
+        "keyType": "subtle",
+        "tenant": {"id": link.tenant_id, "displayName": tenant_name},
+        "realm": {"id": link.realm_id, "displayName": realm_name},
+        "identity": {
+            "id": identity.id,
+            "username": identity.traits.username,
+            "displayName": identity.display_name,
+            "emailAddress": identity.traits.primary_email_address,
+        },
+        "theme": {"logoUrlLight": "", "logoUrlDark": ""},
+    });
+    inner.state.credentials.push(StoredCredential {
+        credential: credential.clone(),
+        public_key,
+    });
+    Ok(Bound {
+        credential,
+        passkey,
+        post_binding_redirect_uri,
     })
 }
 

@@ -123,6 +123,27 @@ pub fn encode(key: &SigningKey, typ: &str, claims: &Value, defects: Defects) -> 
     if !defects.omit_kid && !defects.alg_none {
         header.insert("kid".into(), Value::from(key.kid.as_str()));
     }
+    sign(key, header, claims, defects)
+}
+
+/// A JWT whose header names where its key is published (`jku`), as Beyond Identity's
+/// sign-in requests do: the SDK fetches the key from there, after checking that the URL
+/// is on an allowed domain.
+pub fn encode_with_jku(key: &SigningKey, jku: &str, claims: &Value) -> String {
+    let mut header = serde_json::Map::new();
+    header.insert("alg".into(), Value::from("RS256"));
+    header.insert("typ".into(), Value::from("JWT"));
+    header.insert("jku".into(), Value::from(jku));
+    header.insert("kid".into(), Value::from(key.kid.as_str()));
+    sign(key, header, claims, Defects::default())
+}
+
+fn sign(
+    key: &SigningKey,
+    header: serde_json::Map<String, Value>,
+    claims: &Value,
+    defects: Defects,
+) -> String {
     let signing_input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(Value::Object(header).to_string()),

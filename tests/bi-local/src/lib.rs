@@ -22,6 +22,7 @@
 
 mod api;
 mod binding;
+mod cloud;
 mod emulator;
 mod errors;
 mod faults;
@@ -34,6 +35,7 @@ mod random;
 pub mod sdk;
 mod store;
 mod tenant_api;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -120,6 +122,13 @@ pub struct Options {
     /// Issue under `…/applications/{app}/` (a trailing slash, as Auth0 and Azure AD v1
     /// do), for the product's exact-issuer tests. Beyond Identity's issuer has none.
     pub issuer_trailing_slash: bool,
+    /// Also serve Beyond Identity's cloud protocol, the one the real SDK speaks during
+    /// `bindPasskey` and `authenticate`, over HTTPS at this address, as
+    /// `https://auth-us.beyondidentity.com` and `https://api-us.beyondidentity.com`
+    /// (port 0 picks one). The links and sign-in requests bi-local hands out then name
+    /// those hosts, so that the real SDK accepts them; a browser reaches them through
+    /// host-resolver rules and trusts [`BiLocal::cloud`]'s certificate by its key.
+    pub cloud_addr: Option<SocketAddr>,
 }
 
 impl Default for Options {
@@ -136,6 +145,7 @@ impl Default for Options {
             empty_realm: false,
             iss_parameter: false,
             issuer_trailing_slash: false,
+            cloud_addr: None,
         }
     }
 }
@@ -153,6 +163,8 @@ pub enum StartError {
     },
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
     #[error("--app-origin must be an http(s) origin such as http://localhost:3000, not {0:?}")]
     AppOrigin(String),
 }
@@ -162,6 +174,11 @@ pub(crate) struct Ctx {
     pub store: Store,
     pub auth_base: String,
     pub api_base: String,
+    /// The auth and API hosts as the browser SDK is told them, in binding links, the
+    /// `/bind` redirect and sign-in requests: the local addresses, or Beyond Identity's
+    /// own names when the real SDK is served ([`Options::cloud_addr`]).
+    pub sdk_auth_base: String,
+    pub sdk_api_base: String,
     pub faults: Mutex<Vec<Fault>>,
     /// [`Options::id_token_claims`].
     pub id_token_claims: bool,
@@ -289,11 +306,39 @@ impl Settings {
     }
 }
 
+/// The HTTPS host of [`Options::cloud_addr`]: where it listens and how a browser trusts it.
+#[derive(Clone, Debug)]
+pub struct Cloud {
+    pub addr: SocketAddr,
+    /// base64(SHA-256(SubjectPublicKeyInfo)) of its certificate's key, for Chromium's
+    /// `--ignore-certificate-errors-spki-list`.
+    pub spki_sha256: String,
+    /// The CA that signed it (PEM), made at start and kept in memory only.
+    pub ca_pem: String,
+}
+
+impl Cloud {
+    /// The Chromium switches that send Beyond Identity's hosts here and trust this
+    /// certificate, in that browser process only.
+    pub fn chromium_args(&self) -> [String; 2] {
+        [
+            format!(
+                "--host-resolver-rules=MAP {} {addr},MAP {} {addr}",
+                tls::AUTH_HOST,
+                tls::API_HOST,
+                addr = self.addr
+            ),
+            format!("--ignore-certificate-errors-spki-list={}", self.spki_sha256),
+        ]
+    }
+}
+
 /// A running emulator. Dropping it stops the servers.
 pub struct BiLocal {
     ctx: Arc<Ctx>,
     auth_addr: SocketAddr,
     api_addr: SocketAddr,
+    cloud: Option<Cloud>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -310,6 +355,21 @@ impl BiLocal {
         let api_addr = local_addr(&api_listener, options.api_addr)?;
         let auth_base = format!("http://{auth_addr}");
         let api_base = format!("http://{api_addr}");
+        let cloud_listener = match options.cloud_addr {
+            Some(addr) => {
+                let listener = bind(addr).await?;
+                let addr = local_addr(&listener, addr)?;
+                Some((listener, addr, tls::identity()?))
+            }
+            None => None,
+        };
+        let (sdk_auth_base, sdk_api_base) = match &cloud_listener {
+            Some(_) => (
+                format!("https://{}", tls::AUTH_HOST),
+                format!("https://{}", tls::API_HOST),
+            ),
+            None => (auth_base.clone(), api_base.clone()),
+        };
 
         let store = Store::open(options.state_file.clone(), || {
             seed(&auth_base, options.empty_realm)
@@ -320,6 +380,8 @@ impl BiLocal {
             store,
             auth_base,
             api_base,
+            sdk_auth_base,
+            sdk_api_base,
             faults: Mutex::new(Vec::new()),
             id_token_claims: options.id_token_claims,
             id_token_sid: options.id_token_sid,
@@ -330,22 +392,30 @@ impl BiLocal {
             busy: Arc::default(),
         });
         let (shutdown, watcher) = watch::channel(false);
-        let tasks = vec![
-            serve(
-                auth_listener,
-                timed(oidc::router(ctx.clone()), &ctx.busy),
-                watcher.clone(),
-            ),
-            serve(
-                api_listener,
-                timed(api::router(ctx.clone()), &ctx.busy),
-                watcher,
-            ),
+        let auth_router = timed(oidc::router(ctx.clone()), &ctx.busy);
+        let api_router = timed(api::router(ctx.clone()), &ctx.busy);
+        let mut tasks = vec![
+            serve(auth_listener, auth_router.clone(), watcher.clone()),
+            serve(api_listener, api_router.clone(), watcher.clone()),
         ];
+        let mut cloud = None;
+        if let Some((listener, addr, identity)) = cloud_listener {
+            tasks.push(serve(
+                tls::TlsListener::new(listener, &identity),
+                tls::by_host(auth_router, api_router),
+                watcher,
+            ));
+            cloud = Some(Cloud {
+                addr,
+                spki_sha256: identity.spki_sha256.clone(),
+                ca_pem: identity.ca_pem.clone(),
+            });
+        }
         Ok(Self {
             ctx,
             auth_addr,
             api_addr,
+            cloud,
             shutdown,
             tasks,
         })
@@ -357,6 +427,11 @@ impl BiLocal {
 
     pub fn api_addr(&self) -> SocketAddr {
         self.api_addr
+    }
+
+    /// The HTTPS host of the real SDK's cloud protocol, if [`Options::cloud_addr`] asked for it.
+    pub fn cloud(&self) -> Option<&Cloud> {
+        self.cloud.as_ref()
     }
 
     pub fn auth_url(&self) -> &str {
@@ -485,11 +560,11 @@ fn timed(router: axum::Router, busy: &Arc<AtomicU64>) -> axum::Router {
     ))
 }
 
-fn serve(
-    listener: TcpListener,
-    router: axum::Router,
-    mut stop: watch::Receiver<bool>,
-) -> JoinHandle<()> {
+fn serve<L>(listener: L, router: axum::Router, mut stop: watch::Receiver<bool>) -> JoinHandle<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
     tokio::spawn(async move {
         let result = axum::serve(listener, router)
             .with_graceful_shutdown(async move {

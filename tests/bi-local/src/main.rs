@@ -1,6 +1,6 @@
 //! `bi-local [--auth-addr 127.0.0.1:8021] [--api-addr 127.0.0.1:8023] [--state FILE]
 //! [--app-origin http://localhost:3000] [--invocation automatic|manual] [--empty-realm]
-//! [--id-token-claims]`
+//! [--id-token-claims] [--cloud-addr 127.0.0.1:8443]`
 //!
 //! Prints the app's `BEYOND_IDENTITY_*` settings as `.env` lines on standard output,
 //! logs to standard error, and serves until Ctrl-C or SIGTERM.
@@ -12,7 +12,8 @@ use std::process::ExitCode;
 use bi_local::{BiLocal, Invocation, Options};
 
 const USAGE: &str = "usage: bi-local [--auth-addr ADDR] [--api-addr ADDR] [--state FILE] \
-[--app-origin ORIGIN] [--invocation automatic|manual] [--empty-realm] [--id-token-claims]
+[--app-origin ORIGIN] [--invocation automatic|manual] [--empty-realm] [--id-token-claims] \
+[--cloud-addr ADDR]
 
   --auth-addr ADDR     the OIDC / auth host (default 127.0.0.1:8021; port 0 picks one)
   --api-addr ADDR      the management API host (default 127.0.0.1:8023)
@@ -23,7 +24,10 @@ const USAGE: &str = "usage: bi-local [--auth-addr ADDR] [--api-addr ADDR] [--sta
   --empty-realm        a new tenant's realm has no application or authenticator config
                        yet (for `passkey-auth tenant setup`)
   --id-token-claims    put name and email in the ID token too, as many OpenID providers
-                       do (Beyond Identity puts them on userinfo only)";
+                       do (Beyond Identity puts them on userinfo only)
+  --cloud-addr ADDR    also serve, over HTTPS, the cloud protocol of Beyond Identity's real
+                       SDK as auth-us/api-us.beyondidentity.com (a certificate made for this
+                       run; prints the Chromium switches that reach and trust it)";
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut options = Options {
@@ -61,6 +65,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--api-addr" => options.api_addr = addr(&value)?,
             "--state" => options.state_file = Some(value.into()),
             "--app-origin" => options.app_origin = Some(value),
+            "--cloud-addr" => options.cloud_addr = Some(addr(&value)?),
             "--invocation" => {
                 options.invocation = Some(match value.as_str() {
                     "automatic" => Invocation::Automatic,
@@ -106,6 +111,16 @@ async fn main() -> ExitCode {
         }
     };
     let mut stdout = std::io::stdout().lock();
+    if let Some(cloud) = bi.cloud() {
+        // Before the settings: their last line is what scripts wait for.
+        let _ = writeln!(
+            stdout,
+            "# The real SDK's cloud: run Chromium with {}\nBI_LOCAL_CLOUD_ADDR={}\nBI_LOCAL_CLOUD_SPKI={}",
+            cloud.chromium_args().join(" "),
+            cloud.addr,
+            cloud.spki_sha256
+        );
+    }
     let _ = write!(stdout, "{}", bi.settings().env_lines());
     let _ = stdout.flush();
     drop(stdout);
@@ -138,11 +153,14 @@ mod tests {
             "--api-addr=127.0.0.1:9",
             "--invocation",
             "manual",
+            "--cloud-addr",
+            "127.0.0.1:8443",
         ]))
         .expect("valid");
         assert_eq!(o.auth_addr.port(), 0);
         assert_eq!(o.api_addr.port(), 9);
         assert_eq!(o.invocation, Some(Invocation::Manual));
+        assert_eq!(o.cloud_addr.map(|a| a.port()), Some(8443));
         assert!(!o.empty_realm && !o.id_token_claims);
         let o = parse_args(args(&[
             "--empty-realm",

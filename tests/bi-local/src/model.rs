@@ -295,6 +295,9 @@ pub struct Transaction {
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,
     pub expires_at: i64,
+    /// The nonce the real SDK's proof must carry back (`bi_non`), for this request only.
+    #[serde(default)]
+    pub prove_nonce: String,
 }
 
 /// An authorization code and what it was issued for.

@@ -20,7 +20,7 @@ use crate::faults::{Flaw, Target};
 use crate::keys::{self, Defects};
 use crate::model::{self, Application, CodeGrant, GrantType, Invocation, Pkce, Transaction};
 use crate::store::Inner;
-use crate::{Ctx, binding, emulator, pages, random};
+use crate::{Ctx, binding, cloud, emulator, pages, random};
 
 /// How long an `/authorize` transaction waits for the user.
 const TRANSACTION_TTL: i64 = 600;
@@ -41,6 +41,7 @@ pub fn router(ctx: Arc<Ctx>) -> Router {
             get(binding::invoke_authenticator),
         )
         .merge(emulator::router())
+        .merge(cloud::auth_routes())
         .fallback(not_found)
         .with_state(ctx)
 }
@@ -181,7 +182,11 @@ async fn jwks(State(ctx): State<Arc<Ctx>>, Path(path): Path<AppPath>) -> Respons
         .read(|inner| {
             find_app(inner, &path).map(|_| {
                 let keys: Vec<Value> = inner.keys.iter().map(keys::SigningKey::jwk).collect();
-                axum::Json(json!({ "keys": keys }))
+                // Public keys, fetched by the SDK from the app's pages (cross-origin).
+                (
+                    [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+                    axum::Json(json!({ "keys": keys })),
+                )
             })
         })
         .map_or_else(
@@ -333,19 +338,16 @@ async fn authorize(
         code_challenge: challenge.cloned(),
         code_challenge_method: challenge.map(|_| method.unwrap_or("plain").to_owned()),
         expires_at: now + TRANSACTION_TTL,
+        prove_nonce: random::opaque(),
     };
     let request = ctx.store.write(|inner| {
         inner.state.sweep(now);
         let id = random::opaque();
-        inner.state.transactions.insert(id.clone(), transaction);
-        let claims = json!({
-            "iss": ctx.auth_base,
-            "aud": app.id,
-            "jti": id,
-            "iat": now,
-            "exp": now + TRANSACTION_TTL,
-        });
-        keys::encode(inner.signing_key(), "JWT", &claims, Defects::default())
+        let claims =
+            cloud::authenticate_request(&ctx, inner, &app, &config, &id, &transaction, now);
+        let jku = cloud::jwks_url(&ctx, inner, &app);
+        inner.state.transactions.insert(id, transaction);
+        keys::encode_with_jku(inner.signing_key(), &jku, &claims)
     });
     let mut url = match url::Url::parse(&format!("{}/bi-authenticate", config.invoke_url)) {
         Ok(url) => url,
