@@ -19,6 +19,7 @@ LOG_DIR="$DEV_DIR/logs"
 DYNAMODB_PORT="${DEV_DYNAMODB_PORT:-8000}"
 BI_AUTH_PORT="${DEV_BI_AUTH_PORT:-8021}"
 BI_API_PORT="${DEV_BI_API_PORT:-8023}"
+BI_CLOUD_PORT="${DEV_BI_CLOUD_PORT:-8443}"
 FUNCTIONS_PORT="${DEV_FUNCTIONS_PORT:-9000}"
 SITE_PORT="${DEV_SITE_PORT:-3000}"
 SITE_MODE="${DEV_SITE_MODE:-dev}"
@@ -44,8 +45,12 @@ else
   for port in "$BI_AUTH_PORT" "$BI_API_PORT"; do
     port_in_use "$port" && die "port $port is taken; stop what listens there or set DEV_BI_AUTH_PORT / DEV_BI_API_PORT"
   done
+  # With the real SDK, bi-local also serves Beyond Identity's cloud protocol over HTTPS,
+  # under Beyond Identity's own hostnames (a browser reaches it with the switches it prints).
+  cloud=""
+  [ "${DEV_SITE_SDK:-}" = real ] && cloud="--cloud-addr 127.0.0.1:$BI_CLOUD_PORT"
   start_bg "bi-local" "$LOG_DIR/bi-local.log" sh -c \
-    "exec target/debug/bi-local --auth-addr 127.0.0.1:$BI_AUTH_PORT --api-addr 127.0.0.1:$BI_API_PORT --app-origin '$AUTH_URL' --state '$DEV_DIR/bi-local.json' >'$DEV_DIR/bi-local.env'"
+    "exec target/debug/bi-local --auth-addr 127.0.0.1:$BI_AUTH_PORT --api-addr 127.0.0.1:$BI_API_PORT $cloud --app-origin '$AUTH_URL' --state '$DEV_DIR/bi-local.json' >'$DEV_DIR/bi-local.env'"
   wait_for_port "$BI_API_PORT" 30 "bi-local" "${BG_PIDS[-1]}"
   until grep -q '^# BEYOND_IDENTITY_API_TOKEN=' "$DEV_DIR/bi-local.env" 2>/dev/null; do
     kill -0 "${BG_PIDS[-1]}" 2>/dev/null || die "bi-local stopped; see $LOG_DIR/bi-local.log"
@@ -54,6 +59,10 @@ else
   load_dotenv "$DEV_DIR/bi-local.env"
   BI_LOCAL=1
   provider="bi-local, the offline Beyond Identity: http://127.0.0.1:$BI_AUTH_PORT (outbox: http://127.0.0.1:$BI_AUTH_PORT/_emulator/), API http://127.0.0.1:$BI_API_PORT"
+  if [ -n "$cloud" ]; then
+    provider="$provider
+    Real SDK      bi-local's HTTPS host 127.0.0.1:$BI_CLOUD_PORT; start Chromium with: $(sed -n 's/^# The real SDK.s cloud: run Chromium with //p' "$DEV_DIR/bi-local.env")"
+  fi
 fi
 
 # The functions, under cargo lambda watch (rebuilt when the code changes).

@@ -8,6 +8,13 @@ import { announce, byId, el, reloadButton } from './ui';
 
 const startAgain = () => el('p', {}, el('a', { class: 'button', href: signInUrl('/') }, 'Start again'));
 
+/** A passkey that can sign in. The real SDK 3.0.6 reports `state: "active"` (measured in
+ * tests/e2e/real-sdk.test.mjs), though its type file spells the states `Active`, ….
+ */
+function isActive(passkey: Passkey): boolean {
+  return String(passkey.state).toLowerCase() === 'active';
+}
+
 function choose(passkeys: Passkey[]): Promise<Passkey | null> {
   return new Promise((resolve) => {
     const form = byId<HTMLFormElement>('chooser');
@@ -38,7 +45,7 @@ async function authenticate(): Promise<void> {
       announce('This sign-in link is not valid.', 'error', startAgain());
       return;
     }
-    const passkeys = (await limit(embedded.getPasskeys(), LIMITS.local, 'Reading the passkeys')).filter((p) => p.state === 'Active');
+    const passkeys = (await limit(embedded.getPasskeys(), LIMITS.local, 'Reading the passkeys')).filter(isActive);
     if (passkeys.length === 0) {
       announce(
         'There is no passkey on this device yet. Register, or ask for a link to set one up here.',

@@ -46,6 +46,14 @@ test("the SDK's untyped errors (measured offline) are read, and their text is ne
       'HandleUrl(BindCredential(UaBind(AnyhowWrapper(While invoking authenticator https://auth-us.beyondidentity.com/v1/…:invokeAuthenticator?token=SECRET\n\nCaused by:\n    Failed to send a request.))))',
       'NetworkError',
     ],
+    [
+      'HandleUrl(BindCredential(UaBind(AnyhowWrapper(While requesting credential binding info from https://api-us.beyondidentity.com/v1/…:getInfo\n\nCaused by:\n    The server responded with a 410 error: {"code":"gone","message":"used"}))))',
+      'V1ServiceError',
+    ],
+    [
+      'HandleUrl(BiAuthenticate(UaAuthenticate(AnyhowWrapper(While authenticating to https://auth-us.beyondidentity.com/\n\nCaused by:\n    The server responded with a 503 error: {}))))',
+      'Unknown',
+    ],
     ['something new', 'Unknown'],
   ];
   for (const [message, type] of cases) {

@@ -11,6 +11,36 @@ export const BI = process.env.BI_AUTH_URL ?? 'http://127.0.0.1:8021';
 const ARTIFACTS = process.env.ARTIFACTS ?? join(process.cwd(), '..', '..', 'test-artifacts', 'screenshots');
 mkdirSync(ARTIFACTS, { recursive: true });
 
+/**
+ * The Chromium switches that reach bi-local's HTTPS host for the real SDK, if this stack
+ * has one (bi-local --cloud-addr): Beyond Identity's hostnames resolve to it, and its
+ * certificate (made by bi-local for this run) is trusted by its key, in this browser only.
+ */
+function cloudArgs() {
+  const file = process.env.BI_ENV_FILE;
+  if (!file) return [];
+  const text = readFileSync(file, 'utf8');
+  const addr = /^BI_LOCAL_CLOUD_ADDR=(.+)$/m.exec(text)?.[1];
+  const spki = /^BI_LOCAL_CLOUD_SPKI=(.+)$/m.exec(text)?.[1];
+  if (!addr || !spki) return [];
+  return [
+    `--host-resolver-rules=MAP auth-us.beyondidentity.com ${addr},MAP api-us.beyondidentity.com ${addr}`,
+    `--ignore-certificate-errors-spki-list=${spki}`,
+  ];
+}
+
+/**
+ * A URL bi-local handed out under Beyond Identity's own hostnames (the real SDK's
+ * stack), rewritten to bi-local's plain HTTP hosts, for a request made from this test
+ * process rather than from the browser.
+ */
+export function local(url) {
+  const s = biSettings();
+  return url
+    .replace('https://auth-us.beyondidentity.com', s.BEYOND_IDENTITY_AUTH_BASE_URL)
+    .replace('https://api-us.beyondidentity.com', s.BEYOND_IDENTITY_API_BASE_URL);
+}
+
 /** A browser with a fresh profile (its own IndexedDB and cookies); closed by `close()`. */
 export async function browser() {
   const profile = mkdtempSync(join(tmpdir(), 'e2e-profile-'));
@@ -26,6 +56,7 @@ export async function browser() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...cloudArgs(),
     ],
   });
   const page = context.pages()[0] ?? (await context.newPage());

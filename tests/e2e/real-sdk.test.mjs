@@ -1,16 +1,17 @@
 // Beyond Identity's real SDK (@beyondidentity/bi-sdk-js, in the production bundle) under
 // the production headers (static-site/security-headers.json, as CloudFront sends them), in
 // Chromium, offline. run.sh runs this file alone against `vite build` in production mode
-// (DEV_SITE_SDK=real), with bi-local making the links and sign-in requests.
+// (DEV_SITE_SDK=real), with bi-local making the links and sign-in requests and serving
+// the SDK's cloud protocol over HTTPS as auth-us/api-us.beyondidentity.com (the browser
+// reaches it through host-resolver rules and trusts bi-local's per-run certificate by its
+// key: harness.mjs).
 //
-// What the real SDK does without Beyond Identity's cloud is tested here: it starts, lists
-// passkeys, classifies the links bi-local makes (the shapes Beyond Identity makes), and
-// every page says what happens next. Binding and signing in need the cloud (a private
-// protocol, https only): those stay with the stand-in in the other browser tests.
+// The real SDK binds a passkey and signs in here, the way a user's browser does; the
+// other browser tests use the stand-in, which proves our pages, never the SDK.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { SITE, browser, emailLink, shot, unique } from './harness.mjs';
+import { SITE, browser, emailLink, local, revokePasskeys, shot, unique } from './harness.mjs';
 
 const ASSETS = new URL('../../static-site/dist/assets/', import.meta.url);
 const SDK_CHUNK = readdirSync(ASSETS).find((f) => f.startsWith('bi-embedded-') && f.endsWith('.js'));
@@ -44,7 +45,7 @@ async function links() {
   });
   assert.equal(registered.status, 202);
   const invoke = await emailLink(address); // {auth}/…/credential-binding-jobs/{job}:invokeAuthenticator?token=…
-  const bind = (await fetch(invoke, { redirect: 'manual' })).headers.get('location'); // {app}/bind?api_base_url=…
+  const bind = (await fetch(local(invoke), { redirect: 'manual' })).headers.get('location'); // {app}/bind?api_base_url=…
   const signin = await fetch(`${SITE}/api/auth/signin?callbackUrl=%2F`, { redirect: 'manual' });
   const authorize = signin.headers.get('location');
   const authenticate = (await fetch(authorize, { redirect: 'manual' })).headers.get('location');
@@ -122,15 +123,76 @@ test('with the real SDK, /bi-authenticate on a device with no passkey says so an
   }
 });
 
+test('the real SDK binds a passkey, signs in, signs in again, and is refused in words once the passkey is revoked', async () => {
+  const b = await watched();
+  const { page } = b;
+  try {
+    const address = unique('sam');
+    await page.goto(SITE);
+    await page.getByLabel('Email address').fill(address);
+    await page.getByRole('button', { name: 'Email me a link' }).click();
+    await page.getByText('an email with a link to set up your passkey is on its way').waitFor();
+
+    // The email's link is Beyond Identity's (https://auth-us.beyondidentity.com/…): it
+    // sends the browser to /bind, where the real SDK binds (invokeAuthenticator is not
+    // asked again: the /bind URL carries the instruction), then signs in through
+    // /bi-authenticate with the new passkey.
+    const link = await emailLink(address);
+    assert.match(link, /^https:\/\/auth-us\.beyondidentity\.com\/v1\/tenants\/.+:invokeAuthenticator\?token=/);
+    await page.goto(link);
+    await page.waitForURL(`${SITE}/`);
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    await shot(page, '13-real-sdk-signed-in');
+    const session = await page.evaluate(async () => (await fetch('/api/auth/session')).json());
+    assert.equal(session.user.email, address);
+    // What the SDK holds, read in a document of its own (one SDK start per document).
+    const other = await b.context.newPage();
+    await other.goto(`${SITE}/assets/${STYLESHEET}`);
+    const passkeys = await other.evaluate(async (chunk) => {
+      const { Embedded } = (await import(`/assets/${chunk}`)).b;
+      return (await Embedded.initialize()).getPasskeys();
+    }, SDK_CHUNK);
+    await other.close();
+    assert.equal(passkeys.length, 1);
+    assert.equal(passkeys[0].identity.username, address);
+    assert.equal(passkeys[0].keyType, 'subtle');
+
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByText('You are signed out.').waitFor();
+    await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    await page.waitForURL(`${SITE}/`);
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+
+    // An administrator revokes the passkey at Beyond Identity: the next sign-in is refused,
+    // and the page says so in a sentence, never in the SDK's words.
+    assert.equal(await revokePasskeys(address), 1);
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByText('You are signed out.').waitFor();
+    await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    await page.waitForURL(/\/bi-authenticate/);
+    await page.getByRole('alert').getByText('Your sign-in policy does not allow this here.').waitFor();
+    await shot(page, '14-real-sdk-revoked');
+    assert.doesNotMatch(await page.locator('main').innerText(), /FlattenedError|HandleUrl|PolicyDenied/);
+    const after = await page.evaluate(async () => (await fetch('/api/auth/session')).json());
+    assert.deepEqual(after, {});
+    assert.deepEqual(await b.violations(), []);
+  } finally {
+    await b.close();
+  }
+});
+
 test('with the real SDK, /bind explains a link it cannot use in words, never in the SDK\'s', async () => {
   const { bind } = await links();
   const b = await watched();
   const { page } = b;
   try {
-    // The real SDK accepts only https API hosts on Beyond Identity's domains, so it refuses
-    // bi-local's http link before any network call: the page must say so plainly.
-    await page.goto(bind);
-    await page.getByRole('alert').getByText('This link is not valid. You can ask for a new link.').waitFor();
+    // A link whose token Beyond Identity does not know: the real SDK's getInfo is refused
+    // (an untyped `The server responded with a 404 error`), and the page says so plainly.
+    await page.goto(bind.replace(/token=[^&]*/, 'token=not-the-token'));
+    await page
+      .getByRole('alert')
+      .getByText('Beyond Identity refused the request: the link may have expired or already been used. You can ask for a new link.')
+      .waitFor();
     await page.getByRole('link', { name: 'Get a new link' }).waitFor();
     assert.equal(new URL(page.url()).search, '', 'the link and its token stay in the address bar');
     await page.goto(`${SITE}/bind?x=1`);

@@ -10,7 +10,12 @@
 //   a Rust `Debug` chain, e.g. `HandleUrl(UnknownUrl)`,
 //   `HandleUrl(Verify(Domain(DisallowedDomain)))`,
 //   `HandleUrl(AuthNJwt(Verify("missing jku header field")))`, or one ending in
-//   `Failed to send a request.` when Beyond Identity cannot be reached.
+//   `Failed to send a request.` when Beyond Identity cannot be reached; a call the
+//   cloud refuses ends in `The server responded with a 404 error: {…body…}` (measured
+//   against bi-local's cloud protocol: a used, expired or unknown binding link).
+// - a sign-in the cloud denies is the typed `PolicyDenied`, with the cloud's displayable
+//   message as `data` (measured: `{"type":"deny","message":…}` becomes
+//   `{name:"FlattenedError",type:"PolicyDenied",data:…}`).
 
 /** The error's type: the SDK's typed error, this page's own, or one read from an untyped error. */
 export function errorType(error: unknown): string {
@@ -22,6 +27,7 @@ export function errorType(error: unknown): string {
   const message = error instanceof Error ? error.message : '';
   if (/UnknownUrl|InvalidUrl|DisallowedDomain|AuthNJwt/.test(message)) return 'InvalidUrl';
   if (/Failed to send a request/.test(message)) return 'NetworkError';
+  if (/The server responded with a 4\d\d error/.test(message)) return 'V1ServiceError';
   return 'Unknown';
 }
 

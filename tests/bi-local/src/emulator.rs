@@ -283,7 +283,8 @@ pub(crate) fn complete_binding(
         "id": credential.id,
         "passkeyId": credential.id,
         "created": credential.create_time,
-        "state": "Active",
+        // What the real SDK 3.0.6 reports (measured), though its type file says `Active`.
+        "state": "active",
         "keyType": "subtle",
         "tenant": {"id": link.tenant_id, "displayName": tenant_name},
         "realm": {"id": link.realm_id, "displayName": realm_name},
