@@ -29,6 +29,18 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> CookieValue {
     )
 }
 
+/// Every value of a cookie in every `Cookie` header: for the callback, which ends every
+/// session a browser presents, however many it sent.
+pub fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    passkey_verifier::cookies::all(
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok()),
+        name,
+    )
+}
+
 /// The header CloudFront adds to every request it forwards to the API (an origin custom
 /// header whose value is `ORIGIN_VERIFY_SECRET`).
 pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";

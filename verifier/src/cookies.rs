@@ -31,6 +31,21 @@ pub fn find<'a>(cookie_headers: impl IntoIterator<Item = &'a str>, name: &str) -
     found
 }
 
+/// Every value a request carried under one cookie name, in order.
+pub fn all<'a>(cookie_headers: impl IntoIterator<Item = &'a str>, name: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    for text in cookie_headers {
+        for pair in text.split(';') {
+            if let Some((k, v)) = pair.trim().split_once('=')
+                && k.trim() == name
+            {
+                values.push(v.trim().trim_matches('"').to_owned());
+            }
+        }
+    }
+    values
+}
+
 /// The `__Host-session` cookie of a request.
 pub fn session_cookie<'a>(cookie_headers: impl IntoIterator<Item = &'a str>) -> CookieValue {
     find(cookie_headers, SESSION_COOKIE)
@@ -48,6 +63,8 @@ mod tests {
         assert_eq!(find(["b=2; b=2"], "b"), CookieValue::Several);
         assert_eq!(find(["ab=1; b"], "b"), CookieValue::Absent);
         assert_eq!(find([], "b"), CookieValue::Absent);
+        assert_eq!(all(["a=1; b=2", "b=\"3\"; ab=4"], "b"), ["2", "3"]);
+        assert!(all(["ab=1; b"], "b").is_empty());
         assert_eq!(
             session_cookie(["__Host-session=x"]),
             CookieValue::One("x".into())

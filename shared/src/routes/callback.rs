@@ -6,7 +6,7 @@
 //! and redirect URI; `state` must match it; an `iss` parameter must be our issuer
 //! exactly (RFC 9207), and must be present if the provider promises it; a provider
 //! `error` ends here; a flow already used is refused. Only then is the code exchanged
-//! and the ID token verified. A new session replaces any the browser had, unless the user
+//! and the ID token verified. A new session replaces every one the browser presented, unless the user
 //! signed out everywhere after this sign-in began, and the flow cookie is cleared
 //! whatever happens. Errors go back to the home page as
 //! `/?error=<code>`; every outcome is an audit event.
@@ -22,8 +22,8 @@ use crate::device::ClientInfo;
 use crate::error::AuthError;
 use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer};
 use crate::http::{
-    CookieValue, Reply, check_front_door, clear_cookie, client_address, cookie, set_cookie,
-    single_query,
+    CookieValue, Reply, check_front_door, clear_cookie, client_address, cookie, cookie_values,
+    set_cookie, single_query,
 };
 use crate::oidc::IdentityProvider;
 use crate::session::{Authenticated, SESSION_COOKIE, SessionStore, Sessions};
@@ -148,8 +148,9 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
 
         let redeemed = self.provider.redeem(code, &flow).await?;
 
-        // A new session on every sign-in; the one this browser had (if any) ends.
-        if let CookieValue::One(old) = cookie(request.headers(), SESSION_COOKIE) {
+        // A new session on every sign-in; every one this browser presented ends (a
+        // cookie sent twice is no reason to keep either alive).
+        for old in cookie_values(request.headers(), SESSION_COOKIE) {
             self.sessions
                 .end(&old)
                 .await

@@ -103,13 +103,20 @@ impl<S: SessionStore> SessionRoutes<S> {
         if request.method() != Method::GET && request.method() != Method::HEAD {
             return Err(AuthError::MethodNotAllowed { allowed: "GET" });
         }
+        // A token that has ended leaves the cookie alone: the answer cannot know which
+        // token the browser holds by the time it arrives (a sign-in may have replaced it
+        // meanwhile, or a client checks that its old token is dead), and a `Set-Cookie`
+        // that clears the name would delete the new session's cookie. An ended token is
+        // worthless where it is. Only a value that is no token at all is cleared.
         let signed_out = || Reply::json(StatusCode::OK, json!({}));
         match cookie(request.headers(), SESSION_COOKIE) {
-            CookieValue::Absent => Ok(signed_out()),
-            CookieValue::Several => Ok(signed_out().cookie(clear_cookie(SESSION_COOKIE))),
+            CookieValue::Absent | CookieValue::Several => Ok(signed_out()),
+            CookieValue::One(value) if SessionToken::parse(&value).is_none() => {
+                Ok(signed_out().cookie(clear_cookie(SESSION_COOKIE)))
+            }
             CookieValue::One(value) => match self.sessions.resolve(&value, now).await {
                 Ok(Some(session)) => Ok(Reply::json(StatusCode::OK, session_json(&session))),
-                Ok(None) => Ok(signed_out().cookie(clear_cookie(SESSION_COOKIE))),
+                Ok(None) => Ok(signed_out()),
                 Err(error) => {
                     tracing::error!(%error, "session check failed");
                     Err(AuthError::StoreUnavailable)

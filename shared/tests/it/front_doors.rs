@@ -341,3 +341,65 @@ async fn each_door_gives_the_client_address_the_front_door_saw() {
         );
     }
 }
+
+/// Session fixation: a browser that already holds a session and signs in again gets a new
+/// session token, and the old one ends, through every front door.
+#[tokio::test]
+async fn a_second_sign_in_through_every_front_door_replaces_the_session() {
+    let stack = Stack::start().await;
+    let (_, passkey) = enrolled_user(&stack.bi, "again@example.com").await;
+    for door in DOORS {
+        let mut held: Option<String> = None;
+        for round in 0..2 {
+            let answer = call(
+                stack.signin.clone(),
+                |route, r| async move { route.handle(&r, passkey_auth::now()).await },
+                door.event("GET", "/api/auth/signin?callbackUrl=%2F", &[], &[], None),
+            )
+            .await;
+            let flow = cookie_pair(&door.set_cookies(&answer), "__Host-auth-flow").expect("flow");
+            let authorize = door.header(&answer, "location").expect("a location");
+            let redirect = passkey.sign_in(&stack.bi, &authorize).await;
+            let url = url::Url::parse(&redirect).expect("url");
+            let path = format!("{}?{}", url.path(), url.query().unwrap_or_default());
+            let mut cookies = vec![flow.as_str()];
+            if let Some(old) = &held {
+                cookies.push(old.as_str());
+            }
+            let answer = call(
+                stack.callback.clone(),
+                |route, r| async move { route.handle(&r, passkey_auth::now()).await },
+                door.event("GET", &path, &[], &cookies, None),
+            )
+            .await;
+            assert_eq!(
+                answer.status(),
+                303,
+                "{door:?} round {round}: {:?}",
+                answer.0
+            );
+            let new =
+                cookie_pair(&door.set_cookies(&answer), "__Host-session").unwrap_or_else(|| {
+                    panic!(
+                        "{door:?} round {round}: no new session cookie: {:?}",
+                        answer.0
+                    )
+                });
+            if let Some(old) = &held {
+                assert_ne!(&new, old, "{door:?}: the same token again");
+                let answer = call(
+                    stack.session.clone(),
+                    |route, r| async move { route.handle(&r, passkey_auth::now()).await },
+                    door.event("GET", "/api/auth/session", &[], &[old], None),
+                )
+                .await;
+                assert_eq!(
+                    answer.json(),
+                    json!({}),
+                    "{door:?}: the old session still works"
+                );
+            }
+            held = Some(new);
+        }
+    }
+}

@@ -124,11 +124,43 @@ async fn every_sign_in_issues_a_new_session_and_ends_the_old_one() {
         answer.cookie("__Host-session").expect("session")
     );
     assert_ne!(first, second);
-    assert_eq!(
-        stack.get_session(&[&first]).await.json(),
-        serde_json::json!({})
-    );
+    // The old token is worthless, and asking about it must not clear the cookie: by then
+    // the browser (or a client's cookie jar) holds the new token under the same name,
+    // and a clearing `Set-Cookie` would sign it out of the session it just made.
+    let old = stack.get_session(&[&first]).await;
+    assert_eq!(old.json(), serde_json::json!({}));
+    assert_eq!(old.cookie("__Host-session"), None, "{:?}", old.cookies());
     assert!(stack.get_session(&[&second]).await.json()["user"].is_object());
+}
+
+/// A browser that presents its session cookie twice (two old sessions, or one planted
+/// beside its own) gets a new session, and neither old one survives the sign-in.
+#[tokio::test]
+async fn a_sign_in_ends_every_session_the_browser_presents() {
+    let stack = Stack::start().await;
+    let (_, passkey) = enrolled_user(&stack.bi, "cat@example.com").await;
+    let first = stack.sign_in(&passkey).await;
+    let second = stack.sign_in(&passkey).await;
+    let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+    let answer = stack
+        .get_callback(&callback, &[&flow, &first, &second])
+        .await;
+    assert_eq!(answer.status(), 303);
+    let third = format!(
+        "__Host-session={}",
+        answer.cookie("__Host-session").expect("a new session")
+    );
+    for old in [&first, &second] {
+        assert_eq!(
+            stack.get_session(&[old]).await.json(),
+            serde_json::json!({})
+        );
+    }
+    assert!(stack.get_session(&[&third]).await.json()["user"].is_object());
+    // Two cookies of one name are ambiguous: signed out, and nothing is cleared.
+    let twice = stack.get_session(&[&third, &first]).await;
+    assert_eq!(twice.json(), serde_json::json!({}));
+    assert_eq!(twice.cookie("__Host-session"), None);
 }
 
 #[tokio::test]
