@@ -30,7 +30,7 @@ CORE=(
   shared/src/jwks.rs shared/src/ratelimit.rs shared/src/email.rs shared/src/secret.rs
   shared/src/audit.rs shared/src/lambda.rs shared/src/secrets.rs shared/src/aws.rs
   shared/src/dynamo.rs shared/src/device.rs shared/src/operator.rs shared/src/logout.rs
-  shared/src/management.rs
+  shared/src/management.rs shared/src/jws.rs
   "verifier/src/*.rs"
   "shared/src/routes/*.rs"
   "shared/src/tenant/*.rs"
@@ -39,10 +39,16 @@ files=("${CORE[@]}")
 # shellcheck disable=SC2206 # FILE is a space-separated list of paths or globs
 [ -n "${FILE:-}" ] && files=($FILE)
 
-command -v cargo-mutants >/dev/null || {
-  say "installing cargo-mutants (once)"
-  cargo install cargo-mutants --locked --quiet
-}
+# cargo-mutants, pinned, installed into the project (.tools/bin) when missing or of
+# another version, as bootstrap installs the other tools: the same mutants and the same
+# outcomes on every machine.
+CARGO_MUTANTS_VERSION="27.1.0"
+export PATH="$ROOT/.tools/bin:$PATH"
+if [ "$(cargo-mutants --version 2>/dev/null)" != "cargo-mutants $CARGO_MUTANTS_VERSION" ]; then
+  say "installing cargo-mutants $CARGO_MUTANTS_VERSION into .tools (once)"
+  cargo install cargo-mutants --version "$CARGO_MUTANTS_VERSION" --locked --quiet --root "$ROOT/.tools" \
+    || die "could not install cargo-mutants $CARGO_MUTANTS_VERSION (it needs crates.io)"
+fi
 scripts/bootstrap.sh
 
 LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mutants.XXXXXX")"

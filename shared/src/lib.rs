@@ -43,6 +43,7 @@ pub mod flow;
 pub mod hex;
 pub mod http;
 pub mod jwks;
+pub mod jws;
 pub mod lambda;
 pub mod logout;
 pub mod management;

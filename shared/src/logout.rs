@@ -10,11 +10,9 @@
 //! (or both); and no `nonce` (which an ID token has, so one cannot pass for the other).
 //! Single use of `jti` is the route's ([`crate::routes::backchannel`]).
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use crate::oidc::CLOCK_SKEW;
+use crate::jws::{self, CLOCK_SKEW, Jws, Malformed};
 
 /// The event member that makes a JWT a logout token.
 pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
@@ -31,38 +29,16 @@ pub struct LogoutClaims {
     pub expires_at: i64,
 }
 
-/// A compact JWS taken apart: header, claims, the signed input and the signature.
-pub struct Jws {
-    pub header: Value,
-    pub claims: Value,
-    pub signing_input: String,
-    pub signature: Vec<u8>,
-}
-
-/// Splits a compact JWS, refusing anything that is not one.
+/// Splits a logout token, refusing anything too large or that is not a compact JWS.
 pub fn split(token: &str) -> Result<Jws, &'static str> {
     if token.len() > MAX_LOGOUT_TOKEN {
         return Err("the logout token is too large");
     }
-    let mut parts = token.split('.');
-    let (Some(header), Some(claims), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err("the logout token is not a signed JWT");
-    };
-    let json = |part: &str| -> Result<Value, &'static str> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(part)
-            .map_err(|_| "the logout token is not base64url")?;
-        serde_json::from_slice(&bytes).map_err(|_| "the logout token is not JSON")
-    };
-    Ok(Jws {
-        header: json(header)?,
-        claims: json(claims)?,
-        signing_input: format!("{header}.{claims}"),
-        signature: URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| "the logout token's signature is not base64url")?,
+    jws::split(token).map_err(|malformed| match malformed {
+        Malformed::NotThreeParts => "the logout token is not a signed JWT",
+        Malformed::NotBase64 => "the logout token is not base64url",
+        Malformed::NotJson => "the logout token is not JSON",
+        Malformed::SignatureNotBase64 => "the logout token's signature is not base64url",
     })
 }
 
@@ -157,6 +133,8 @@ pub fn check_claims(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use serde_json::json;
 
     const ISSUER: &str = "https://idp.example";

@@ -28,9 +28,9 @@ use openidconnect::core::{
 use openidconnect::{
     AccessToken, AdditionalProviderMetadata, AuthorizationCode, ClaimsVerificationError, ClientId,
     ClientSecret, CsrfToken, EmptyAdditionalClaims, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    IssuerUrl, JsonWebKey as _, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
-    ProviderMetadata, RedirectUrl, RequestTokenError, Scope, SignatureVerificationError,
-    SubjectIdentifier, TokenResponse, UserInfoClaims, UserInfoError,
+    IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata,
+    RedirectUrl, RequestTokenError, Scope, SignatureVerificationError, SubjectIdentifier,
+    TokenResponse, UserInfoClaims, UserInfoError,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
@@ -40,12 +40,10 @@ use crate::config::ProviderConfig;
 use crate::error::AuthError;
 use crate::flow::Flow;
 use crate::jwks::{JwksPolicy, KeyCache, kid_of};
-use crate::logout::{self, Jws, LogoutClaims};
+use crate::jws::{CLOCK_SKEW, signed_by_one_of};
+use crate::logout::{self, LogoutClaims};
 use crate::session::User;
 
-/// How far the provider's clock may be from ours: `exp` is accepted this long after it
-/// passes, and `iat` may be this far in the future.
-pub const CLOCK_SKEW: Duration = Duration::from_secs(120);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -487,23 +485,6 @@ impl IdentityProvider for OidcClient {
             }),
         })
     }
-}
-
-/// Whether one of `keys` (the one named by `kid`, if the header names one) signed `jws`
-/// with `alg`.
-fn signed_by_one_of(
-    keys: &CoreJsonWebKeySet,
-    jws: &Jws,
-    alg: &CoreJwsSigningAlgorithm,
-    kid: Option<&str>,
-) -> bool {
-    keys.keys()
-        .iter()
-        .filter(|key| kid.is_none_or(|kid| key.key_id().is_some_and(|id| id.as_str() == kid)))
-        .any(|key| {
-            key.verify_signature(alg, jws.signing_input.as_bytes(), &jws.signature)
-                .is_ok()
-        })
 }
 
 impl OidcClient {
