@@ -26,7 +26,7 @@
 source "$(dirname "$0")/lib.sh"
 
 CORE=(
-  shared/src/flow.rs shared/src/session.rs shared/src/http.rs shared/src/oidc.rs
+  shared/src/flow.rs shared/src/http.rs "shared/src/session/*.rs" "shared/src/oidc/*.rs"
   shared/src/jwks.rs shared/src/ratelimit.rs shared/src/email.rs shared/src/secret.rs
   shared/src/audit.rs shared/src/lambda.rs shared/src/secrets.rs shared/src/aws.rs
   shared/src/dynamo.rs shared/src/device.rs shared/src/operator.rs shared/src/logout.rs
@@ -44,7 +44,7 @@ files=("${CORE[@]}")
 # outcomes on every machine.
 CARGO_MUTANTS_VERSION="27.1.0"
 export PATH="$ROOT/.tools/bin:$PATH"
-if [ "$(cargo-mutants --version 2>/dev/null)" != "cargo-mutants $CARGO_MUTANTS_VERSION" ]; then
+if [ "$(cargo mutants --version 2>/dev/null)" != "cargo-mutants $CARGO_MUTANTS_VERSION" ]; then
   say "installing cargo-mutants $CARGO_MUTANTS_VERSION into .tools (once)"
   cargo install cargo-mutants --version "$CARGO_MUTANTS_VERSION" --locked --quiet --root "$ROOT/.tools" \
     || die "could not install cargo-mutants $CARGO_MUTANTS_VERSION (it needs crates.io)"

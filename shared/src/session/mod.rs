@@ -3,70 +3,15 @@
 //! key, expiry, the hourly activity write) is `passkey_verifier`'s, the crate other
 //! services use: one implementation for the functions and for them.
 
-use std::future::Future;
+mod store;
+mod users;
 
 use crate::config::SessionConfig;
 pub use crate::store::StoreError;
 pub use passkey_verifier::{
     ClientInfo, SESSION_COOKIE, Session, SessionId, SessionRecords, SessionToken, User,
 };
-
-/// Where sessions live. The DynamoDB adapter is [`crate::dynamo::DynamoSessionStore`];
-/// [`crate::memory::MemorySessionStore`] is the test double.
-///
-/// Every session of a user is also named in the user's own item (`user#…`), written in
-/// the same transaction as the session: a user's sessions are found with consistent
-/// reads, never through the eventually consistent index alone, so "sign out everywhere"
-/// misses none. The same item holds `revoked_before`, which refuses a sign-in that began
-/// before the user signed out everywhere.
-pub trait SessionStore: SessionRecords {
-    /// Stores a new session, never overwriting one, and names it in the user's item; only
-    /// if the user has not signed out everywhere since `began_at` (`Ok(false)` then, and
-    /// nothing is written).
-    fn create(
-        &self,
-        id: &SessionId,
-        session: &Session,
-        began_at: i64,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// Deletes a session and returns it as it was (`None` if there was none): one call.
-    fn take(
-        &self,
-        id: &SessionId,
-    ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send;
-    /// The stored sessions of a user (live or not), with consistent reads.
-    fn list(
-        &self,
-        user: &User,
-    ) -> impl Future<Output = Result<Vec<(SessionId, Session)>, StoreError>> + Send;
-    /// Deletes these sessions of the user and forgets them in the user's item.
-    fn remove(
-        &self,
-        user: &User,
-        ids: &[SessionId],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// The stored sessions made in the provider session `sid` of `issuer` (consistent reads
-    /// of what the sign-ins recorded), for a back-channel logout that names only a `sid`.
-    fn provider_sessions(
-        &self,
-        issuer: &str,
-        sid: &str,
-    ) -> impl Future<Output = Result<Vec<(SessionId, Session)>, StoreError>> + Send;
-    /// Records that every sign-in of the user that began at or before `at` is void.
-    fn revoke_before(
-        &self,
-        user: &User,
-        at: i64,
-        keep_until: i64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Records a one-time marker `key` until `expires_at`; `false` if it was already
-    /// there. Makes each sign-in flow single-use on the server, not only in the browser.
-    fn claim(
-        &self,
-        key: &str,
-        expires_at: i64,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-}
+pub use store::SessionStore;
 
 /// Who signed in, from where, and in which provider session: what a new session records.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,95 +73,6 @@ impl<S: SessionStore> Sessions<S> {
         };
         let created = self.store.create(&token.id(), &session, began_at).await?;
         Ok(created.then_some((token, session)))
-    }
-
-    /// The live sessions of `user`, most recently used first.
-    pub async fn list(
-        &self,
-        user: &User,
-        now: i64,
-    ) -> Result<Vec<(SessionId, Session)>, StoreError> {
-        let mut sessions: Vec<_> = self
-            .store
-            .list(user)
-            .await?
-            .into_iter()
-            .filter(|(_, session)| session.user.key() == user.key() && session.is_live(now))
-            .collect();
-        sessions.sort_by_key(|(_, session)| std::cmp::Reverse(session.last_seen_at));
-        Ok(sessions)
-    }
-
-    /// Ends the session of `user` whose public id is `public_id`; `false` if the user has
-    /// none by that id (another user's session is not theirs to end).
-    pub async fn revoke(&self, user: &User, public_id: &str, now: i64) -> Result<bool, StoreError> {
-        let found = self
-            .list(user, now)
-            .await?
-            .into_iter()
-            .find(|(id, _)| id.public_id() == public_id);
-        match found {
-            Some((id, _)) => {
-                self.store.remove(user, &[id]).await?;
-                Ok(true)
-            }
-            None => Ok(false),
-        }
-    }
-
-    /// Ends every session of `user`, and voids the sign-ins under way: first the marker
-    /// (from then on no sign-in that began earlier can create a session), then every
-    /// session the user's item and the index name. Returns how many were ended.
-    pub async fn revoke_all(&self, user: &User, now: i64) -> Result<usize, StoreError> {
-        let keep_until = now + self.config.max_age.as_secs() as i64;
-        self.store.revoke_before(user, now, keep_until).await?;
-        let ids: Vec<SessionId> = self
-            .store
-            .list(user)
-            .await?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        self.store.remove(user, &ids).await?;
-        Ok(ids.len())
-    }
-
-    /// Ends the sessions a provider's back-channel logout names (OpenID Back-Channel Logout
-    /// 1.0 §2.7): with `subject` and `sid`, that user's sessions made in that provider
-    /// session; with `subject` alone, every session of that user; with `sid` alone, every
-    /// session made in it. Only sessions of `issuer`. Returns how many were ended.
-    pub async fn end_provider_session(
-        &self,
-        issuer: &str,
-        subject: Option<&str>,
-        sid: Option<&str>,
-        now: i64,
-    ) -> Result<usize, StoreError> {
-        let found = match (subject, sid) {
-            (Some(subject), _) => self.list(&User::new(issuer, subject), now).await?,
-            (None, Some(sid)) => self.store.provider_sessions(issuer, sid).await?,
-            (None, None) => return Ok(0),
-        };
-        let mut by_user: std::collections::HashMap<String, (User, Vec<SessionId>)> =
-            std::collections::HashMap::new();
-        for (id, session) in found {
-            let named = session.user.issuer == issuer
-                && subject.is_none_or(|subject| session.user.subject == subject)
-                && sid.is_none_or(|sid| session.provider_sid.as_deref() == Some(sid));
-            if named {
-                by_user
-                    .entry(session.user.key())
-                    .or_insert_with(|| (session.user.clone(), Vec::new()))
-                    .1
-                    .push(id);
-            }
-        }
-        let mut ended = 0;
-        for (user, ids) in by_user.into_values() {
-            self.store.remove(&user, &ids).await?;
-            ended += ids.len();
-        }
-        Ok(ended)
     }
 
     /// The live session a cookie value names, if any ([`passkey_verifier::resolve`]:
@@ -284,58 +140,6 @@ impl<S: SessionStore> Sessions<S> {
     }
 }
 
-impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
-    fn create(
-        &self,
-        id: &SessionId,
-        session: &Session,
-        began_at: i64,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        (**self).create(id, session, began_at)
-    }
-    fn list(
-        &self,
-        user: &User,
-    ) -> impl Future<Output = Result<Vec<(SessionId, Session)>, StoreError>> + Send {
-        (**self).list(user)
-    }
-    fn remove(
-        &self,
-        user: &User,
-        ids: &[SessionId],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).remove(user, ids)
-    }
-    fn revoke_before(
-        &self,
-        user: &User,
-        at: i64,
-        keep_until: i64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).revoke_before(user, at, keep_until)
-    }
-    fn provider_sessions(
-        &self,
-        issuer: &str,
-        sid: &str,
-    ) -> impl Future<Output = Result<Vec<(SessionId, Session)>, StoreError>> + Send {
-        (**self).provider_sessions(issuer, sid)
-    }
-    fn take(
-        &self,
-        id: &SessionId,
-    ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send {
-        (**self).take(id)
-    }
-    fn claim(
-        &self,
-        key: &str,
-        expires_at: i64,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        (**self).claim(key, expires_at)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,11 +147,14 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
-    fn user() -> User {
+    pub(super) fn user() -> User {
         User::new("https://issuer", "sub-1")
     }
 
-    async fn start<S: SessionStore>(sessions: &Sessions<S>, now: i64) -> (SessionToken, Session) {
+    pub(super) async fn start<S: SessionStore>(
+        sessions: &Sessions<S>,
+        now: i64,
+    ) -> (SessionToken, Session) {
         sessions
             .start(Authenticated::user(user()), now, now)
             .await
@@ -355,7 +162,7 @@ mod tests {
             .expect("created")
     }
 
-    fn sessions() -> (Arc<MemorySessionStore>, Sessions<Arc<MemorySessionStore>>) {
+    pub(super) fn sessions() -> (Arc<MemorySessionStore>, Sessions<Arc<MemorySessionStore>>) {
         let store = Arc::new(MemorySessionStore::default());
         let config = SessionConfig {
             table: "t".into(),
@@ -623,134 +430,6 @@ mod tests {
         assert_eq!(sessions.cookie_max_age(&session, t0), 5 * 3600);
         assert_eq!(sessions.cookie_max_age(&session, t0 + 3600), 4 * 3600);
         assert_eq!(sessions.cookie_max_age(&session, t0 + 6 * 3600), 0);
-    }
-
-    fn other_user() -> User {
-        User {
-            subject: "sub-2".into(),
-            ..user()
-        }
-    }
-
-    #[tokio::test]
-    async fn a_user_lists_and_ends_only_their_own_live_sessions() {
-        let (_, sessions) = sessions();
-        let (older, _) = start(&sessions, 0).await;
-        let (newer, _) = start(&sessions, 100).await;
-        let (theirs, _) = sessions
-            .start(Authenticated::user(other_user()), 0, 0)
-            .await
-            .expect("start")
-            .expect("created");
-        // Seen an hour later: the older one is now the most recently used.
-        sessions
-            .resolve(older.as_cookie_value(), 3600)
-            .await
-            .expect("read");
-        let listed = sessions.list(&user(), 3600).await.expect("list");
-        let ids: Vec<_> = listed.iter().map(|(id, _)| id.clone()).collect();
-        assert_eq!(
-            ids,
-            vec![older.id(), newer.id()],
-            "most recently used first"
-        );
-        // The same user under another name is still the same user.
-        let renamed = User {
-            name: Some("Renamed".into()),
-            ..user()
-        };
-        assert_eq!(sessions.list(&renamed, 3600).await.expect("list").len(), 2);
-        // Expired sessions are not listed (idle limit 2 h).
-        assert_eq!(
-            sessions.list(&user(), 7300).await.expect("list").len(),
-            1,
-            "only the one seen at 3600 is still live"
-        );
-
-        let theirs_public = theirs.id().public_id();
-        assert!(
-            !sessions
-                .revoke(&user(), &theirs_public, 3600)
-                .await
-                .expect("revoke"),
-            "another user's session is not found"
-        );
-        assert!(
-            sessions
-                .resolve(theirs.as_cookie_value(), 3600)
-                .await
-                .expect("read")
-                .is_some()
-        );
-        assert!(
-            sessions
-                .revoke(&user(), &newer.id().public_id(), 3600)
-                .await
-                .expect("revoke")
-        );
-        assert!(
-            sessions
-                .resolve(newer.as_cookie_value(), 3600)
-                .await
-                .expect("read")
-                .is_none()
-        );
-        assert!(
-            !sessions
-                .revoke(&user(), &newer.id().public_id(), 3600)
-                .await
-                .expect("revoke")
-        );
-    }
-
-    #[tokio::test]
-    async fn signing_out_everywhere_ends_all_and_voids_sign_ins_begun_before() {
-        let (_, sessions) = sessions();
-        start(&sessions, 0).await;
-        start(&sessions, 10).await;
-        let (theirs, _) = sessions
-            .start(Authenticated::user(other_user()), 0, 0)
-            .await
-            .expect("start")
-            .expect("created");
-        assert_eq!(sessions.revoke_all(&user(), 100).await.expect("revoke"), 2);
-        assert!(sessions.list(&user(), 100).await.expect("list").is_empty());
-        assert_eq!(
-            sessions.list(&other_user(), 100).await.expect("list").len(),
-            1
-        );
-        assert!(
-            sessions
-                .resolve(theirs.as_cookie_value(), 100)
-                .await
-                .expect("read")
-                .is_some()
-        );
-        // Begun at or before the sign-out: void. Begun after: a session.
-        for began in [50, 100] {
-            let started = sessions
-                .start(Authenticated::user(user()), began, 120)
-                .await
-                .expect("start");
-            assert!(started.is_none(), "began at {began}");
-        }
-        // A later "sign out everywhere" from a function whose clock is behind does not
-        // move the marker back.
-        sessions.revoke_all(&user(), 60).await.expect("revoke");
-        assert!(
-            sessions
-                .start(Authenticated::user(user()), 80, 120)
-                .await
-                .expect("start")
-                .is_none()
-        );
-        assert!(
-            sessions
-                .start(Authenticated::user(user()), 101, 120)
-                .await
-                .expect("start")
-                .is_some()
-        );
     }
 
     #[tokio::test]

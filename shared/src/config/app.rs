@@ -1,0 +1,150 @@
+//! The app's own settings: its origin and secret, its sessions, the flow cookie's key.
+
+use std::time::Duration;
+
+use url::Url;
+
+use super::CALLBACK_PATH;
+use super::reader::{Reader, parse_duration, parse_origin};
+use crate::secret::{AuthSecret, Secret};
+
+/// The app itself: its public origin, its secret and its sessions.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// `AUTH_URL`: the origin users see, e.g. `https://app.example.com`. Redirects,
+    /// the callback URL and the Origin check are built from this, never from request
+    /// headers.
+    pub origin: Url,
+    pub sessions: SessionConfig,
+    /// `ORIGIN_VERIFY_SECRET`: set when the functions sit behind CloudFront, which adds it
+    /// as the `X-Origin-Verify` header of every request it forwards. Requests without it
+    /// (someone calling the API's own address, bypassing CloudFront and its limits) are
+    /// refused, and `CloudFront-Viewer-Address` becomes the trusted client address.
+    pub origin_secret: Option<Secret>,
+    /// `AUDIT_KEY`: keys the hashes of users, sessions and addresses in audit events
+    /// (deploy.sh generates one); without it, a key made at each cold start.
+    pub audit_key: Option<Secret>,
+}
+
+impl AppConfig {
+    /// The origin as the browser sends it in `Origin` (no trailing slash).
+    pub fn origin_str(&self) -> String {
+        self.origin.origin().ascii_serialization()
+    }
+
+    pub fn redirect_uri(&self) -> String {
+        format!("{}{CALLBACK_PATH}", self.origin_str())
+    }
+}
+
+/// Session lifetimes and storage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// `SESSION_TABLE`: the DynamoDB table.
+    pub table: String,
+    /// `SESSION_IDLE_TIMEOUT` (default 24 h): a session unused this long ends.
+    pub idle_timeout: Duration,
+    /// `SESSION_MAX_AGE` (default 7 days): no session lives longer, however active.
+    pub max_age: Duration,
+    /// `SESSION_RECENT_SIGN_IN` (default 5 min): adding or revoking a passkey and signing
+    /// out everywhere need a sign-in at most this old.
+    pub recent_sign_in: Duration,
+}
+
+impl SessionConfig {
+    pub const DEFAULT_IDLE_TIMEOUT: Duration = passkey_verifier::DEFAULT_IDLE_TIMEOUT;
+    pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
+    pub const DEFAULT_RECENT_SIGN_IN: Duration = Duration::from_secs(5 * 60);
+    /// Activity is written back at most this often, so a busy session costs one write an hour.
+    pub const TOUCH_INTERVAL: Duration = passkey_verifier::TOUCH_INTERVAL;
+}
+
+/// The flow cookie's key material.
+#[derive(Clone, Debug)]
+pub struct FlowConfig {
+    pub secret: AuthSecret,
+}
+
+pub(super) fn read_app(r: &mut Reader<'_>) -> Option<AppConfig> {
+    let origin_value = r.env.get("AUTH_URL").or_else(|| r.env.get("NEXTAUTH_URL"));
+    if origin_value.is_none() {
+        r.problems.push(
+            "AUTH_URL is missing: the app's public origin, e.g. https://app.example.com".into(),
+        );
+    }
+    let origin = r.parsed("AUTH_URL", origin_value, parse_origin);
+    let sessions = read_sessions(r);
+    let origin_secret = match r.env.get("ORIGIN_VERIFY_SECRET") {
+        Some(secret) if secret.len() < 32 => {
+            r.problems.push(
+                "ORIGIN_VERIFY_SECRET must be at least 32 characters (deploy.sh generates one)"
+                    .into(),
+            );
+            None
+        }
+        other => other.map(Secret::new),
+    };
+    let audit_key = match r.env.get("AUDIT_KEY") {
+        Some(key) if key.len() < 32 => {
+            r.problems
+                .push("AUDIT_KEY must be at least 32 characters (deploy.sh generates one)".into());
+            None
+        }
+        other => other.map(Secret::new),
+    };
+    Some(AppConfig {
+        origin: origin?,
+        sessions: sessions?,
+        origin_secret,
+        audit_key,
+    })
+}
+
+pub(super) fn read_sessions(r: &mut Reader<'_>) -> Option<SessionConfig> {
+    let table = r.required("SESSION_TABLE", "the DynamoDB table that holds sessions");
+    let idle = match r.env.get("SESSION_IDLE_TIMEOUT") {
+        None => Some(SessionConfig::DEFAULT_IDLE_TIMEOUT),
+        v => r.parsed("SESSION_IDLE_TIMEOUT", v, parse_duration),
+    };
+    let max_age = match r.env.get("SESSION_MAX_AGE") {
+        None => Some(SessionConfig::DEFAULT_MAX_AGE),
+        v => r.parsed("SESSION_MAX_AGE", v, parse_duration),
+    };
+    let recent_sign_in = match r.env.get("SESSION_RECENT_SIGN_IN") {
+        None => Some(SessionConfig::DEFAULT_RECENT_SIGN_IN),
+        v => r.parsed("SESSION_RECENT_SIGN_IN", v, parse_duration),
+    };
+    if let (Some(recent), Some(max)) = (recent_sign_in, max_age)
+        && recent > max
+    {
+        r.problems
+            .push("SESSION_RECENT_SIGN_IN must not be longer than SESSION_MAX_AGE".into());
+    }
+    if let Some(idle) = idle.filter(|i| *i <= SessionConfig::TOUCH_INTERVAL) {
+        r.problems.push(format!(
+            "SESSION_IDLE_TIMEOUT must be longer than one hour (activity is recorded hourly); it is {} s",
+            idle.as_secs()
+        ));
+    }
+    if let (Some(idle), Some(max)) = (idle, max_age)
+        && idle > max
+    {
+        r.problems
+            .push("SESSION_IDLE_TIMEOUT must not be longer than SESSION_MAX_AGE".into());
+    }
+    Some(SessionConfig {
+        table: table?.to_owned(),
+        idle_timeout: idle?,
+        max_age: max_age?,
+        recent_sign_in: recent_sign_in?,
+    })
+}
+
+pub(super) fn read_flow(r: &mut Reader<'_>) -> Option<FlowConfig> {
+    let value = r.required(
+        "AUTH_SECRET",
+        "at least 32 random bytes, hex or base64 (openssl rand -base64 32)",
+    );
+    let secret = r.parsed("AUTH_SECRET", value, AuthSecret::parse);
+    Some(FlowConfig { secret: secret? })
+}

@@ -1,0 +1,109 @@
+//! How the functions reach Beyond Identity's management API.
+
+use url::Url;
+
+use super::reader::Reader;
+use crate::secret::Secret;
+
+/// How the functions reach the management API.
+#[derive(Clone, Debug)]
+pub struct ManagementConfig {
+    /// `{auth}` host: `https://auth-{region}.beyondidentity.com` or the override.
+    pub auth_base: String,
+    /// `{api}` host: `https://api-{region}.beyondidentity.com` or the override.
+    pub api_base: String,
+    pub tenant_id: String,
+    pub realm_id: String,
+    /// `BEYOND_IDENTITY_APPLICATION_CONFIG_ID`: the Embedded SDK authenticator config.
+    pub authenticator_config_id: String,
+    pub credentials: ManagementCredentials,
+}
+
+/// A static API token, or the client-credentials grant against the Management API
+/// application of the admin realm.
+#[derive(Clone, Debug)]
+pub enum ManagementCredentials {
+    StaticToken(Secret),
+    ClientCredentials {
+        admin_realm_id: String,
+        application_id: String,
+        client_id: String,
+        client_secret: Secret,
+    },
+}
+
+pub(super) fn read_base(
+    r: &mut Reader<'_>,
+    name: &str,
+    region: Option<&str>,
+    host: &str,
+) -> Option<String> {
+    match r.env.get(name) {
+        Some(value) => r.parsed(name, Some(value), |v| {
+            let url = Url::parse(v).map_err(|_| "is not a URL".to_owned())?;
+            if !matches!(url.scheme(), "http" | "https")
+                || url.path() != "/"
+                || url.query().is_some()
+            {
+                return Err("must be an http(s) origin without path".into());
+            }
+            Ok(v.trim_end_matches('/').to_owned())
+        }),
+        None => region.map(|region| format!("https://{host}-{region}.beyondidentity.com")),
+    }
+}
+
+pub(super) fn read_management(r: &mut Reader<'_>) -> Option<ManagementConfig> {
+    let region = match r.env.get("BEYOND_IDENTITY_REGION") {
+        Some(region @ ("us" | "eu")) => Some(region),
+        Some(_) => {
+            r.problems
+                .push("BEYOND_IDENTITY_REGION must be us or eu".into());
+            None
+        }
+        None => None,
+    };
+    let overridden = r.env.get("BEYOND_IDENTITY_AUTH_BASE_URL").is_some()
+        && r.env.get("BEYOND_IDENTITY_API_BASE_URL").is_some();
+    if region.is_none() && !overridden && r.env.get("BEYOND_IDENTITY_REGION").is_none() {
+        r.problems.push(
+            "BEYOND_IDENTITY_REGION is missing: us or eu (or set BEYOND_IDENTITY_AUTH_BASE_URL and BEYOND_IDENTITY_API_BASE_URL)"
+                .into(),
+        );
+    }
+    let auth_base = read_base(r, "BEYOND_IDENTITY_AUTH_BASE_URL", region, "auth");
+    let api_base = read_base(r, "BEYOND_IDENTITY_API_BASE_URL", region, "api");
+    let tenant_id = r.required(
+        "BEYOND_IDENTITY_TENANT_ID",
+        "the tenant that holds the realm",
+    );
+    let realm_id = r.required("BEYOND_IDENTITY_REALM_ID", "the realm that holds the users");
+    let config_id = r.required(
+        "BEYOND_IDENTITY_APPLICATION_CONFIG_ID",
+        "the Embedded SDK authenticator config of the application",
+    );
+    let credentials = match r.env.get("BEYOND_IDENTITY_API_TOKEN") {
+        Some(token) => Some(ManagementCredentials::StaticToken(Secret::new(token))),
+        None => {
+            let what = "the Management API application of the admin realm (or set BEYOND_IDENTITY_API_TOKEN)";
+            let admin_realm_id = r.required("BEYOND_IDENTITY_ADMIN_REALM_ID", what);
+            let application_id = r.required("BEYOND_IDENTITY_MGMT_APPLICATION_ID", what);
+            let client_id = r.required("BEYOND_IDENTITY_MGMT_CLIENT_ID", what);
+            let client_secret = r.required("BEYOND_IDENTITY_MGMT_CLIENT_SECRET", what);
+            Some(ManagementCredentials::ClientCredentials {
+                admin_realm_id: admin_realm_id?.to_owned(),
+                application_id: application_id?.to_owned(),
+                client_id: client_id?.to_owned(),
+                client_secret: Secret::new(client_secret?),
+            })
+        }
+    };
+    Some(ManagementConfig {
+        auth_base: auth_base?,
+        api_base: api_base?,
+        tenant_id: tenant_id?.to_owned(),
+        realm_id: realm_id?.to_owned(),
+        authenticator_config_id: config_id?.to_owned(),
+        credentials: credentials?,
+    })
+}
