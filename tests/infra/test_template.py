@@ -60,14 +60,33 @@ def crates():
 
 
 def source(path):
-    return (ROOT / path).read_text()
+    """A Rust module's text: the file, or every file of the module's folder (`config.rs`
+    split into `config/*.rs`)."""
+    file = ROOT / path
+    if file.exists():
+        return file.read_text()
+    folder = file.with_suffix("")
+    return "".join(f"\n{FILE_MARK}{p.name}\n{p.read_text()}" for p in sorted(folder.glob("*.rs")))
+
+
+# Where one file of a module folder ends and the next begins, in `source`'s text.
+FILE_MARK = "// file: "
 
 
 def rust_fn(text, name):
-    """The text of `fn name`, up to the next fn, impl or test module."""
+    """The text of `fn name`, up to the next fn, impl, test module or file."""
     start = re.search(rf"\bfn {re.escape(name)}\b", text).start()
-    nxt = re.search(r"\n\s*(pub )?(async )?fn |\nimpl|\n#\[cfg\(test\)\]", text[start + 3 :])
+    nxt = re.search(rf"\n\s*(pub(\([a-z]+\))? )?(async )?fn |\nimpl|\n#\[cfg\(test\)\]|\n{FILE_MARK}", text[start + 3 :])
     return text[start : start + 3 + (nxt.start() if nxt else len(text))]
+
+
+def impl_blocks(text, header):
+    """Every block that starts with `header`, each up to its file's test module or end."""
+    blocks = []
+    for start in (m.start() for m in re.finditer(re.escape(header), text)):
+        end = re.search(rf"\n#\[cfg\(test\)\]|\n{FILE_MARK}", text[start:])
+        blocks.append(text[start : start + end.start()] if end else text[start:])
+    return "\n".join(blocks)
 
 
 class Functions(unittest.TestCase):
@@ -189,9 +208,9 @@ class Permissions(unittest.TestCase):
                 self.assertRegex(body, rf"self\s*\.\s*{helper}\(", method)
             store_ops[method] = store_ops.get(method, set()).union(*(store_ops[h] for h in helpers))
         # What each session-rule method calls on the store (and on the rules themselves).
-        session = source("shared/src/session.rs")
-        # The rules' own methods (the store trait above them declares methods of the same names).
-        session = session[session.index("impl<S: SessionStore> Sessions<S>"):]
+        # The rules' own methods, from each of their impl blocks (the store trait and the
+        # tests' stores declare methods of the same names).
+        session = impl_blocks(source("shared/src/session.rs"), "impl<S: SessionStore> Sessions<S>")
         methods = ["start", "resolve", "resolve_keyed", "end", "claim_flow", "list", "revoke", "revoke_all", "end_provider_session", "claim_logout_token"]
         rules = {}
         verifier_resolve = rust_fn(records, "resolve")
