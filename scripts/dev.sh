@@ -9,9 +9,10 @@
 # (.dev) holds logs, bi-local's state, the development AUTH_SECRET and the functions'
 # settings. DEV_SITE_MODE=preview serves a built site instead of Vite's dev server (the
 # browser tests do, to run under the strict Content-Security-Policy). DEV_SITE_SDK=real
-# serves the production build, with Beyond Identity's real SDK, even against bi-local (the
-# real-SDK browser tests: the SDK starts and classifies links offline, but cannot bind or
-# sign in without Beyond Identity's cloud).
+# serves the production build, with Beyond Identity's real SDK, even against bi-local,
+# which then also serves the SDK's cloud protocol over HTTPS (DEV_BI_CLOUD_PORT, 8443) as
+# auth-us/api-us.beyondidentity.com; start Chromium with the switches printed at the end
+# to bind and sign in with the real SDK (the real-SDK browser tests do).
 source "$(dirname "$0")/lib.sh"
 
 DEV_DIR="${DEV_DIR:-$ROOT/.dev}"

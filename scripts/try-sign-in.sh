@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A whole sign-in without a browser, with curl, against `make dev` (bi-local and the
-# functions under cargo lambda watch). It prints each step; the README walks through it.
+# functions under cargo lambda watch). It prints each step; docs/development.md walks through it.
 #
 #   scripts/try-sign-in.sh [EMAIL]
 #

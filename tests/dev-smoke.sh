@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts `make dev`'s script on free ports, checks that every service it prints answers,
 # drives a whole sign-in with curl through the functions under `cargo lambda watch`
-# (scripts/try-sign-in.sh, the README's walkthrough), then stops it and checks that
+# (scripts/try-sign-in.sh, docs/development.md's walkthrough), then stops it and checks that
 # nothing it started is left running.
 source "$(dirname "$0")/../scripts/lib.sh"
 

@@ -1,4 +1,4 @@
-//! Audit events: one log line per security event, with a stable schema (README,
+//! Audit events: one log line per security event, with a stable schema (docs/security.md,
 //! "Audit events"), so that who signed in, out, registered or was refused can be read
 //! and counted (the stack's metric filters and alarms count them).
 //!

@@ -1,4 +1,4 @@
-//! Audit events: one JSON line per security event, in the schema of the README, with
+//! Audit events: one JSON line per security event, in the schema of docs/security.md, with
 //! keyed hashes instead of users, sessions and addresses, and nothing secret or personal
 //! in the clear anywhere in the logs.
 //!

@@ -4,7 +4,7 @@
 # roles, log groups, functions, site bucket), the site's upload with its cache headers,
 # the CloudFront invalidation, a second run that updates in place, --dry-run, and the
 # teardown. What moto cannot emulate (API Gateway v2 and CloudFront in CloudFormation,
-# invoking functions, TTL, arm64) is listed in README.md.
+# invoking functions, TTL, arm64) is listed in docs/deploy.md.
 source "$(dirname "$0")/../../scripts/lib.sh"
 
 LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/deploy-moto.XXXXXX")"

@@ -22,7 +22,7 @@
 //! API Gateway may cache the answer per identity source: with `Cookie` as the identity
 //! source, the cache key is the whole cookie header, so one browser's answer never serves
 //! another. A cached allow outlives a revocation by at most the cache's TTL (the template
-//! sets 0 by default; see the README).
+//! sets 0 by default; see docs/authorizer-and-verifier.md).
 
 use lambda_http::http::{HeaderMap, HeaderValue, header};
 use passkey_verifier::{DynamoRecords, SessionRecords, SignedIn, Verifier};

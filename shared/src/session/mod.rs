@@ -376,7 +376,7 @@ mod tests {
         }
     }
 
-    /// The README's promise: one read per session check, and a write at most hourly.
+    /// The promise of docs/sign-in.md: one read per session check, and a write at most hourly.
     #[tokio::test]
     async fn a_session_check_is_one_read_and_writes_at_most_hourly() {
         let store = Arc::new(Counting::default());

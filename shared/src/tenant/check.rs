@@ -25,7 +25,7 @@ pub async fn check(env: &Env) -> Report {
     if config_id.is_none() {
         report.fail(
             "setting: BEYOND_IDENTITY_APPLICATION_CONFIG_ID is missing: the Embedded SDK authenticator config",
-            "set it in .env (README: Configuring Beyond Identity), or run `make tenant-setup`",
+            "set it in .env (docs/beyond-identity.md), or run `make tenant-setup`",
         );
     }
     let env = with_placeholders(env);
@@ -45,7 +45,7 @@ pub async fn check(env: &Env) -> Report {
     for problem in problems {
         report.fail(
             format!("setting: {problem}"),
-            "set it in .env (README: Configuring Beyond Identity), or run `make tenant-setup`",
+            "set it in .env (docs/beyond-identity.md), or run `make tenant-setup`",
         );
     }
     let Ok(http) = http_client() else {
