@@ -1,5 +1,6 @@
-// The site: three pages, the security headers from security-headers.json, and in
-// development a proxy that sends /api/auth/* to the functions under cargo lambda watch.
+// The site: four pages, the security headers from security-headers.json (per page: the
+// strict policy, or the SDK pages' one), and in development a proxy that sends
+// /api/auth/* to the functions under cargo lambda watch.
 //
 // Mode `bilocal` (make dev, the browser tests) replaces @beyondidentity/bi-sdk-js with
 // the stand-in (src/sdk/standin.ts) that talks to bi-local; every other build (the
@@ -9,13 +10,15 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type Connect, type Plugin } from 'vite';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+type Sources = Record<string, string[]>;
 const security = JSON.parse(readFileSync(here('./security-headers.json'), 'utf8')) as {
   headers: Record<string, string>;
-  contentSecurityPolicy: Record<string, string[]>;
+  contentSecurityPolicy: Sources;
+  sdkPages: { paths: string[]; add: Sources };
 };
 
 /** The policy of security-headers.json with sources added (each list is merged, never replaced). */
-function csp(...extras: Record<string, string[]>[]): string {
+function csp(...extras: Sources[]): string {
   const directives = { ...security.contentSecurityPolicy };
   for (const extra of extras) {
     for (const [name, values] of Object.entries(extra)) {
@@ -25,6 +28,33 @@ function csp(...extras: Record<string, string[]>[]): string {
   return Object.entries(directives)
     .map(([name, values]) => `${name} ${values.join(' ')}`)
     .join('; ');
+}
+
+/** Whether a path is one of the pages that run the SDK (`/bind`, `/bind/`, `/bind/index.html`). */
+function isSdkPage(path: string): boolean {
+  return security.sdkPages.paths.some((page) => path === page || path.startsWith(`${page}/`));
+}
+
+/**
+ * The security headers on every answer, with the policy of its page: the strict one, or
+ * the SDK pages' one, plus `sdk` on the SDK pages (bi-local, which the stand-in talks to).
+ * The dev server adds `devServer` to both (its injected styles and HMR socket); the
+ * preview server, like CloudFront, sends the policies as they are.
+ */
+function securityHeaders(devServer: Sources, sdk: Sources): Plugin {
+  const send =
+    (...extra: Sources[]): Connect.NextHandleFunction =>
+    (req, res, next) => {
+      const path = (req.url ?? '/').split('?')[0];
+      for (const [name, value] of Object.entries(security.headers)) res.setHeader(name, value);
+      res.setHeader('Content-Security-Policy', isSdkPage(path) ? csp(...extra, security.sdkPages.add, sdk) : csp(...extra));
+      next();
+    };
+  return {
+    name: 'security-headers',
+    configureServer: (server) => void server.middlewares.use(send(devServer)),
+    configurePreviewServer: (server) => void server.middlewares.use(send()),
+  };
 }
 
 /** Which function serves an /api/auth path (the routes of DESIGN.md). */
@@ -51,12 +81,12 @@ function functionFor(path: string): string {
   }
 }
 
-/** `/bind?…` and `/bi-authenticate?…` (no trailing slash, as Beyond Identity sends them). */
+/** `/bind?…`, `/bi-authenticate?…` and `/device` (no trailing slash, as Beyond Identity sends them). */
 function pageRoutes(): Plugin {
   const rewrite: Connect.NextHandleFunction = (req, _res, next) => {
     const url = req.url ?? '/';
     const [path, query] = url.split(/\?(.*)/s, 2);
-    if (path === '/bind' || path === '/bi-authenticate') {
+    if (security.sdkPages.paths.includes(path)) {
       req.url = `${path}/index.html${query !== undefined ? `?${query}` : ''}`;
     }
     next();
@@ -68,7 +98,7 @@ function pageRoutes(): Plugin {
   };
 }
 
-export default defineConfig(({ mode, command }) => {
+export default defineConfig(({ mode }) => {
   const standin = mode === 'bilocal';
   const port = Number(process.env.SITE_PORT ?? 3000);
   const functions = process.env.FUNCTIONS_URL ?? 'http://127.0.0.1:9000';
@@ -79,17 +109,13 @@ export default defineConfig(({ mode, command }) => {
       rewrite: (path: string) => `/lambda-url/${functionFor(path)}${path}`,
     },
   };
-  const devExtra: Record<string, string[]> = standin ? { 'connect-src': [biLocal] } : {};
-  const serve = (extra: Record<string, string[]>) => ({
-    host: '127.0.0.1',
-    port,
-    strictPort: true,
-    proxy,
-    headers: { ...security.headers, 'Content-Security-Policy': csp(devExtra, extra) },
-  });
+  // The stand-in talks to bi-local from the SDK pages.
+  const biLocalSources: Sources = standin ? { 'connect-src': [biLocal] } : {};
+  const devServerSources: Sources = { 'style-src': ["'unsafe-inline'"], 'connect-src': [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] };
+  const serve = { host: '127.0.0.1', port, strictPort: true, proxy };
   return {
     appType: 'mpa',
-    plugins: [pageRoutes()],
+    plugins: [securityHeaders(devServerSources, biLocalSources), pageRoutes()],
     define: standin ? { 'import.meta.env.VITE_BI_LOCAL_AUTH_URL': JSON.stringify(biLocal) } : {},
     resolve: {
       alias: standin ? [{ find: '@beyondidentity/bi-sdk-js', replacement: here('./src/sdk/standin.ts') }] : [],
@@ -106,12 +132,11 @@ export default defineConfig(({ mode, command }) => {
           home: here('./index.html'),
           bind: here('./bind/index.html'),
           authenticate: here('./bi-authenticate/index.html'),
+          device: here('./device/index.html'),
         },
       },
     },
-    // The dev server injects styles and an HMR socket; a built site (preview, deploy)
-    // needs neither.
-    server: serve(command === 'serve' ? { 'style-src': ["'unsafe-inline'"], 'connect-src': [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] } : {}),
-    preview: serve({}),
+    server: serve,
+    preview: serve,
   };
 });

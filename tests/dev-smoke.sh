@@ -20,16 +20,20 @@ assert outbox == {"emails": []}, outbox
 PY
 python3 scripts/session_table.py --endpoint "http://127.0.0.1:$DEV_DYNAMODB_PORT" --table "$SESSION_TABLE" --wait 5 >/dev/null
 
-# The site (Vite's dev server): the security headers, and /api/auth/* proxied.
+# The site (Vite's dev server): the security headers (the strict policy on home, the SDK
+# pages' on /bind, /bi-authenticate and /device), and /api/auth/* proxied.
 python3 - "http://localhost:$DEV_SITE_PORT" <<'PY'
 import json, sys, urllib.request
 site = sys.argv[1]
 home = urllib.request.urlopen(site + "/", timeout=30)
 csp = home.headers["Content-Security-Policy"]
 assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp, csp
+assert "'unsafe-eval'" not in csp, csp
 assert home.headers["X-Content-Type-Options"] == "nosniff"
-for page in ["/bind?x=1", "/bi-authenticate?request=x"]:
-    assert urllib.request.urlopen(site + page, timeout=30).status == 200, page
+for page in ["/bind?x=1", "/bi-authenticate?request=x", "/device"]:
+    answer = urllib.request.urlopen(site + page, timeout=30)
+    assert answer.status == 200, page
+    assert "'unsafe-eval'" in answer.headers["Content-Security-Policy"], page
 assert json.load(urllib.request.urlopen(site + "/api/auth/session", timeout=60)) == {}
 PY
 

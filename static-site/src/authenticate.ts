@@ -3,6 +3,7 @@
 import './style.css';
 import type { Passkey } from '@beyondidentity/bi-sdk-js';
 import { signInUrl } from './api';
+import { noteDevicePasskeys } from './device-passkeys';
 import { JUST_BOUND, LIMITS, describe, limit, retryable, sdk } from './sdk';
 import { announce, byId, el, reloadButton } from './ui';
 
@@ -45,7 +46,9 @@ async function authenticate(): Promise<void> {
       announce('This sign-in link is not valid.', 'error', startAgain());
       return;
     }
-    const passkeys = (await limit(embedded.getPasskeys(), LIMITS.local, 'Reading the passkeys')).filter(isActive);
+    const held = await limit(embedded.getPasskeys(), LIMITS.local, 'Reading the passkeys');
+    noteDevicePasskeys(held.map((p) => p.passkeyId));
+    const passkeys = held.filter(isActive);
     if (passkeys.length === 0) {
       announce(
         'There is no passkey on this device yet. Register, or ask for a link to set one up here.',

@@ -1,4 +1,5 @@
-// What the callback's `?error=` codes mean, in words.
+// What the callback's `?error=` codes and the functions' error answers mean, in words.
+import { ApiError } from './api';
 
 const MESSAGES: Record<string, string> = {
   missing_flow: 'The sign-in could not be matched to this browser. Please sign in again (cookies must be enabled).',
@@ -20,4 +21,14 @@ const MESSAGES: Record<string, string> = {
 
 export function explain(code: string): string {
   return MESSAGES[code] ?? 'The sign-in did not complete. Please try again.';
+}
+
+/** An error answer of the functions, in words (the message they give, or ours for a limit). */
+export function apiMessage(error: unknown): string {
+  if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';
+  if (error.code === 'rate_limited' && error.retryAfter) {
+    const minutes = Math.ceil(error.retryAfter / 60);
+    return `Too many attempts. Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+  }
+  return error.message;
 }

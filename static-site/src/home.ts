@@ -1,31 +1,30 @@
 // Home, the account page: this session, where the user is signed in, their passkeys at
-// Beyond Identity; signed out: sign in and registration. Passkeys on this device always.
+// Beyond Identity; signed out: sign in and registration. It runs no SDK, so it keeps the
+// strict policy: the passkeys this browser holds are on /device, which runs it.
 import './style.css';
 import {
   ApiError,
-  bindJob,
   endSession,
   listPasskeys,
   listSessions,
   register,
   revokePasskey,
   session,
-  signInUrl,
   signOut,
   signOutEverywhere,
   type AccountPasskey,
   type ListedSession,
   type Session,
 } from './api';
-import { explain } from './errors';
-import { LIMITS, describe, limit, retryable, sdk } from './sdk';
-import { announce, busy, byId, el, reloadButton } from './ui';
+import { devicePasskeys } from './device-passkeys';
+import { apiMessage, explain } from './errors';
+import { reauthenticate, remember, takePending, type Pending } from './pending';
+import { announce, busy, byId, el } from './ui';
 
 const sections = {
   loading: byId('loading'),
   signedIn: byId('signed-in'),
   signedOut: byId('signed-out'),
-  passkeys: byId('passkeys-section'),
 };
 
 function show(current: Session | null): void {
@@ -33,35 +32,6 @@ function show(current: Session | null): void {
   sections.signedIn.hidden = !current;
   sections.signedOut.hidden = !!current;
   if (current) byId('who').textContent = current.user.name ?? current.user.email ?? current.user.id;
-}
-
-/** A sensitive action waiting for a fresh sign-in (kept in this tab only). */
-type Pending = { action: 'add-passkey' } | { action: 'sign-out-everywhere' } | { action: 'revoke-passkey'; id: string; confirm: boolean };
-const PENDING = 'pending-action';
-const PENDING_FOR_MS = 10 * 60 * 1000;
-
-/**
- * The action needs a sign-in within the last few minutes: remember it, sign in again,
- * and carry it out on the way back. Any other error is the caller's to show.
- */
-function reauthenticate(error: unknown, pending: Pending): boolean {
-  if (!(error instanceof ApiError) || error.code !== 'reauthentication_required') return false;
-  sessionStorage.setItem(PENDING, JSON.stringify({ ...pending, at: Date.now() }));
-  announce('For your security, confirm it is you: signing in again with your passkey…', 'info');
-  location.assign(signInUrl('/'));
-  return true;
-}
-
-function takePending(): Pending | null {
-  const raw = sessionStorage.getItem(PENDING);
-  sessionStorage.removeItem(PENDING);
-  if (!raw) return null;
-  try {
-    const pending = JSON.parse(raw) as Pending & { at: number };
-    return Date.now() - pending.at < PENDING_FOR_MS ? pending : null;
-  } catch {
-    return null;
-  }
 }
 
 /** The session ended elsewhere (revoked, signed out everywhere): show the signed-out page. */
@@ -120,59 +90,40 @@ async function refreshSessions(): Promise<void> {
   }
 }
 
-/** The SDK's passkeys in this browser, by their cloud id (`passkeyId`). */
-async function localPasskeys(): Promise<Map<string, string>> {
-  try {
-    const embedded = await sdk();
-    const local = await limit(embedded.getPasskeys(), LIMITS.local, 'Reading the passkeys');
-    return new Map(local.map((p) => [p.passkeyId, p.id]));
-  } catch {
-    return new Map();
-  }
-}
-
-async function revoke(passkey: AccountPasskey, confirmed: boolean, localId?: string): Promise<void> {
+async function revoke(passkey: AccountPasskey, confirmed: boolean): Promise<void> {
   try {
     await revokePasskey(passkey.id, confirmed);
   } catch (error) {
-    if (reauthenticate(error, { action: 'revoke-passkey', id: passkey.id, confirm: confirmed })) return;
+    if (reauthenticate(error, { action: 'revoke-passkey', id: passkey.id, confirm: confirmed }, '/')) return;
     if (error instanceof ApiError && error.code === 'confirmation_required') {
       const sure = window.confirm(
         'This is your last passkey. After revoking it you cannot sign in until you register again with your email address and set up a new passkey from the email. Revoke it?',
       );
-      if (sure) await revoke(passkey, true, localId);
+      if (sure) await revoke(passkey, true);
       return;
     }
     if (!signedOutMeanwhile(error)) announce(apiMessage(error), 'error');
     return;
   }
-  if (localId) {
-    // The key in this browser can no longer sign in: forget it here too.
-    try {
-      const embedded = await sdk();
-      await limit(embedded.deletePasskey(localId), LIMITS.local, 'Deleting the passkey');
-    } catch (error) {
-      announce(`The passkey was revoked, but this browser still lists it. ${describe(error)}`, 'error');
-      return;
-    }
-  }
-  announce('The passkey was revoked: it can no longer sign in.', 'success');
-  await Promise.all([refreshAccountPasskeys(), refreshPasskeys()]);
+  // This browser's copy can no longer sign in: /device forgets it (it runs the SDK).
+  const here = devicePasskeys().has(passkey.id) ? [el('p', {}, el('a', { href: '/device' }, 'Remove it from this device'))] : [];
+  announce('The passkey was revoked: it can no longer sign in.', 'success', ...here);
+  await refreshAccountPasskeys();
 }
 
-function passkeyItem(passkey: AccountPasskey, localId: string | undefined): HTMLLIElement {
+function passkeyItem(passkey: AccountPasskey, onThisDevice: boolean): HTMLLIElement {
   const active = passkey.state === 'ACTIVE';
   const name = `Passkey ${passkey.id.slice(0, 8)}`;
   const badges = [
-    ...(localId ? [el('span', { class: 'badge' }, 'On this device')] : []),
+    ...(onThisDevice ? [el('span', { class: 'badge' }, 'On this device')] : []),
     ...(active ? [] : [el('span', { class: 'badge revoked' }, 'Revoked')]),
   ];
   const what = el('span', { class: 'what' }, el('strong', {}, name, ...badges), el('span', { class: 'hint' }, `Added ${when(passkey.created_at)}`));
   if (!active) return el('li', {}, what);
-  const button = el('button', { type: 'button', class: 'secondary', 'aria-label': `Revoke ${name}${localId ? ' (on this device)' : ''}` }, 'Revoke');
+  const button = el('button', { type: 'button', class: 'secondary', 'aria-label': `Revoke ${name}${onThisDevice ? ' (on this device)' : ''}` }, 'Revoke');
   button.addEventListener('click', async () => {
     const done = busy(button, 'Revoking…');
-    await revoke(passkey, false, localId);
+    await revoke(passkey, false);
     done();
   });
   return el('li', {}, what, button);
@@ -180,28 +131,12 @@ function passkeyItem(passkey: AccountPasskey, localId: string | undefined): HTML
 
 async function refreshAccountPasskeys(): Promise<void> {
   try {
-    const [{ passkeys }, local] = await Promise.all([listPasskeys(), localPasskeys()]);
-    byId('account-passkeys').replaceChildren(...passkeys.map((p) => passkeyItem(p, local.get(p.id))));
+    const { passkeys } = await listPasskeys();
+    const local = devicePasskeys();
+    byId('account-passkeys').replaceChildren(...passkeys.map((p) => passkeyItem(p, local.has(p.id))));
     sectionProblem('account-passkeys-error', '');
   } catch (error) {
     if (!signedOutMeanwhile(error)) sectionProblem('account-passkeys-error', `Your passkeys cannot be shown. ${apiMessage(error)}`);
-  }
-}
-
-async function addPasskey(button?: HTMLButtonElement): Promise<void> {
-  const done = button ? busy(button, 'Adding…') : () => {};
-  try {
-    const { credential_binding_link: link } = await bindJob();
-    const embedded = await sdk();
-    await limit(embedded.bindPasskey(link), LIMITS.remote, 'Setting up the passkey');
-    announce('A passkey was added to this device.', 'success');
-    await Promise.all([refreshPasskeys(), refreshAccountPasskeys()]);
-  } catch (error) {
-    if (reauthenticate(error, { action: 'add-passkey' })) return;
-    const retry = !(error instanceof ApiError) && retryable(error) ? [reloadButton()] : [];
-    announce(error instanceof ApiError ? apiMessage(error) : describe(error), 'error', ...retry);
-  } finally {
-    done();
   }
 }
 
@@ -212,69 +147,20 @@ async function everywhere(button?: HTMLButtonElement): Promise<void> {
     show(null);
     announce(`You are signed out everywhere (${ended} session${ended === 1 ? '' : 's'} ended).`, 'success');
   } catch (error) {
-    if (reauthenticate(error, { action: 'sign-out-everywhere' })) return;
+    if (reauthenticate(error, { action: 'sign-out-everywhere' }, '/')) return;
     if (!signedOutMeanwhile(error)) announce(apiMessage(error), 'error');
   } finally {
     done();
   }
 }
 
-/** Carries out the action that waited for a fresh sign-in. */
+/** Carries out the action that waited for a fresh sign-in (adding a passkey is /device's). */
 async function resume(pending: Pending): Promise<void> {
   switch (pending.action) {
-    case 'add-passkey':
-      return addPasskey();
     case 'sign-out-everywhere':
       return everywhere();
-    case 'revoke-passkey': {
-      const local = await localPasskeys();
-      return revoke({ id: pending.id, state: 'ACTIVE', created_at: null, updated_at: null }, pending.confirm, local.get(pending.id));
-    }
-  }
-}
-
-function apiMessage(error: unknown): string {
-  if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';
-  if (error.code === 'rate_limited' && error.retryAfter) {
-    const minutes = Math.ceil(error.retryAfter / 60);
-    return `Too many attempts. Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
-  }
-  return error.message;
-}
-
-async function refreshPasskeys(): Promise<void> {
-  try {
-    const embedded = await sdk();
-    const passkeys = await limit(embedded.getPasskeys(), LIMITS.local, 'Reading the passkeys');
-    const list = byId('passkeys');
-    list.replaceChildren(
-      ...passkeys.map((passkey) => {
-        const remove = el('button', { type: 'button', class: 'secondary', 'aria-label': `Forget the passkey of ${passkey.identity.username} on this device` }, 'Forget');
-        remove.addEventListener('click', async () => {
-          const done = busy(remove, 'Forgetting…');
-          try {
-            await limit(embedded.deletePasskey(passkey.id), LIMITS.local, 'Deleting the passkey');
-            announce(`The passkey of ${passkey.identity.username} was forgotten on this device.`, 'success');
-            await refreshPasskeys();
-          } catch (error) {
-            done();
-            announce(describe(error), 'error');
-          }
-        });
-        return el('li', {}, el('span', {}, passkey.identity.username), remove);
-      }),
-    );
-    byId('passkeys-empty').hidden = passkeys.length > 0;
-    sections.passkeys.hidden = false;
-    byId('passkeys-error').hidden = true;
-  } catch (error) {
-    // Said in the passkeys section itself: a sign-in or registration message in the
-    // status region must not be replaced by this one.
-    const problem = byId('passkeys-error');
-    problem.replaceChildren(el('p', {}, `The passkeys on this device cannot be shown. ${describe(error)}`), ...(retryable(error) ? [reloadButton()] : []));
-    problem.hidden = false;
-    byId('passkeys-empty').hidden = true;
-    sections.passkeys.hidden = false;
+    case 'revoke-passkey':
+      return revoke({ id: pending.id, state: 'ACTIVE', created_at: null, updated_at: null }, pending.confirm);
   }
 }
 
@@ -296,9 +182,8 @@ async function load(): Promise<void> {
     return;
   }
   show(current);
-  void refreshPasskeys();
   if (!current) return;
-  const pending = takePending();
+  const pending = takePending(['sign-out-everywhere', 'revoke-passkey']);
   if (pending && !code) {
     await resume(pending);
     // Signing out everywhere ends this session too: nothing more to show.
@@ -329,7 +214,11 @@ byId<HTMLFormElement>('register').addEventListener('submit', async (event) => {
   }
 });
 
-byId<HTMLButtonElement>('add-passkey').addEventListener('click', (event) => addPasskey(event.currentTarget as HTMLButtonElement));
+// Adding a passkey needs the SDK: /device does it (and asks for a fresh sign-in if needed).
+byId<HTMLButtonElement>('add-passkey').addEventListener('click', () => {
+  remember({ action: 'add-passkey' });
+  location.assign('/device');
+});
 
 byId<HTMLButtonElement>('sign-out-everywhere').addEventListener('click', (event) => everywhere(event.currentTarget as HTMLButtonElement));
 

@@ -3,7 +3,7 @@
 // and the fresh sign-in that sensitive actions ask for.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SITE, ageSignIn, browser, registerAndBind, shot, unique } from './harness.mjs';
+import { SITE, accessible, ageSignIn, browser, registerAndBind, shot, unique } from './harness.mjs';
 
 const sessionsList = (page) => page.getByRole('list', { name: 'Where you are signed in' });
 const passkeysList = (page) => page.getByRole('list', { name: 'Your passkeys' });
@@ -32,6 +32,7 @@ test('two browsers: each sees both sessions, one ends the other, which is signed
     await passkeysList(page).getByRole('listitem').nth(1).waitFor();
     await passkeysList(page).getByText('On this device').waitFor();
     await shot(page, '20-account-phone');
+    await accessible(page, 'the account page, two sessions and two passkeys');
     await page.setViewportSize({ width: 1280, height: 900 });
     await shot(page, '21-account-desktop');
 
@@ -76,6 +77,7 @@ test('a passkey revoked from the account page can no longer sign in', async () =
     await page.getByText('The passkey was revoked: it can no longer sign in.').waitFor();
     await other.getByText('Revoked').waitFor();
     await shot(page, '22-passkey-revoked');
+    await accessible(page, 'the account page, a revoked passkey');
 
     // The other browser signs out and tries its revoked passkey.
     await second.page.getByRole('button', { name: 'Sign out', exact: true }).click();
@@ -90,9 +92,15 @@ test('a passkey revoked from the account page can no longer sign in', async () =
       await dialog.accept();
     });
     await passkeysList(page).getByRole('button', { name: /^Revoke .*\(on this device\)$/ }).click();
-    await page.getByText('This browser holds no passkey yet.').waitFor();
+    // The copy in this browser is useless now: /device (which runs the SDK) forgets it.
+    const remove = page.getByRole('link', { name: 'Remove it from this device' });
+    await remove.waitFor();
     assert.match(asked, /last passkey/);
     await passkeysList(page).getByText('Revoked').nth(1).waitFor();
+    await remove.click();
+    await page.getByText(/^The revoked passkey of .* was forgotten on this device\.$/).waitFor();
+    await page.getByText('This browser holds no passkey yet.').waitFor();
+    await accessible(page, '/device, a revoked passkey forgotten');
   } finally {
     await first.close();
     await second.close();
@@ -109,8 +117,9 @@ test('an old sign-in is sent through a fresh one, and the action then completes'
     // Signed in ten minutes ago: adding a passkey needs a fresh sign-in first.
     await ageSignIn(context, 600);
     await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
-    await page.waitForURL(`${SITE}/`);
+    await page.waitForURL(`${SITE}/device`);
     await page.getByText('A passkey was added to this device.').waitFor();
+    await page.goto(SITE);
     await passkeysList(page).getByRole('listitem').nth(1).waitFor();
     assert.equal(await passkeysList(page).getByRole('listitem').count(), 2);
     await shot(page, '23-reauthenticated');

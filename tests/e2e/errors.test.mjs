@@ -2,7 +2,7 @@
 // sign-in, an error from the callback.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SITE, browser, emailLink, registerAndBind, revokePasskeys, shot, unique } from './harness.mjs';
+import { SITE, accessible, browser, emailLink, registerAndBind, revokePasskeys, shot, unique } from './harness.mjs';
 
 test('a used enrolment link is explained, with a way to get a new one', async () => {
   const b = await browser();
@@ -23,6 +23,7 @@ test('a used enrolment link is explained, with a way to get a new one', async ()
     await page.getByRole('alert').getByText('already been used').waitFor();
     await page.getByRole('link', { name: 'Get a new link' }).waitFor();
     await shot(page, '07-bind-used-link');
+    await accessible(page, '/bind, a used link');
     // The email's link again: Beyond Identity's (here bi-local's) own page says so.
     await page.goto(link);
     await page.getByText('already been used').waitFor();
@@ -37,6 +38,7 @@ test('a forged binding link is refused', async () => {
   try {
     await page.goto(`${SITE}/bind?api_base_url=x&tenant_id=t&realm_id=r&identity_id=i&job_id=j&token=forged`);
     await page.getByRole('alert').getByText('not valid').waitFor();
+    await accessible(page, '/bind, a forged link');
     await page.getByRole('link', { name: 'Get a new link' }).click();
     await page.getByLabel('Email address').waitFor();
   } finally {
@@ -59,6 +61,7 @@ test('a cancelled sign-in says so and offers to start again', async () => {
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByText('Sign-in cancelled.').waitFor();
     await shot(page, '08-cancelled');
+    await accessible(page, '/bi-authenticate, cancelled');
     await page.getByRole('link', { name: 'Start again' }).click();
     await page.getByRole('group', { name: 'Choose the passkey to sign in with' }).waitFor();
   } finally {
@@ -74,6 +77,7 @@ test('a callback error comes back to the home page in words', async () => {
     await page.waitForURL(`${SITE}/`);
     await page.getByRole('alert').getByText('could not be matched to this browser').waitFor();
     await shot(page, '09-callback-error');
+    await accessible(page, 'home, a callback error');
   } finally {
     await b.close();
   }
@@ -87,6 +91,7 @@ test('a device without a passkey is sent to registration', async () => {
     await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
     await page.getByRole('alert').getByText('no passkey on this device').waitFor();
     await shot(page, '10-no-passkey');
+    await accessible(page, '/bi-authenticate, no passkey');
     await page.getByRole('link', { name: 'Set up a passkey' }).click();
     await page.getByLabel('Email address').waitFor();
   } finally {
@@ -108,6 +113,7 @@ test('a passkey revoked at Beyond Identity is refused at sign-in, in words', asy
     await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
     await page.getByRole('alert').getByText('This passkey is no longer valid. Set up a new one on this device.').waitFor();
     await shot(page, '13-revoked-passkey');
+    await accessible(page, '/bi-authenticate, a revoked passkey');
     await page.getByRole('link', { name: 'Start again' }).waitFor();
   } finally {
     await b.close();

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
 export const SITE = process.env.SITE_URL ?? 'http://localhost:3000';
@@ -159,4 +160,32 @@ export async function ageSignIn(context, seconds) {
     }),
   });
   if (!answer.ok) throw new Error(`UpdateItem answered ${answer.status}: ${await answer.text()}`);
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** WCAG 2.2 level AA, and the levels under it. */
+const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/**
+ * axe-core on the page as it stands, at WCAG 2.2 AA: fails with each violation, its rule
+ * and the elements, if there is any. Evaluated through the DevTools protocol, so the
+ * page's own Content-Security-Policy is neither loosened nor in the way.
+ */
+export async function accessible(page, state) {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async (tags) => {
+    const { violations } = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
+  }, WCAG_22_AA);
+  if (violations.length > 0) throw new Error(`accessibility (WCAG 2.2 AA) of ${state}:\n  ${violations.join('\n  ')}`);
+}
+
+/** Presses Tab until `name` has the focus (as a keyboard user would reach it), at most `tabs` times. */
+export async function tabTo(page, name, tabs = 15) {
+  for (let i = 0; i < tabs; i += 1) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+    if (focused === name) return;
+  }
+  throw new Error(`"${name}" cannot be reached with the keyboard in ${tabs} presses of Tab`);
 }

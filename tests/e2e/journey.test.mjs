@@ -2,7 +2,7 @@
 // sign out → sign in again through /bi-authenticate → home shows the user.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SITE, browser, emailLink, registerAndBind, shot, unique } from './harness.mjs';
+import { SITE, accessible, browser, emailLink, registerAndBind, shot, tabTo, unique } from './harness.mjs';
 
 test('register, bind, sign in, sign out and sign in again', async () => {
   const b = await browser();
@@ -12,11 +12,13 @@ test('register, bind, sign in, sign out and sign in again', async () => {
     await page.goto(SITE);
     await page.getByRole('link', { name: 'Sign in with a passkey' }).waitFor();
     await shot(page, '01-home-signed-out');
+    await accessible(page, 'home, signed out');
 
     await page.getByLabel('Email address').fill(`  ${address.toUpperCase()} `);
     await page.getByRole('button', { name: 'Email me a link' }).click();
     await page.getByText('an email with a link to set up your passkey is on its way').waitFor();
     await shot(page, '02-registered');
+    await accessible(page, 'home, registered');
 
     // The email's link goes through bi-local to /bind, which binds and signs in.
     await page.goto(await emailLink(address));
@@ -24,12 +26,17 @@ test('register, bind, sign in, sign out and sign in again', async () => {
     await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
     await page.getByText(address, { exact: true }).last().waitFor();
     await shot(page, '03-home-signed-in');
+    await page.getByRole('list', { name: 'Where you are signed in' }).getByRole('listitem').first().waitFor();
+    await accessible(page, 'home, signed in (the account)');
 
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You are signed out.').waitFor();
     await shot(page, '04-signed-out');
+    await accessible(page, 'home, signed out again');
 
-    await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    // The second sign-in with the keyboard only.
+    await tabTo(page, 'Sign in with a passkey');
+    await page.keyboard.press('Enter');
     await page.waitForURL(`${SITE}/`);
     await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
     assert.deepEqual(b.errors, []);
@@ -56,6 +63,7 @@ test('two passkeys in one browser: the chooser appears and the chosen one is use
     await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
     await page.getByRole('group', { name: 'Choose the passkey to sign in with' }).waitFor();
     await shot(page, '05-chooser');
+    await accessible(page, '/bi-authenticate, the chooser');
     // Keyboard: the first choice has focus; Tab to the second and press Enter.
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
@@ -66,26 +74,49 @@ test('two passkeys in one browser: the chooser appears and the chosen one is use
   }
 });
 
-test('a signed-in user adds a passkey on this device', async () => {
+test('a signed-in user adds a passkey on this device, and forgets one', async () => {
   const b = await browser();
   const { page } = b;
   try {
     const address = unique('dee');
     await registerAndBind(page, address);
     await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
-    const passkeys = page.getByRole('list').filter({ has: page.getByRole('button', { name: /Forget the passkey/ }) });
-    await passkeys.getByRole('listitem').first().waitFor();
-    assert.equal(await passkeys.getByRole('listitem').count(), 1);
-
+    // Home runs no SDK: adding a passkey is /device's.
     await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
+    await page.waitForURL(`${SITE}/device`);
     await page.getByText('A passkey was added to this device.').waitFor();
+    const passkeys = page.getByRole('list', { name: 'Passkeys on this device' });
     await passkeys.getByRole('listitem').nth(1).waitFor();
     assert.equal(await passkeys.getByRole('listitem').count(), 2);
     await shot(page, '06-passkey-added');
+    await accessible(page, '/device, signed in');
 
     await page.getByRole('button', { name: `Forget the passkey of ${address} on this device` }).first().click();
     await page.getByText(`The passkey of ${address} was forgotten on this device.`).waitFor();
     assert.equal(await passkeys.getByRole('listitem').count(), 1);
+    // Signed out, the page still lists and forgets, and offers no adding.
+    await page.goto(SITE);
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByText('You are signed out.').waitFor();
+    await page.getByRole('link', { name: 'Passkeys on this device' }).click();
+    await page.waitForURL(`${SITE}/device`);
+    await passkeys.getByRole('listitem').first().waitFor();
+    await shot(page, '06b-device-signed-out');
+    assert.equal(await page.getByRole('button', { name: 'Add a passkey on this device' }).isVisible(), false);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('the accessibility check finds what it is for: an input without its label fails it', async () => {
+  const b = await browser();
+  const { page } = b;
+  try {
+    await page.goto(SITE);
+    await page.getByLabel('Email address').waitFor();
+    await page.evaluate(() => document.querySelector('label[for="email"]').remove());
+    await assert.rejects(accessible(page, 'home without the email label'), /label/);
   } finally {
     await b.close();
   }

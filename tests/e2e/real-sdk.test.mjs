@@ -9,14 +9,32 @@
 // The real SDK binds a passkey and signs in here, the way a user's browser does; the
 // other browser tests use the stand-in, which proves our pages, never the SDK.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { SITE, browser, emailLink, local, revokePasskeys, shot, unique } from './harness.mjs';
 
 const ASSETS = new URL('../../static-site/dist/assets/', import.meta.url);
 const SDK_CHUNK = readdirSync(ASSETS).find((f) => f.startsWith('bi-embedded-') && f.endsWith('.js'));
-const STYLESHEET = readdirSync(ASSETS).find((f) => f.endsWith('.css'));
+/**
+ * Opens a document of the site's origin, under the headers /device is served with (the
+ * SDK pages' policy), that runs none of the pages' scripts: the SDK must be started only
+ * once per document, and the test starts it itself.
+ */
+async function bare(page) {
+  const served = await fetch(`${SITE}/device`);
+  const headers = Object.fromEntries([...served.headers].filter(([name]) => !/^(content-(length|encoding|type)|transfer-encoding|connection|keep-alive|date|etag|last-modified|cache-control|vary)$/.test(name)));
+  assert.match(headers['content-security-policy'], /'unsafe-eval'/);
+  await page.route(`${SITE}/sdk-only`, (route) => route.fulfill({ status: 200, contentType: 'text/html', headers, body: '<!doctype html><html lang="en"><title>SDK</title></html>' }));
+  await page.goto(`${SITE}/sdk-only`);
+}
 const START_LIMIT_MS = 20_000; // LIMITS.start in static-site/src/sdk/index.ts
+
+/** The policies of static-site/security-headers.json: the strict one, and the SDK pages'. */
+const SECURITY = JSON.parse(readFileSync(new URL('../../static-site/security-headers.json', import.meta.url), 'utf8'));
+const policy = (add = {}) =>
+  Object.entries(SECURITY.contentSecurityPolicy)
+    .map(([name, values]) => `${name} ${[...values, ...(add[name] ?? [])].join(' ')}`)
+    .join('; ');
 
 /** A browser that records every Content-Security-Policy violation of every document. */
 async function watched() {
@@ -55,13 +73,48 @@ async function links() {
   return { invoke, bind, authenticate };
 }
 
+test('each page has its policy: the strict one, or where the SDK runs the SDK pages\'; home loads no SDK', async () => {
+  for (const path of ['/', '/?error=x', '/index.html', '/no-such-page']) {
+    const answer = await fetch(`${SITE}${path}`);
+    assert.equal(answer.headers.get('content-security-policy'), policy(), path);
+  }
+  for (const path of ['/bind', '/bind?x=1', '/bind/', '/bi-authenticate?request=x', '/device', '/device/index.html']) {
+    const answer = await fetch(`${SITE}${path}`);
+    assert.equal(answer.status, 200, path);
+    assert.equal(answer.headers.get('content-security-policy'), policy(SECURITY.sdkPages.add), path);
+  }
+  assert.doesNotMatch(policy(), /unsafe-eval|beyondidentity/);
+
+  // Home, signed out and in a fresh profile, fetches nothing of the SDK, and its policy
+  // would stop it: a string evaluated there is refused.
+  const b = await watched();
+  try {
+    const fetched = [];
+    b.page.on('request', (request) => fetched.push(request.url()));
+    await b.page.goto(SITE);
+    await b.page.getByRole('link', { name: 'Sign in with a passkey' }).waitFor();
+    await b.page.getByRole('link', { name: 'Passkeys on this device' }).waitFor();
+    assert.deepEqual(fetched.filter((url) => url.includes('bi-embedded')), []);
+    assert.deepEqual(await b.violations(), []);
+    // The SDK itself, started on home, is stopped by the policy.
+    const started = await b.page.evaluate(async (chunk) => {
+      const { Embedded } = (await import(`/assets/${chunk}`)).b;
+      const hung = new Promise((resolve) => setTimeout(() => resolve('hung'), 5000));
+      return Promise.race([Embedded.initialize().then(() => 'started', () => 'failed'), hung]);
+    }, SDK_CHUNK);
+    assert.notEqual(started, 'started');
+    const violations = await b.violations();
+    assert.ok(violations.some((v) => v.startsWith('script-src eval')), violations.join('\n'));
+  } finally {
+    await b.close();
+  }
+});
+
 test('the real SDK starts within its time limit, lists no passkeys and classifies the links', async () => {
   const { invoke, bind, authenticate } = await links();
   const b = await watched();
   try {
-    // A document of the site's origin with the production headers that runs none of the
-    // pages' scripts (the SDK must be initialised only once per page): the stylesheet.
-    await b.page.goto(`${SITE}/assets/${STYLESHEET}`);
+    await bare(b.page);
     const answer = await b.page.evaluate(
       async ({ chunk, urls }) => {
         const started = performance.now();
@@ -108,9 +161,10 @@ test('with the real SDK, /bi-authenticate on a device with no passkey says so an
   const b = await watched();
   const { page } = b;
   try {
-    await page.goto(SITE);
-    await page.getByText('This browser holds no passkey yet.').waitFor(); // home: initialize + getPasskeys
+    await page.goto(`${SITE}/device`);
+    await page.getByText('This browser holds no passkey yet.').waitFor(); // initialize + getPasskeys
     assert.deepEqual(await b.violations(), []);
+    await page.goto(SITE);
     await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
     await page.waitForURL(/\/bi-authenticate\?request=/);
     await page.getByRole('alert').getByText('no passkey on this device').waitFor();
@@ -147,7 +201,7 @@ test('the real SDK binds a passkey, signs in, signs in again, and is refused in 
     assert.equal(session.user.email, address);
     // What the SDK holds, read in a document of its own (one SDK start per document).
     const other = await b.context.newPage();
-    await other.goto(`${SITE}/assets/${STYLESHEET}`);
+    await bare(other);
     const passkeys = await other.evaluate(async (chunk) => {
       const { Embedded } = (await import(`/assets/${chunk}`)).b;
       return (await Embedded.initialize()).getPasskeys();
@@ -223,7 +277,7 @@ async function withoutSource(source) {
 // the first start in a browser profile (and after an SDK upgrade): each page is therefore
 // checked in a fresh profile, as a new visitor meets it.
 for (const [name, open] of [
-  ['home', async (page) => page.goto(SITE)],
+  ['/device', async (page) => page.goto(`${SITE}/device`)],
   [
     '/bi-authenticate',
     async (page) => page.goto((await links()).authenticate),

@@ -285,17 +285,36 @@ class Storage(unittest.TestCase):
 class Site(unittest.TestCase):
     def test_cloudfront_sends_the_sites_security_headers(self):
         security = json.loads(source("static-site/security-headers.json"))
-        csp = "; ".join(f"{k} {' '.join(v)}" for k, v in security["contentSecurityPolicy"].items())
-        config = RESOURCES["SiteHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
-        headers = config["SecurityHeadersConfig"]
-        self.assertEqual(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"], csp)
-        self.assertEqual(headers["ReferrerPolicy"]["ReferrerPolicy"], security["headers"]["Referrer-Policy"])
-        self.assertEqual(headers["FrameOptions"]["FrameOption"], security["headers"]["X-Frame-Options"])
-        hsts = security["headers"]["Strict-Transport-Security"]
-        self.assertIn(f"max-age={headers['StrictTransportSecurity']['AccessControlMaxAgeSec']}", hsts)
-        custom = {i["Header"]: i["Value"] for i in config["CustomHeadersConfig"]["Items"]}
-        for name in ["Cross-Origin-Opener-Policy", "Permissions-Policy"]:
-            self.assertEqual(custom[name], security["headers"][name])
+        strict = security["contentSecurityPolicy"]
+        sdk = {k: v + security["sdkPages"]["add"].get(k, []) for k, v in strict.items()}
+        self.assertFalse(set(security["sdkPages"]["add"]) - set(strict), "the SDK pages only add to directives the strict policy has")
+        for logical, policy in {"SiteHeaders": strict, "SdkPageHeaders": sdk}.items():
+            csp = "; ".join(f"{k} {' '.join(v)}" for k, v in policy.items())
+            config = RESOURCES[logical]["Properties"]["ResponseHeadersPolicyConfig"]
+            headers = config["SecurityHeadersConfig"]
+            self.assertEqual(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"], csp, logical)
+            self.assertEqual(headers["ReferrerPolicy"]["ReferrerPolicy"], security["headers"]["Referrer-Policy"])
+            self.assertEqual(headers["FrameOptions"]["FrameOption"], security["headers"]["X-Frame-Options"])
+            hsts = security["headers"]["Strict-Transport-Security"]
+            self.assertIn(f"max-age={headers['StrictTransportSecurity']['AccessControlMaxAgeSec']}", hsts)
+            custom = {i["Header"]: i["Value"] for i in config["CustomHeadersConfig"]["Items"]}
+            for name in ["Cross-Origin-Opener-Policy", "Permissions-Policy"]:
+                self.assertEqual(custom[name], security["headers"][name])
+        self.assertNotIn("'unsafe-eval'", " ".join(strict["script-src"]))
+
+    def test_only_the_sdk_pages_get_the_sdk_policy_and_every_page_is_compressed(self):
+        security = json.loads(source("static-site/security-headers.json"))
+        config = RESOURCES["Distribution"]["Properties"]["DistributionConfig"]
+        default = config["DefaultCacheBehavior"]
+        self.assertEqual(default["ResponseHeadersPolicyId"], {"Ref": "SiteHeaders"})
+        site = [b for b in config["CacheBehaviors"] if b.get("TargetOriginId") == "site"]
+        self.assertEqual({b["PathPattern"] for b in site}, {f"{p}*" for p in security["sdkPages"]["paths"]})
+        for behaviour in [default, *site]:
+            self.assertTrue(behaviour["Compress"], behaviour.get("PathPattern", "default"))
+            self.assertEqual(behaviour["FunctionAssociations"], default["FunctionAssociations"])
+            self.assertEqual(behaviour["CachePolicyId"], default["CachePolicyId"])
+        for behaviour in site:
+            self.assertEqual(behaviour["ResponseHeadersPolicyId"], {"Ref": "SdkPageHeaders"}, behaviour["PathPattern"])
 
     def test_the_api_behaviour_is_uncached_and_passes_what_the_functions_read(self):
         behaviours = RESOURCES["Distribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]

@@ -1,0 +1,115 @@
+// /device: the passkeys this browser holds (Beyond Identity's SDK keeps them in
+// IndexedDB): forget one, and for a signed-in user add one. With /bind and
+// /bi-authenticate, the only pages that run the SDK, so that every other page keeps the
+// strict policy (static-site/security-headers.json).
+import './style.css';
+import type { Embedded, Passkey } from '@beyondidentity/bi-sdk-js';
+import { ApiError, bindJob, listPasskeys, session } from './api';
+import { noteDevicePasskeys } from './device-passkeys';
+import { apiMessage } from './errors';
+import { reauthenticate, takePending } from './pending';
+import { LIMITS, describe, limit, retryable, sdk } from './sdk';
+import { announce, busy, byId, el, reloadButton } from './ui';
+
+const HERE = '/device';
+
+/** The account's passkeys that Beyond Identity has revoked (signed in only). */
+async function revokedAtBeyondIdentity(): Promise<Set<string>> {
+  try {
+    const { passkeys } = await listPasskeys();
+    return new Set(passkeys.filter((p) => p.state !== 'ACTIVE').map((p) => p.id));
+  } catch {
+    return new Set();
+  }
+}
+
+/** Forgets the passkeys of this browser that can no longer sign in anywhere. */
+async function forgetRevoked(embedded: Embedded, passkeys: Passkey[]): Promise<Passkey[]> {
+  const revoked = await revokedAtBeyondIdentity();
+  const kept: Passkey[] = [];
+  for (const passkey of passkeys) {
+    if (!revoked.has(passkey.passkeyId)) {
+      kept.push(passkey);
+      continue;
+    }
+    try {
+      await limit(embedded.deletePasskey(passkey.id), LIMITS.local, 'Deleting the passkey');
+      announce(`The revoked passkey of ${passkey.identity.username} was forgotten on this device.`, 'success');
+    } catch (error) {
+      kept.push(passkey);
+      announce(`A revoked passkey could not be forgotten on this device. ${describe(error)}`, 'error');
+    }
+  }
+  return kept;
+}
+
+function passkeyItem(embedded: Embedded, passkey: Passkey): HTMLLIElement {
+  const forget = el('button', { type: 'button', class: 'secondary', 'aria-label': `Forget the passkey of ${passkey.identity.username} on this device` }, 'Forget');
+  forget.addEventListener('click', async () => {
+    const done = busy(forget, 'Forgetting…');
+    try {
+      await limit(embedded.deletePasskey(passkey.id), LIMITS.local, 'Deleting the passkey');
+      announce(`The passkey of ${passkey.identity.username} was forgotten on this device.`, 'success');
+      await show(embedded);
+    } catch (error) {
+      done();
+      announce(describe(error), 'error');
+    }
+  });
+  return el('li', {}, el('span', {}, passkey.identity.username), forget);
+}
+
+function render(embedded: Embedded, passkeys: Passkey[]): void {
+  noteDevicePasskeys(passkeys.map((p) => p.passkeyId));
+  byId('passkeys').replaceChildren(...passkeys.map((p) => passkeyItem(embedded, p)));
+  byId('passkeys-empty').hidden = passkeys.length > 0;
+}
+
+async function show(embedded: Embedded, signedIn = false): Promise<void> {
+  const passkeys = await limit(embedded.getPasskeys(), LIMITS.local, 'Reading the passkeys');
+  render(embedded, signedIn ? await forgetRevoked(embedded, passkeys) : passkeys);
+}
+
+async function addPasskey(embedded: Embedded, button: HTMLButtonElement): Promise<void> {
+  const done = busy(button, 'Adding…');
+  try {
+    const { credential_binding_link: link } = await bindJob();
+    await limit(embedded.bindPasskey(link), LIMITS.remote, 'Setting up the passkey');
+    announce('A passkey was added to this device.', 'success');
+    await show(embedded);
+  } catch (error) {
+    if (reauthenticate(error, { action: 'add-passkey' }, HERE)) return;
+    const retry = !(error instanceof ApiError) && retryable(error) ? [reloadButton()] : [];
+    announce(error instanceof ApiError ? apiMessage(error) : describe(error), 'error', ...retry);
+  } finally {
+    done();
+  }
+}
+
+async function load(): Promise<void> {
+  const add = byId<HTMLButtonElement>('add-passkey');
+  const [signedIn, embedded] = await Promise.allSettled([session(), sdk()]);
+  byId('passkeys-loading').hidden = true;
+  if (embedded.status === 'rejected') {
+    const problem = byId('passkeys-error');
+    problem.replaceChildren(
+      el('p', {}, `The passkeys on this device cannot be shown. ${describe(embedded.reason)}`),
+      ...(retryable(embedded.reason) ? [reloadButton()] : []),
+    );
+    problem.hidden = false;
+    return;
+  }
+  const current = signedIn.status === 'fulfilled' ? signedIn.value : null;
+  try {
+    await show(embedded.value, !!current);
+  } catch (error) {
+    announce(`The passkeys on this device cannot be shown. ${describe(error)}`, 'error', ...(retryable(error) ? [reloadButton()] : []));
+    return;
+  }
+  if (!current) return;
+  add.hidden = false;
+  add.addEventListener('click', () => addPasskey(embedded.value, add));
+  if (takePending(['add-passkey'])) await addPasskey(embedded.value, add);
+}
+
+void load();
