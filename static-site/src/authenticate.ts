@@ -4,10 +4,13 @@ import './style.css';
 import type { Passkey } from '@beyondidentity/bi-sdk-js';
 import { signInUrl } from './api';
 import { noteDevicePasskeys } from './device-passkeys';
+import { localize, t, tn } from './i18n';
 import { JUST_BOUND, LIMITS, describe, limit, retryable, sdk } from './sdk';
 import { announce, byId, el, reloadButton } from './ui';
 
-const startAgain = () => el('p', {}, el('a', { class: 'button', href: signInUrl('/') }, 'Start again'));
+localize();
+
+const startAgain = () => el('p', {}, el('a', { class: 'button', href: signInUrl('/') }, t('authenticate.startAgain')));
 
 /** A passkey that can sign in. The real SDK 3.0.6 reports `state: "active"` (measured in
  * tests/e2e/real-sdk.test.mjs), though its type file spells the states `Active`, ….
@@ -20,7 +23,7 @@ function choose(passkeys: Passkey[]): Promise<Passkey | null> {
   return new Promise((resolve) => {
     const form = byId<HTMLFormElement>('chooser');
     const buttons = passkeys.map((passkey) => {
-      const button = el('button', { type: 'button' }, `Sign in as ${passkey.identity.username}`);
+      const button = el('button', { type: 'button' }, t('authenticate.signInAs', { name: passkey.identity.username }));
       button.addEventListener('click', () => {
         form.hidden = true;
         resolve(passkey);
@@ -32,7 +35,7 @@ function choose(passkeys: Passkey[]): Promise<Passkey | null> {
       form.hidden = true;
       resolve(null);
     });
-    announce(`This device holds ${passkeys.length} passkeys.`);
+    announce(tn('authenticate.holds', passkeys.length));
     form.hidden = false;
     buttons[0]?.focus();
   });
@@ -43,7 +46,7 @@ async function authenticate(): Promise<void> {
   try {
     const embedded = await sdk();
     if (!embedded.isAuthenticateUrl(url)) {
-      announce('This sign-in link is not valid.', 'error', startAgain());
+      announce(t('authenticate.invalidLink'), 'error', startAgain());
       return;
     }
     const held = await limit(embedded.getPasskeys(), LIMITS.local, 'Reading the passkeys');
@@ -51,9 +54,9 @@ async function authenticate(): Promise<void> {
     const passkeys = held.filter(isActive);
     if (passkeys.length === 0) {
       announce(
-        'There is no passkey on this device yet. Register, or ask for a link to set one up here.',
+        t('authenticate.noPasskey'),
         'error',
-        el('p', {}, el('a', { class: 'button', href: '/#register-heading' }, 'Set up a passkey')),
+        el('p', {}, el('a', { class: 'button', href: '/#register-heading' }, t('authenticate.setUp'))),
       );
       return;
     }
@@ -62,10 +65,10 @@ async function authenticate(): Promise<void> {
     const preferred = passkeys.find((p) => p.id === justBound);
     const chosen = preferred ?? (passkeys.length === 1 ? passkeys[0] : await choose(passkeys));
     if (!chosen) {
-      announce('Sign-in cancelled.', 'info', startAgain());
+      announce(t('authenticate.cancelled'), 'info', startAgain());
       return;
     }
-    announce(`Signing you in as ${chosen.identity.username}…`);
+    announce(t('authenticate.signingIn', { name: chosen.identity.username }));
     const { redirectUrl } = await limit(embedded.authenticate(url, chosen.id), LIMITS.remote, 'Signing in');
     location.replace(redirectUrl);
   } catch (error) {

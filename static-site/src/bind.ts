@@ -1,8 +1,11 @@
 // /bind: the landing page of an enrolment email's link. Binds a passkey, then signs in.
 import './style.css';
 import { signInUrl } from './api';
+import { localize, t } from './i18n';
 import { JUST_BOUND, LIMITS, describe, limit, retryable, sdk } from './sdk';
 import { announce, el, reloadButton } from './ui';
+
+localize();
 
 async function bind(): Promise<void> {
   const url = location.href;
@@ -16,7 +19,7 @@ async function bind(): Promise<void> {
     sessionStorage.setItem(JUST_BOUND, passkey.id);
     // The link's token is spent; keep it out of the history.
     history.replaceState(null, '', '/bind');
-    announce(`Your passkey for ${passkey.identity.username} is ready. Signing you in…`, 'success');
+    announce(t('bind.ready', { name: passkey.identity.username }), 'success');
     location.assign(signInUrl('/'));
   } catch (error) {
     if (retryable(error)) {
@@ -26,9 +29,9 @@ async function bind(): Promise<void> {
     }
     history.replaceState(null, '', '/bind');
     announce(
-      `${describe(error)} You can ask for a new link.`,
+      t('bind.askForNewLink', { reason: describe(error) }),
       'error',
-      el('p', {}, el('a', { class: 'button', href: '/#register-heading' }, 'Get a new link')),
+      el('p', {}, el('a', { class: 'button', href: '/#register-heading' }, t('bind.getNewLink'))),
     );
   }
 }

@@ -7,9 +7,12 @@ import type { Embedded, Passkey } from '@beyondidentity/bi-sdk-js';
 import { ApiError, bindJob, listPasskeys, session } from './api';
 import { noteDevicePasskeys } from './device-passkeys';
 import { apiMessage } from './errors';
+import { localize, t } from './i18n';
 import { reauthenticate, takePending } from './pending';
 import { LIMITS, describe, limit, retryable, sdk } from './sdk';
 import { announce, busy, byId, el, reloadButton } from './ui';
+
+localize();
 
 const HERE = '/device';
 
@@ -34,22 +37,22 @@ async function forgetRevoked(embedded: Embedded, passkeys: Passkey[]): Promise<P
     }
     try {
       await limit(embedded.deletePasskey(passkey.id), LIMITS.local, 'Deleting the passkey');
-      announce(`The revoked passkey of ${passkey.identity.username} was forgotten on this device.`, 'success');
+      announce(t('device.revokedForgotten', { name: passkey.identity.username }), 'success');
     } catch (error) {
       kept.push(passkey);
-      announce(`A revoked passkey could not be forgotten on this device. ${describe(error)}`, 'error');
+      announce(t('device.revokedNotForgotten', { reason: describe(error) }), 'error');
     }
   }
   return kept;
 }
 
 function passkeyItem(embedded: Embedded, passkey: Passkey): HTMLLIElement {
-  const forget = el('button', { type: 'button', class: 'secondary', 'aria-label': `Forget the passkey of ${passkey.identity.username} on this device` }, 'Forget');
+  const forget = el('button', { type: 'button', class: 'secondary', 'aria-label': t('device.forgetLabel', { name: passkey.identity.username }) }, t('device.forget'));
   forget.addEventListener('click', async () => {
-    const done = busy(forget, 'Forgetting…');
+    const done = busy(forget, t('device.forgetting'));
     try {
       await limit(embedded.deletePasskey(passkey.id), LIMITS.local, 'Deleting the passkey');
-      announce(`The passkey of ${passkey.identity.username} was forgotten on this device.`, 'success');
+      announce(t('device.forgotten', { name: passkey.identity.username }), 'success');
       await show(embedded);
     } catch (error) {
       done();
@@ -71,11 +74,11 @@ async function show(embedded: Embedded, signedIn = false): Promise<void> {
 }
 
 async function addPasskey(embedded: Embedded, button: HTMLButtonElement): Promise<void> {
-  const done = busy(button, 'Adding…');
+  const done = busy(button, t('device.adding'));
   try {
     const { credential_binding_link: link } = await bindJob();
     await limit(embedded.bindPasskey(link), LIMITS.remote, 'Setting up the passkey');
-    announce('A passkey was added to this device.', 'success');
+    announce(t('device.added'), 'success');
     await show(embedded);
   } catch (error) {
     if (reauthenticate(error, { action: 'add-passkey' }, HERE)) return;
@@ -93,7 +96,7 @@ async function load(): Promise<void> {
   if (embedded.status === 'rejected') {
     const problem = byId('passkeys-error');
     problem.replaceChildren(
-      el('p', {}, `The passkeys on this device cannot be shown. ${describe(embedded.reason)}`),
+      el('p', {}, t('device.problem', { reason: describe(embedded.reason) })),
       ...(retryable(embedded.reason) ? [reloadButton()] : []),
     );
     problem.hidden = false;
@@ -103,7 +106,7 @@ async function load(): Promise<void> {
   try {
     await show(embedded.value, !!current);
   } catch (error) {
-    announce(`The passkeys on this device cannot be shown. ${describe(error)}`, 'error', ...(retryable(error) ? [reloadButton()] : []));
+    announce(t('device.problem', { reason: describe(error) }), 'error', ...(retryable(error) ? [reloadButton()] : []));
     return;
   }
   if (!current) return;

@@ -1,34 +1,21 @@
 // What the callback's `?error=` codes and the functions' error answers mean, in words.
 import { ApiError } from './api';
+import { has, lang, t, tn } from './i18n';
 
-const MESSAGES: Record<string, string> = {
-  missing_flow: 'The sign-in could not be matched to this browser. Please sign in again (cookies must be enabled).',
-  invalid_flow: 'The sign-in took too long or was interrupted. Please sign in again.',
-  state_mismatch: 'The sign-in response did not match this browser’s request. Please sign in again.',
-  issuer_mismatch: 'The sign-in response came from an unexpected provider and was refused.',
-  flow_mismatch: 'The sign-in was started with an older configuration. Please sign in again.',
-  replayed_flow: 'This sign-in link was already used. Please sign in again.',
-  access_denied: 'The sign-in was cancelled or refused.',
-  missing_code: 'The sign-in response was incomplete. Please sign in again.',
-  provider_unavailable: 'The sign-in service is unavailable right now. Please try again in a moment.',
-  code_rejected: 'The sign-in could not be completed. Please sign in again.',
-  invalid_id_token: 'The sign-in response failed a security check and was refused.',
-  invalid_userinfo: 'The sign-in response failed a security check and was refused.',
-  session_store_unavailable: 'We could not start your session. Please try again in a moment.',
-  bad_request: 'The sign-in response was malformed. Please sign in again.',
-  signed_out_everywhere: 'You signed out everywhere while this sign-in was under way, so it was stopped. Please sign in again.',
-};
-
+/** The callback's `?error=` code in words. */
 export function explain(code: string): string {
-  return MESSAGES[code] ?? 'The sign-in did not complete. Please try again.';
+  const key = `callback.${code}`;
+  return has(key) ? t(key) : t('callback.unknown');
 }
 
-/** An error answer of the functions, in words (the message they give, or ours for a limit). */
+/**
+ * An error answer of the functions in words: the catalog's for a code it knows; for
+ * another code, the functions' own message where the page is in English, their language.
+ */
 export function apiMessage(error: unknown): string {
-  if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';
-  if (error.code === 'rate_limited' && error.retryAfter) {
-    const minutes = Math.ceil(error.retryAfter / 60);
-    return `Too many attempts. Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
-  }
-  return error.message;
+  if (!(error instanceof ApiError)) return t('common.generic');
+  if (error.code === 'rate_limited' && error.retryAfter) return tn('common.rateLimited', Math.ceil(error.retryAfter / 60));
+  const key = `api.${error.code}`;
+  if (has(key)) return t(key);
+  return lang === 'en' && error.message ? error.message : t('common.generic');
 }

@@ -18,8 +18,11 @@ import {
 } from './api';
 import { devicePasskeys } from './device-passkeys';
 import { apiMessage, explain } from './errors';
+import { localize, t, tn, when } from './i18n';
 import { reauthenticate, remember, takePending, type Pending } from './pending';
-import { announce, busy, byId, el } from './ui';
+import { announce, busy, byId, el, reloadButton } from './ui';
+
+localize();
 
 const sections = {
   loading: byId('loading'),
@@ -31,18 +34,16 @@ function show(current: Session | null): void {
   sections.loading.hidden = true;
   sections.signedIn.hidden = !current;
   sections.signedOut.hidden = !!current;
-  if (current) byId('who').textContent = current.user.name ?? current.user.email ?? current.user.id;
+  if (current) byId('who-heading').textContent = t('home.signedInAs', { name: current.user.name ?? current.user.email ?? current.user.id });
 }
 
 /** The session ended elsewhere (revoked, signed out everywhere): show the signed-out page. */
 function signedOutMeanwhile(error: unknown): boolean {
   if (!(error instanceof ApiError) || error.code !== 'unauthenticated') return false;
   show(null);
-  announce('This session has ended. Please sign in again.', 'info');
+  announce(t('home.sessionEnded'), 'info');
   return true;
 }
-
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : 'unknown');
 
 function sectionProblem(id: string, message: string): void {
   const problem = byId(id);
@@ -51,25 +52,25 @@ function sectionProblem(id: string, message: string): void {
 }
 
 function sessionItem(listed: ListedSession): HTMLLIElement {
-  const label = `${listed.device}${listed.network ? `, from ${listed.network}` : ''}`;
+  const label = listed.network ? t('home.sessionFrom', { device: listed.device, network: listed.network }) : listed.device;
   const what = el(
     'span',
     { class: 'what' },
-    el('strong', {}, label, ...(listed.current ? [el('span', { class: 'badge' }, 'This browser')] : [])),
-    el('span', { class: 'hint' }, `Signed in ${when(listed.created_at)} · last active ${when(listed.last_seen_at)}`),
+    el('strong', {}, label, ...(listed.current ? [el('span', { class: 'badge' }, t('home.thisBrowser'))] : [])),
+    el('span', { class: 'hint' }, t('home.sessionTimes', { created: when(listed.created_at), seen: when(listed.last_seen_at) })),
   );
-  const end = el('button', { type: 'button', class: 'secondary', 'aria-label': `End the session on ${label}${listed.current ? ' (this browser)' : ''}` }, 'End');
+  const end = el('button', { type: 'button', class: 'secondary', 'aria-label': t(listed.current ? 'home.endLabelThisBrowser' : 'home.endLabel', { label }) }, t('home.end'));
   end.addEventListener('click', async () => {
-    const done = busy(end, 'Ending…');
+    const done = busy(end, t('home.ending'));
     try {
       await endSession(listed.id);
       if (listed.current) {
         show(null);
-        announce('You are signed out.', 'success');
+        announce(t('home.signedOut'), 'success');
         return;
       }
       await refreshSessions();
-      announce(`The session on ${label} was ended.`, 'success');
+      announce(t('home.ended', { label }), 'success');
     } catch (error) {
       done();
       if (!signedOutMeanwhile(error)) announce(apiMessage(error), 'error');
@@ -86,7 +87,7 @@ async function refreshSessions(): Promise<void> {
     byId('sessions').replaceChildren(...ordered.map(sessionItem));
     sectionProblem('sessions-error', '');
   } catch (error) {
-    if (!signedOutMeanwhile(error)) sectionProblem('sessions-error', `Your sessions cannot be shown. ${apiMessage(error)}`);
+    if (!signedOutMeanwhile(error)) sectionProblem('sessions-error', t('home.sessionsProblem', { reason: apiMessage(error) }));
   }
 }
 
@@ -96,9 +97,7 @@ async function revoke(passkey: AccountPasskey, confirmed: boolean): Promise<void
   } catch (error) {
     if (reauthenticate(error, { action: 'revoke-passkey', id: passkey.id, confirm: confirmed }, '/')) return;
     if (error instanceof ApiError && error.code === 'confirmation_required') {
-      const sure = window.confirm(
-        'This is your last passkey. After revoking it you cannot sign in until you register again with your email address and set up a new passkey from the email. Revoke it?',
-      );
+      const sure = window.confirm(t('home.lastPasskey'));
       if (sure) await revoke(passkey, true);
       return;
     }
@@ -106,23 +105,23 @@ async function revoke(passkey: AccountPasskey, confirmed: boolean): Promise<void
     return;
   }
   // This browser's copy can no longer sign in: /device forgets it (it runs the SDK).
-  const here = devicePasskeys().has(passkey.id) ? [el('p', {}, el('a', { href: '/device' }, 'Remove it from this device'))] : [];
-  announce('The passkey was revoked: it can no longer sign in.', 'success', ...here);
+  const here = devicePasskeys().has(passkey.id) ? [el('p', {}, el('a', { href: '/device' }, t('home.removeFromDevice')))] : [];
+  announce(t('home.revoked'), 'success', ...here);
   await refreshAccountPasskeys();
 }
 
 function passkeyItem(passkey: AccountPasskey, onThisDevice: boolean): HTMLLIElement {
   const active = passkey.state === 'ACTIVE';
-  const name = `Passkey ${passkey.id.slice(0, 8)}`;
+  const name = t('home.passkeyName', { id: passkey.id.slice(0, 8) });
   const badges = [
-    ...(onThisDevice ? [el('span', { class: 'badge' }, 'On this device')] : []),
-    ...(active ? [] : [el('span', { class: 'badge revoked' }, 'Revoked')]),
+    ...(onThisDevice ? [el('span', { class: 'badge' }, t('home.onThisDevice'))] : []),
+    ...(active ? [] : [el('span', { class: 'badge revoked' }, t('home.revokedBadge'))]),
   ];
-  const what = el('span', { class: 'what' }, el('strong', {}, name, ...badges), el('span', { class: 'hint' }, `Added ${when(passkey.created_at)}`));
+  const what = el('span', { class: 'what' }, el('strong', {}, name, ...badges), el('span', { class: 'hint' }, t('home.added', { when: when(passkey.created_at) })));
   if (!active) return el('li', {}, what);
-  const button = el('button', { type: 'button', class: 'secondary', 'aria-label': `Revoke ${name}${onThisDevice ? ' (on this device)' : ''}` }, 'Revoke');
+  const button = el('button', { type: 'button', class: 'secondary', 'aria-label': t(onThisDevice ? 'home.revokeLabelOnThisDevice' : 'home.revokeLabel', { name }) }, t('home.revoke'));
   button.addEventListener('click', async () => {
-    const done = busy(button, 'Revoking…');
+    const done = busy(button, t('home.revoking'));
     await revoke(passkey, false);
     done();
   });
@@ -136,16 +135,16 @@ async function refreshAccountPasskeys(): Promise<void> {
     byId('account-passkeys').replaceChildren(...passkeys.map((p) => passkeyItem(p, local.has(p.id))));
     sectionProblem('account-passkeys-error', '');
   } catch (error) {
-    if (!signedOutMeanwhile(error)) sectionProblem('account-passkeys-error', `Your passkeys cannot be shown. ${apiMessage(error)}`);
+    if (!signedOutMeanwhile(error)) sectionProblem('account-passkeys-error', t('home.passkeysProblem', { reason: apiMessage(error) }));
   }
 }
 
 async function everywhere(button?: HTMLButtonElement): Promise<void> {
-  const done = button ? busy(button, 'Signing out everywhere…') : () => {};
+  const done = button ? busy(button, t('home.signingOutEverywhere')) : () => {};
   try {
     const { ended } = await signOutEverywhere();
     show(null);
-    announce(`You are signed out everywhere (${ended} session${ended === 1 ? '' : 's'} ended).`, 'success');
+    announce(tn('home.signedOutEverywhere', ended), 'success');
   } catch (error) {
     if (reauthenticate(error, { action: 'sign-out-everywhere' }, '/')) return;
     if (!signedOutMeanwhile(error)) announce(apiMessage(error), 'error');
@@ -176,9 +175,7 @@ async function load(): Promise<void> {
     current = await session();
   } catch (error) {
     sections.loading.hidden = true;
-    const retry = el('button', { type: 'button' }, 'Try again');
-    retry.addEventListener('click', () => location.reload());
-    announce(apiMessage(error), 'error', retry);
+    announce(apiMessage(error), 'error', reloadButton());
     return;
   }
   show(current);
@@ -197,14 +194,14 @@ byId<HTMLFormElement>('register').addEventListener('submit', async (event) => {
   const input = byId<HTMLInputElement>('email');
   const email = input.value.trim();
   if (!email) {
-    announce('Enter your email address.', 'error');
+    announce(t('home.emailMissing'), 'error');
     input.focus();
     return;
   }
-  const done = busy((event.target as HTMLFormElement).querySelector('button') as HTMLButtonElement, 'Sending…');
+  const done = busy((event.target as HTMLFormElement).querySelector('button') as HTMLButtonElement, t('home.sending'));
   try {
-    const answer = await register(email);
-    announce(`${answer.message} Open it on this device.`, 'success');
+    await register(email);
+    announce(t('home.sent'), 'success');
     input.value = '';
   } catch (error) {
     announce(apiMessage(error), 'error');
@@ -223,17 +220,17 @@ byId<HTMLButtonElement>('add-passkey').addEventListener('click', () => {
 byId<HTMLButtonElement>('sign-out-everywhere').addEventListener('click', (event) => everywhere(event.currentTarget as HTMLButtonElement));
 
 byId<HTMLButtonElement>('sign-out').addEventListener('click', async (event) => {
-  const done = busy(event.currentTarget as HTMLButtonElement, 'Signing out…');
+  const done = busy(event.currentTarget as HTMLButtonElement, t('home.signingOut'));
   try {
     const { redirect } = await signOut();
     show(null);
     if (redirect) {
       // The provider ends its session too, then sends the browser back here.
-      announce('You are signed out here; signing you out of the identity provider…', 'info');
+      announce(t('home.signingOutOfProvider'), 'info');
       location.assign(redirect);
       return;
     }
-    announce('You are signed out.', 'success');
+    announce(t('home.signedOut'), 'success');
   } catch (error) {
     announce(apiMessage(error), 'error');
   } finally {

@@ -2,6 +2,7 @@
 // met `reauthentication_required` remembers it, signs in again, and the page that the
 // sign-in comes back to carries it out (each page takes only the actions it knows).
 import { ApiError, signInUrl } from './api';
+import { t } from './i18n';
 import { announce } from './ui';
 
 export type Pending = { action: 'add-passkey' } | { action: 'sign-out-everywhere' } | { action: 'revoke-passkey'; id: string; confirm: boolean };
@@ -21,7 +22,7 @@ export function remember(pending: Pending): void {
 export function reauthenticate(error: unknown, pending: Pending, path: string): boolean {
   if (!(error instanceof ApiError) || error.code !== 'reauthentication_required') return false;
   remember(pending);
-  announce('For your security, confirm it is you: signing in again with your passkey…', 'info');
+  announce(t('common.confirmItIsYou'), 'info');
   location.assign(signInUrl(path));
   return true;
 }

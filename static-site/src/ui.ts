@@ -1,4 +1,5 @@
 // Small DOM helpers: text only (never HTML from data), and one live region per page.
+import { t } from './i18n';
 
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -44,7 +45,7 @@ export function busy(button: HTMLButtonElement, label: string): () => void {
 
 /** A button that reloads the page: the retry for a service that was slow or out of reach. */
 export function reloadButton(): HTMLButtonElement {
-  const button = el('button', { type: 'button' }, 'Try again');
+  const button = el('button', { type: 'button' }, t('common.tryAgain'));
   button.addEventListener('click', () => location.reload());
   return button;
 }

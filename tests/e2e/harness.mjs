@@ -42,12 +42,16 @@ export function local(url) {
     .replace('https://api-us.beyondidentity.com', s.BEYOND_IDENTITY_API_BASE_URL);
 }
 
-/** A browser with a fresh profile (its own IndexedDB and cookies); closed by `close()`. */
-export async function browser() {
+/**
+ * A browser with a fresh profile (its own IndexedDB and cookies); closed by `close()`.
+ * `locale` is its language (navigator.languages and Accept-Language), English by default.
+ */
+export async function browser({ locale = 'en-US' } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'e2e-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
+    locale,
     viewport: { width: 420, height: 860 },
     args: [
       '--no-sandbox',

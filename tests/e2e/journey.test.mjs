@@ -24,7 +24,6 @@ test('register, bind, sign in, sign out and sign in again', async () => {
     await page.goto(await emailLink(address));
     await page.waitForURL(`${SITE}/`);
     await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
-    await page.getByText(address, { exact: true }).last().waitFor();
     await shot(page, '03-home-signed-in');
     await page.getByRole('list', { name: 'Where you are signed in' }).getByRole('listitem').first().waitFor();
     await accessible(page, 'home, signed in (the account)');
@@ -117,6 +116,35 @@ test('the accessibility check finds what it is for: an input without its label f
     await page.getByLabel('Email address').waitFor();
     await page.evaluate(() => document.querySelector('label[for="email"]').remove());
     await assert.rejects(accessible(page, 'home without the email label'), /label/);
+  } finally {
+    await b.close();
+  }
+});
+
+test('in French (the browser asks for fr-FR): register, bind, sign in and sign out, every word from the French catalog', async () => {
+  const b = await browser({ locale: 'fr-FR' });
+  const { page } = b;
+  try {
+    const address = unique('zoe');
+    await page.goto(SITE);
+    assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+    assert.equal(await page.title(), 'Se connecter avec une clé d’accès');
+    await page.getByRole('link', { name: 'Se connecter avec une clé d’accès' }).waitFor();
+    await accessible(page, 'home in French, signed out');
+    await page.getByLabel('Adresse e-mail').fill(address);
+    await page.getByRole('button', { name: 'M’envoyer un lien' }).click();
+    await page.getByText('un e-mail avec un lien pour créer votre clé d’accès est en route').waitFor();
+    await page.goto(await emailLink(address));
+    await page.waitForURL(`${SITE}/`);
+    await page.getByRole('heading', { name: `Connecté en tant que ${address}` }).waitFor();
+    await page.getByRole('list', { name: 'Où vous êtes connecté' }).getByText('Ce navigateur').waitFor();
+    await shot(page, '30-home-signed-in-fr');
+    await accessible(page, 'home in French, signed in');
+    await page.getByRole('button', { name: 'Se déconnecter', exact: true }).click();
+    await page.getByText('Vous êtes déconnecté.').waitFor();
+    // No English is left in the page's text.
+    assert.doesNotMatch(await page.locator('main').innerText(), /\b(Sign|Passkey|passkey|You are|Email)\b/);
+    assert.deepEqual(b.errors, []);
   } finally {
     await b.close();
   }

@@ -113,7 +113,7 @@ export const en = {
   'callback.session_store_unavailable': 'We could not start your session. Please try again in a moment.',
   'callback.bad_request': 'The sign-in response was malformed. Please sign in again.',
   'callback.signed_out_everywhere': 'You signed out everywhere while this sign-in was under way, so it was stopped. Please sign in again.',
-  'callback.other': 'The sign-in did not complete. Please try again.',
+  'callback.unknown': 'The sign-in did not complete. Please try again.',
 
   // The functions' error codes (shared/src/error.rs), as the pages meet them.
   'api.network': 'The service cannot be reached. Check your connection and try again.',
@@ -155,7 +155,7 @@ export const en = {
   'sdk.ChannelClosed': 'The connection to Beyond Identity closed. Please try again.',
   'sdk.Timeout': 'The passkey service is not answering. Please try again.',
   'sdk.BlockedByPolicy': "This site's security policy stops the passkey service from starting. Please tell the site's owner.",
-  'sdk.other': 'Something went wrong with the passkey. Please try again.',
+  'sdk.unknown': 'Something went wrong with the passkey. Please try again.',
 };
 
 export type Messages = typeof en;

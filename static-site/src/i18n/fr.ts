@@ -113,7 +113,7 @@ export const fr: Messages = {
   'callback.session_store_unavailable': 'Votre session n’a pas pu démarrer. Veuillez réessayer dans un instant.',
   'callback.bad_request': 'La réponse de connexion était mal formée. Veuillez vous reconnecter.',
   'callback.signed_out_everywhere': 'Vous vous êtes déconnecté partout pendant cette connexion, elle a donc été arrêtée. Veuillez vous reconnecter.',
-  'callback.other': 'La connexion n’a pas abouti. Veuillez réessayer.',
+  'callback.unknown': 'La connexion n’a pas abouti. Veuillez réessayer.',
 
   'api.network': 'Le service est injoignable. Vérifiez votre connexion et réessayez.',
   'api.forbidden_origin': 'Cette demande doit venir des pages de ce site.',
@@ -153,5 +153,5 @@ export const fr: Messages = {
   'sdk.ChannelClosed': 'La connexion à Beyond Identity a été fermée. Veuillez réessayer.',
   'sdk.Timeout': 'Le service de clés d’accès ne répond pas. Veuillez réessayer.',
   'sdk.BlockedByPolicy': 'La politique de sécurité de ce site empêche le service de clés d’accès de démarrer. Veuillez prévenir le propriétaire du site.',
-  'sdk.other': 'Un problème est survenu avec la clé d’accès. Veuillez réessayer.',
+  'sdk.unknown': 'Un problème est survenu avec la clé d’accès. Veuillez réessayer.',
 };

@@ -16,6 +16,9 @@
 // - a sign-in the cloud denies is the typed `PolicyDenied`, with the cloud's displayable
 //   message as `data` (measured: `{"type":"deny","message":…}` becomes
 //   `{name:"FlattenedError",type:"PolicyDenied",data:…}`).
+//
+// The words are the catalogs' (`sdk.<type>` in src/i18n/).
+import { has, t } from '../i18n';
 
 /** The error's type: the SDK's typed error, this page's own, or one read from an untyped error. */
 export function errorType(error: unknown): string {
@@ -31,34 +34,8 @@ export function errorType(error: unknown): string {
   return 'Unknown';
 }
 
-const MESSAGES: Record<string, string> = {
-  BiometricsCanceled: 'The request was cancelled.',
-  SelectCredentialCanceled: 'The request was cancelled.',
-  BiometricsTimedOut: 'The request timed out before it was confirmed.',
-  SelectCredentialTimedOut: 'The request timed out before a passkey was chosen.',
-  BiometricsNotAvailable: 'This device cannot confirm it is you (no screen lock or biometrics available).',
-  BiometricsNotEnrolled: 'Set up a screen lock or biometrics on this device, then try again.',
-  BiometricsLidClosed: 'Open the laptop lid to use its fingerprint reader, then try again.',
-  CredentialNotFound: 'This passkey is no longer valid. Set up a new one on this device.',
-  DuplicateCredential: 'This device already holds a passkey for this account.',
-  PolicyDenied: 'Your sign-in policy does not allow this here.',
-  UserSuspended: 'This account is suspended.',
-  UserDeleted: 'This account no longer exists.',
-  DeviceDeleted: 'This device was removed from your account. Set up a new passkey on it.',
-  InvalidUrl: 'This link is not valid.',
-  V1ServiceError: 'Beyond Identity refused the request: the link may have expired or already been used.',
-  LoginHintMismatch: 'This passkey belongs to a different account.',
-  OperationForbidden: 'This operation is not allowed.',
-  ClockDrift: "This device's clock is wrong. Correct the date and time, then try again.",
-  VersionRetired: 'This browser needs a newer version of the site. Reload the page.',
-  ClientDenied: 'This browser is not allowed to use passkeys here.',
-  NetworkError: 'Beyond Identity cannot be reached. Check your connection and try again.',
-  ChannelClosed: 'The connection to Beyond Identity closed. Please try again.',
-  Timeout: 'The passkey service is not answering. Please try again.',
-  BlockedByPolicy: "This site's security policy stops the passkey service from starting. Please tell the site's owner.",
-};
-
 /** A sentence for an SDK error. */
 export function describe(error: unknown): string {
-  return MESSAGES[errorType(error)] ?? 'Something went wrong with the passkey. Please try again.';
+  const key = `sdk.${errorType(error)}`;
+  return has(key) ? t(key) : t('sdk.unknown');
 }
