@@ -104,3 +104,17 @@ export BENCH_CRITERION_DIR="$ROOT/target/criterion" BENCH_OUT="$ROOT/docs/BENCHM
 
 say "measuring (a few minutes)"
 target/debug/bench
+
+say "the site in Chromium: bytes per page, and a sign-in cold and warm (production build, real SDK)"
+(
+  unset AWS_CA_BUNDLE AWS_ENDPOINT_URL_DYNAMODB BENCH_CA_BUNDLE
+  export SESSION_TABLE="bench-site-sessions" DEV_SITE_MODE=preview DEV_SITE_SDK=real
+  mkdir -p "$LOG_DIR/site"
+  trap 'stop_dev_stack' EXIT
+  start_dev_stack "$LOG_DIR/site"
+  cd tests/e2e
+  SITE_URL="http://localhost:$DEV_SITE_PORT" BI_AUTH_URL="http://127.0.0.1:$DEV_BI_AUTH_PORT" \
+    BI_ENV_FILE="$LOG_DIR/site/bi-local.env" ARTIFACTS="$LOG_DIR/site/shots" \
+    BENCH_CHROMIUM_VERSION="$(chromium --version 2>/dev/null | awk '{print $2}')" \
+    BENCH_SAMPLES="${BENCH_QUICK:+2}" node bench-browser.mjs
+)
