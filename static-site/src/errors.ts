@@ -9,13 +9,14 @@ export function explain(code: string): string {
 }
 
 /**
- * An error answer of the functions in words: the catalog's for a code it knows; for
- * another code, the functions' own message where the page is in English, their language.
+ * An error answer of the functions in words. The functions speak English, often more
+ * precisely than a code can (which part of an address is wrong): an English page shows
+ * their message; another language shows its catalog's sentence for the code.
  */
 export function apiMessage(error: unknown): string {
   if (!(error instanceof ApiError)) return t('common.generic');
   if (error.code === 'rate_limited' && error.retryAfter) return tn('common.rateLimited', Math.ceil(error.retryAfter / 60));
+  if (lang === 'en' && error.message) return error.message;
   const key = `api.${error.code}`;
-  if (has(key)) return t(key);
-  return lang === 'en' && error.message ? error.message : t('common.generic');
+  return has(key) ? t(key) : t('common.generic');
 }

@@ -124,6 +124,7 @@ export const en = {
   'api.reauthentication_required': 'This needs a recent sign-in. Please sign in again to continue.',
   'api.confirmation_required': 'Please confirm this first.',
   'api.not_found': 'This was not found: it may already have been removed.',
+  'api.rate_limited': 'Too many attempts. Please try again later.',
   'api.upstream_busy': 'Beyond Identity is busy. Please try again in a moment.',
   'api.upstream_unavailable': 'Beyond Identity is unavailable right now. Please try again shortly.',
   'api.upstream_timeout': 'Beyond Identity did not answer in time. Please try again.',

@@ -123,6 +123,7 @@ export const fr: Messages = {
   'api.reauthentication_required': 'Cette action demande une connexion récente. Veuillez vous reconnecter pour continuer.',
   'api.confirmation_required': 'Veuillez d’abord confirmer.',
   'api.not_found': 'Introuvable : l’élément a peut-être déjà été supprimé.',
+  'api.rate_limited': 'Trop de tentatives. Veuillez réessayer plus tard.',
   'api.upstream_busy': 'Beyond Identity est occupé. Veuillez réessayer dans un instant.',
   'api.upstream_unavailable': 'Beyond Identity est indisponible pour le moment. Veuillez réessayer bientôt.',
   'api.upstream_timeout': 'Beyond Identity n’a pas répondu à temps. Veuillez réessayer.',
