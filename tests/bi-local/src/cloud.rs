@@ -26,7 +26,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use base64::Engine as _;
@@ -56,26 +56,12 @@ pub fn auth_routes() -> Router<Arc<Ctx>> {
 /// CORS for the SDK's calls, from the authenticator configs' trusted origins: it sends
 /// `Authorization` (binding) and `X-Correlation-Id` (signing in).
 pub async fn preflight(State(ctx): State<Arc<Ctx>>, headers: HeaderMap) -> Response {
-    match emulator::cors(&ctx, &headers) {
-        Ok(origin) => {
-            let mut response = emulator::with_cors(StatusCode::NO_CONTENT.into_response(), origin);
-            let h = response.headers_mut();
-            h.insert(
-                header::ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static("GET, POST"),
-            );
-            h.insert(
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("authorization, content-type, x-correlation-id"),
-            );
-            h.insert(
-                header::ACCESS_CONTROL_MAX_AGE,
-                HeaderValue::from_static("600"),
-            );
-            response
-        }
-        Err(error) => error.into_response(),
-    }
+    emulator::preflight_answer(
+        &ctx,
+        &headers,
+        "GET, POST",
+        "authorization, content-type, x-correlation-id",
+    )
 }
 
 /// A cross-origin answer of the cloud protocol: CORS first, then the handler's JSON.

@@ -153,17 +153,28 @@ pub(crate) fn with_cors(mut response: Response, origin: Option<HeaderValue>) -> 
 }
 
 async fn preflight(State(ctx): State<Arc<Ctx>>, headers: HeaderMap) -> Response {
-    match cors(&ctx, &headers) {
+    preflight_answer(&ctx, &headers, "POST", "content-type")
+}
+
+/// A CORS preflight's answer: the methods and request headers allowed from a trusted
+/// origin, for ten minutes; 403 from any other.
+pub(crate) fn preflight_answer(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    methods: &'static str,
+    allowed: &'static str,
+) -> Response {
+    match cors(ctx, headers) {
         Ok(origin) => {
             let mut response = with_cors(StatusCode::NO_CONTENT.into_response(), origin);
             let h = response.headers_mut();
             h.insert(
                 header::ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static("POST"),
+                HeaderValue::from_static(methods),
             );
             h.insert(
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("content-type"),
+                HeaderValue::from_static(allowed),
             );
             h.insert(
                 header::ACCESS_CONTROL_MAX_AGE,
