@@ -145,6 +145,15 @@ def main():
         record["last_run"] = {"date": today, "command": command, "machine": f"{platform.machine()} ({platform.system()})"}
         keep.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
 
+    # A file that is gone (moved, or split into a folder) no longer has the code its row
+    # measured: its row goes, and the files that took its code have rows of their own.
+    root = pathlib.Path(__file__).resolve().parent.parent
+    gone = [name for name in record["files"] if not (root / name).exists()]
+    for name in gone:
+        del record["files"][name]
+    if gone:
+        keep.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+
     text = doc.read_text() if doc.exists() else f"# Mutation testing\n\n{START}\n{END}\n"
     head, _, rest = text.partition(START)
     _, _, tail = rest.partition(END)
