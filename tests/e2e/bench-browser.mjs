@@ -9,7 +9,7 @@
 // number; the targets are shown beside them.
 import { appendFileSync } from 'node:fs';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { SITE, browser, emailLink, unique } from './harness.mjs';
+import { SITE, browser, registerAndBind, unique } from './harness.mjs';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES || 7);
 const HOME_TARGET_KB = 100;
@@ -59,12 +59,7 @@ async function signInTimes() {
   const b = await browser();
   const { page, context } = b;
   try {
-    const address = unique('bench');
-    await page.goto(SITE);
-    await page.getByLabel('Email address').fill(address);
-    await page.getByRole('button', { name: 'Email me a link' }).click();
-    await page.getByText('an email with a link to set up your passkey is on its way').waitFor();
-    await page.goto(await emailLink(address));
+    await registerAndBind(page, unique('bench'));
     await page.getByRole('heading', { name: /^Signed in as / }).waitFor({ timeout: 60_000 });
     await signOut(page);
 
