@@ -308,7 +308,8 @@ class Site(unittest.TestCase):
         default = config["DefaultCacheBehavior"]
         self.assertEqual(default["ResponseHeadersPolicyId"], {"Ref": "SiteHeaders"})
         site = [b for b in config["CacheBehaviors"] if b.get("TargetOriginId") == "site"]
-        self.assertEqual({b["PathPattern"] for b in site}, {f"{p}*" for p in security["sdkPages"]["paths"]})
+        # Exactly the SDK pages, as the dev and preview servers match them: `/bind` and `/bind/…`.
+        self.assertEqual({b["PathPattern"] for b in site}, {q for p in security["sdkPages"]["paths"] for q in (p, f"{p}/*")})
         for behaviour in [default, *site]:
             self.assertTrue(behaviour["Compress"], behaviour.get("PathPattern", "default"))
             self.assertEqual(behaviour["FunctionAssociations"], default["FunctionAssociations"])
