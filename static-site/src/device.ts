@@ -77,8 +77,12 @@ async function addPasskey(embedded: Embedded, button: HTMLButtonElement): Promis
   const done = busy(button, t('device.adding'));
   try {
     const { credential_binding_link: link } = await bindJob();
-    await limit(embedded.bindPasskey(link), LIMITS.remote, 'Setting up the passkey');
-    announce(t('device.added'), 'success');
+    const held = await limit(embedded.getPasskeys(), LIMITS.local, 'Reading the passkeys');
+    const { passkey } = await limit(embedded.bindPasskey(link), LIMITS.remote, 'Setting up the passkey');
+    // The SDK keeps one passkey per identity in a browser: a new one replaces the old,
+    // which Beyond Identity still lists (and would accept elsewhere) until it is revoked.
+    const replaced = held.some((p) => p.identity.id === passkey.identity.id);
+    announce(t(replaced ? 'device.replaced' : 'device.added'), 'success');
     await show(embedded);
   } catch (error) {
     if (reauthenticate(error, { action: 'add-passkey' }, HERE)) return;

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { SITE, browser, emailLink, local, revokePasskeys, shot, unique } from './harness.mjs';
+import { SITE, browser, emailLink, local, registerAndBind, revokePasskeys, shot, unique } from './harness.mjs';
 
 const ASSETS = new URL('../../static-site/dist/assets/', import.meta.url);
 const SDK_CHUNK = readdirSync(ASSETS).find((f) => f.startsWith('bi-embedded-') && f.endsWith('.js'));
@@ -229,6 +229,35 @@ test('the real SDK binds a passkey, signs in, signs in again, and is refused in 
     assert.doesNotMatch(await page.locator('main').innerText(), /FlattenedError|HandleUrl|PolicyDenied/);
     const after = await page.evaluate(async () => (await fetch('/api/auth/session')).json());
     assert.deepEqual(after, {});
+    assert.deepEqual(await b.violations(), []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('with the real SDK, /device binds from a RETURN link: the new passkey replaces the one the browser held for the account', async () => {
+  const b = await watched();
+  const { page } = b;
+  try {
+    const address = unique('una');
+    await registerAndBind(page, address);
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    // Home runs no SDK; /device binds with the link bind-job returns (invokeAuthenticator
+    // answered as JSON to the SDK, then getInfo and bind).
+    await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
+    await page.waitForURL(`${SITE}/device`);
+    // Measured: the real SDK keeps one passkey per identity in a browser, the newest.
+    await page.getByText('A new passkey replaced the one this device held.', { exact: false }).waitFor();
+    const passkeys = page.getByRole('list', { name: 'Passkeys on this device' });
+    assert.equal(await passkeys.getByRole('listitem').count(), 1);
+    await shot(page, '15-real-sdk-device-replaced');
+    const { passkeys: atBeyondIdentity } = await page.evaluate(async () => (await fetch('/api/auth/passkeys')).json());
+    assert.equal(atBeyondIdentity.length, 2);
+    const newest = [...atBeyondIdentity].sort((a, b) => a.created_at.localeCompare(b.created_at))[1];
+    assert.deepEqual(await page.evaluate(() => JSON.parse(localStorage.getItem('passkeys-on-this-device'))), [newest.id]);
+    await page.getByRole('button', { name: `Forget the passkey of ${address} on this device` }).click();
+    await page.getByText(`The passkey of ${address} was forgotten on this device.`).waitFor();
+    await page.getByText('This browser holds no passkey yet.').waitFor();
     assert.deepEqual(await b.violations(), []);
   } finally {
     await b.close();

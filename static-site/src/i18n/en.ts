@@ -69,6 +69,8 @@ export const en = {
   'device.add': 'Add a passkey on this device',
   'device.adding': 'Adding…',
   'device.added': 'A passkey was added to this device.',
+  'device.replaced':
+    'A new passkey replaced the one this device held. The old one is still listed under “Your passkeys” on your account page: revoke it there.',
   'device.forget': 'Forget',
   'device.forgetLabel': 'Forget the passkey of {name} on this device',
   'device.forgetting': 'Forgetting…',

@@ -131,6 +131,10 @@ export class Embedded {
       signature: await sign(pair.privateKey, `bi-local-bind:${token}`),
     });
     const passkey: Passkey = { ...answer.passkey, id: crypto.randomUUID(), passkeyId: answer.passkey.id };
+    // As the real SDK 3.0.6 does (measured, tests/e2e/real-sdk.test.mjs): one passkey per
+    // identity in a browser; a new binding replaces the one it held.
+    const replaced = (await this.getPasskeys()).filter((p) => p.identity.id === passkey.identity.id);
+    for (const old of replaced) await this.deletePasskey(old.id);
     await transact('readwrite', (store) => store.put({ passkey, key: pair.privateKey } satisfies Stored));
     return { passkey, postBindingRedirectUri: answer.postBindingRedirectUri };
   };
