@@ -4,7 +4,7 @@
 // strict policy (static-site/security-headers.json).
 import './style.css';
 import type { Embedded, Passkey } from '@beyondidentity/bi-sdk-js';
-import { ApiError, bindJob, listPasskeys, session } from './api';
+import { ApiError, bindJob, listPasskeys, revokePasskey, session } from './api';
 import { noteDevicePasskeys } from './device-passkeys';
 import { apiMessage } from './errors';
 import { localize, t } from './i18n';
@@ -73,16 +73,26 @@ async function show(embedded: Embedded, signedIn = false): Promise<void> {
   render(embedded, signedIn ? await forgetRevoked(embedded, passkeys) : passkeys);
 }
 
+/** Revokes at Beyond Identity the passkeys a new one replaced here; says how that went. */
+async function revokeReplaced(replaced: Passkey[]): Promise<'device.replacedAndRevoked' | 'device.replaced'> {
+  try {
+    for (const old of replaced) await revokePasskey(old.passkeyId, true);
+    return 'device.replacedAndRevoked';
+  } catch {
+    return 'device.replaced';
+  }
+}
+
 async function addPasskey(embedded: Embedded, button: HTMLButtonElement): Promise<void> {
   const done = busy(button, t('device.adding'));
   try {
     const { credential_binding_link: link } = await bindJob();
     const held = await limit(embedded.getPasskeys(), LIMITS.local, 'Reading the passkeys');
     const { passkey } = await limit(embedded.bindPasskey(link), LIMITS.remote, 'Setting up the passkey');
-    // The SDK keeps one passkey per identity in a browser: a new one replaces the old,
-    // which Beyond Identity still lists (and would accept elsewhere) until it is revoked.
-    const replaced = held.some((p) => p.identity.id === passkey.identity.id);
-    announce(t(replaced ? 'device.replaced' : 'device.added'), 'success');
+    // The SDK keeps one passkey per identity in a browser: a new one replaces the old one,
+    // whose key is gone with it; Beyond Identity would list it as active until revoked.
+    const replaced = held.filter((p) => p.identity.id === passkey.identity.id);
+    announce(t(replaced.length > 0 ? await revokeReplaced(replaced) : 'device.added'), 'success');
     await show(embedded);
   } catch (error) {
     if (reauthenticate(error, { action: 'add-passkey' }, HERE)) return;

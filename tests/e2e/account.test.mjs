@@ -118,10 +118,11 @@ test('an old sign-in is sent through a fresh one, and the action then completes'
     await ageSignIn(context, 600);
     await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
     await page.waitForURL(`${SITE}/device`);
-    await page.getByText('A new passkey replaced the one this device held.', { exact: false }).waitFor();
+    await page.getByText('A new passkey replaced the one this device held, and the old one was revoked.').waitFor();
     await page.goto(SITE);
     await passkeysList(page).getByRole('listitem').nth(1).waitFor();
     assert.equal(await passkeysList(page).getByRole('listitem').count(), 2);
+    await passkeysList(page).getByText('Revoked').waitFor();
     await shot(page, '23-reauthenticated');
 
     // The same for signing out everywhere, with the new passkey.

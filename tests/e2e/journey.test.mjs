@@ -84,7 +84,7 @@ test('a signed-in user renews the passkey on this device (one per account in a b
     await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
     await page.waitForURL(`${SITE}/device`);
     // As the real SDK does: the new passkey replaces the one this browser held for the account.
-    await page.getByText('A new passkey replaced the one this device held.', { exact: false }).waitFor();
+    await page.getByText('A new passkey replaced the one this device held, and the old one was revoked.').waitFor();
     const passkeys = page.getByRole('list', { name: 'Passkeys on this device' });
     assert.equal(await passkeys.getByRole('listitem').count(), 1);
     await shot(page, '06-passkey-added');

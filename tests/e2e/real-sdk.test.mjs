@@ -247,14 +247,16 @@ test('with the real SDK, /device binds from a RETURN link: the new passkey repla
     await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
     await page.waitForURL(`${SITE}/device`);
     // Measured: the real SDK keeps one passkey per identity in a browser, the newest.
-    await page.getByText('A new passkey replaced the one this device held.', { exact: false }).waitFor();
+    await page.getByText('A new passkey replaced the one this device held, and the old one was revoked.').waitFor();
     const passkeys = page.getByRole('list', { name: 'Passkeys on this device' });
     assert.equal(await passkeys.getByRole('listitem').count(), 1);
     await shot(page, '15-real-sdk-device-replaced');
     const { passkeys: atBeyondIdentity } = await page.evaluate(async () => (await fetch('/api/auth/passkeys')).json());
     assert.equal(atBeyondIdentity.length, 2);
-    const newest = [...atBeyondIdentity].sort((a, b) => a.created_at.localeCompare(b.created_at))[1];
+    const [older, newest] = [...atBeyondIdentity].sort((a, b) => a.created_at.localeCompare(b.created_at));
     assert.deepEqual(await page.evaluate(() => JSON.parse(localStorage.getItem('passkeys-on-this-device'))), [newest.id]);
+    // The replaced one, whose key is gone from the browser, is revoked; the new one is active.
+    assert.deepEqual([older.state, newest.state], ['REVOKED', 'ACTIVE']);
     await page.getByRole('button', { name: `Forget the passkey of ${address} on this device` }).click();
     await page.getByText(`The passkey of ${address} was forgotten on this device.`).waitFor();
     await page.getByText('This browser holds no passkey yet.').waitFor();

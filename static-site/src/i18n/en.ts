@@ -69,6 +69,7 @@ export const en = {
   'device.add': 'Add a passkey on this device',
   'device.adding': 'Adding…',
   'device.added': 'A passkey was added to this device.',
+  'device.replacedAndRevoked': 'A new passkey replaced the one this device held, and the old one was revoked.',
   'device.replaced':
     'A new passkey replaced the one this device held. The old one is still listed under “Your passkeys” on your account page: revoke it there.',
   'device.forget': 'Forget',

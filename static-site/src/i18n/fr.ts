@@ -70,6 +70,7 @@ export const fr: Messages = {
   'device.add': 'Ajouter une clé d’accès sur cet appareil',
   'device.adding': 'Ajout…',
   'device.added': 'Une clé d’accès a été ajoutée sur cet appareil.',
+  'device.replacedAndRevoked': 'Une nouvelle clé d’accès a remplacé celle de cet appareil, et l’ancienne a été révoquée.',
   'device.replaced':
     'Une nouvelle clé d’accès a remplacé celle de cet appareil. L’ancienne figure toujours sous « Vos clés d’accès » sur la page de votre compte : révoquez-la là.',
   'device.forget': 'Oublier',
