@@ -2,7 +2,7 @@
 // sign out → sign in again through /bi-authenticate → home shows the user.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SITE, accessible, browser, emailLink, registerAndBind, shot, tabTo, unique } from './harness.mjs';
+import { SITE, accessible, browser, emailLink, registerAndBind, renewOnDevice, shot, tabTo, unique } from './harness.mjs';
 
 test('register, bind, sign in, sign out and sign in again', async () => {
   const b = await browser();
@@ -77,15 +77,9 @@ test('a signed-in user renews the passkey on this device (one per account in a b
   const b = await browser();
   const { page } = b;
   try {
-    const address = unique('dee');
-    await registerAndBind(page, address);
-    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
-    // Home runs no SDK: adding a passkey is /device's.
-    await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
-    await page.waitForURL(`${SITE}/device`);
-    // As the real SDK does: the new passkey replaces the one this browser held for the account.
-    await page.getByText('A new passkey replaced the one this device held, and the old one was revoked.').waitFor();
-    const passkeys = page.getByRole('list', { name: 'Passkeys on this device' });
+    // Home runs no SDK: adding a passkey is /device's; as with the real SDK, the new
+    // passkey replaces the one this browser held for the account.
+    const { address, passkeys } = await renewOnDevice(page, 'dee');
     assert.equal(await passkeys.getByRole('listitem').count(), 1);
     await shot(page, '06-passkey-added');
     await accessible(page, '/device, signed in');

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { SITE, browser, emailLink, local, registerAndBind, revokePasskeys, shot, unique } from './harness.mjs';
+import { SITE, browser, emailLink, local, renewOnDevice, revokePasskeys, shot, unique } from './harness.mjs';
 
 const ASSETS = new URL('../../static-site/dist/assets/', import.meta.url);
 const SDK_CHUNK = readdirSync(ASSETS).find((f) => f.startsWith('bi-embedded-') && f.endsWith('.js'));
@@ -239,16 +239,10 @@ test('with the real SDK, /device binds from a RETURN link: the new passkey repla
   const b = await watched();
   const { page } = b;
   try {
-    const address = unique('una');
-    await registerAndBind(page, address);
-    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
     // Home runs no SDK; /device binds with the link bind-job returns (invokeAuthenticator
-    // answered as JSON to the SDK, then getInfo and bind).
-    await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
-    await page.waitForURL(`${SITE}/device`);
-    // Measured: the real SDK keeps one passkey per identity in a browser, the newest.
-    await page.getByText('A new passkey replaced the one this device held, and the old one was revoked.').waitFor();
-    const passkeys = page.getByRole('list', { name: 'Passkeys on this device' });
+    // answered as JSON to the SDK, then getInfo and bind). Measured: the real SDK keeps
+    // one passkey per identity in a browser, the newest.
+    const { address, passkeys } = await renewOnDevice(page, 'una');
     assert.equal(await passkeys.getByRole('listitem').count(), 1);
     await shot(page, '15-real-sdk-device-replaced');
     const { passkeys: atBeyondIdentity } = await page.evaluate(async () => (await fetch('/api/auth/passkeys')).json());
