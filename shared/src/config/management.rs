@@ -14,9 +14,57 @@ pub struct ManagementConfig {
     pub api_base: String,
     pub tenant_id: String,
     pub realm_id: String,
-    /// `BEYOND_IDENTITY_APPLICATION_CONFIG_ID`: the Embedded SDK authenticator config.
+    /// `BEYOND_IDENTITY_APPLICATION_CONFIG_ID`: the application's authenticator config.
     pub authenticator_config_id: String,
+    /// `BEYOND_IDENTITY_AUTHENTICATOR`: which kind that config is.
+    pub authenticator: Authenticator,
     pub credentials: ManagementCredentials,
+}
+
+/// Where passkeys are made and used (`BEYOND_IDENTITY_AUTHENTICATOR`): by Beyond
+/// Identity's SDK in the site's own pages (`embedded`, the default), or by Beyond
+/// Identity's hosted pages (`hosted`, its "Hosted Web" authenticator config), with no SDK
+/// in the site at all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Authenticator {
+    #[default]
+    Embedded,
+    Hosted,
+}
+
+impl Authenticator {
+    /// The authenticator config's `config.type` at Beyond Identity.
+    pub fn config_type(self) -> &'static str {
+        match self {
+            Self::Embedded => "embedded",
+            Self::Hosted => "hosted_web",
+        }
+    }
+
+    /// Where a browser goes once an enrolment email's link has bound its passkey. The
+    /// embedded site's `/bind` signs in by itself and never follows this; Beyond
+    /// Identity's hosted page does follow it, so in hosted mode it is the sign-in, which
+    /// takes the new passkey straight back to the hosted page and the user in.
+    pub fn after_enrolment(self, origin: &str) -> String {
+        match self {
+            Self::Embedded => format!("{origin}/"),
+            Self::Hosted => format!("{origin}/api/auth/signin?callbackUrl=%2F"),
+        }
+    }
+}
+
+fn read_authenticator(r: &mut Reader<'_>) -> Authenticator {
+    match r.env.get("BEYOND_IDENTITY_AUTHENTICATOR") {
+        None | Some("embedded") => Authenticator::Embedded,
+        Some("hosted") => Authenticator::Hosted,
+        Some(_) => {
+            r.problems.push(
+                "BEYOND_IDENTITY_AUTHENTICATOR must be embedded (Beyond Identity's SDK in the site, the default) or hosted (Beyond Identity's hosted pages)"
+                    .into(),
+            );
+            Authenticator::Embedded
+        }
+    }
 }
 
 /// A static API token, or the client-credentials grant against the Management API
@@ -80,8 +128,9 @@ pub(super) fn read_management(r: &mut Reader<'_>) -> Option<ManagementConfig> {
     let realm_id = r.required("BEYOND_IDENTITY_REALM_ID", "the realm that holds the users");
     let config_id = r.required(
         "BEYOND_IDENTITY_APPLICATION_CONFIG_ID",
-        "the Embedded SDK authenticator config of the application",
+        "the authenticator config of the application",
     );
+    let authenticator = read_authenticator(r);
     let credentials = match r.env.get("BEYOND_IDENTITY_API_TOKEN") {
         Some(token) => Some(ManagementCredentials::StaticToken(Secret::new(token))),
         None => {
@@ -104,6 +153,7 @@ pub(super) fn read_management(r: &mut Reader<'_>) -> Option<ManagementConfig> {
         tenant_id: tenant_id?.to_owned(),
         realm_id: realm_id?.to_owned(),
         authenticator_config_id: config_id?.to_owned(),
+        authenticator,
         credentials: credentials?,
     })
 }

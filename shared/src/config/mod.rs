@@ -13,7 +13,7 @@ mod provider;
 mod reader;
 
 pub use app::{AppConfig, FlowConfig, SessionConfig};
-pub use management::{ManagementConfig, ManagementCredentials};
+pub use management::{Authenticator, ManagementConfig, ManagementCredentials};
 pub use provider::ProviderConfig;
 pub use reader::parse_duration;
 
@@ -402,6 +402,33 @@ mod tests {
         env.push(("BEYOND_IDENTITY_API_BASE_URL", "http://127.0.0.1:8023/"));
         let config = ManagementFunctionConfig::load(&Env::from_pairs(env)).expect("valid");
         assert_eq!(config.management.api_base, "http://127.0.0.1:8023");
+    }
+
+    #[test]
+    fn the_authenticator_is_embedded_unless_hosted_is_asked_for() {
+        let load = |value: Option<&'static str>| {
+            let mut env = management();
+            env.extend(value.map(|v| ("BEYOND_IDENTITY_AUTHENTICATOR", v)));
+            ManagementFunctionConfig::load(&Env::from_pairs(env))
+        };
+        let kind = |value| load(value).expect("valid").management.authenticator;
+        assert_eq!(kind(None), Authenticator::Embedded);
+        assert_eq!(kind(Some("embedded")), Authenticator::Embedded);
+        assert_eq!(kind(Some("hosted")), Authenticator::Hosted);
+        let error = load(Some("Hosted_Web")).expect_err("not a mode");
+        assert_eq!(error.0.len(), 1, "{error}");
+        assert!(error.0[0].starts_with("BEYOND_IDENTITY_AUTHENTICATOR must be embedded"));
+        assert!(!error.0[0].contains("Hosted_Web"), "values are never echoed");
+        assert_eq!(Authenticator::Embedded.config_type(), "embedded");
+        assert_eq!(Authenticator::Hosted.config_type(), "hosted_web");
+        assert_eq!(
+            Authenticator::Embedded.after_enrolment("https://app.example.com"),
+            "https://app.example.com/"
+        );
+        assert_eq!(
+            Authenticator::Hosted.after_enrolment("https://app.example.com"),
+            "https://app.example.com/api/auth/signin?callbackUrl=%2F"
+        );
     }
 
     #[test]

@@ -94,7 +94,11 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
             (NewIdentity::Exists, Some(id)) => id,
             (NewIdentity::Exists, None) => return Err(AuthError::UpstreamUnavailable),
         };
-        let redirect = format!("{}/", self.config.app.origin_str());
+        let redirect = self
+            .config
+            .management
+            .authenticator
+            .after_enrolment(&self.config.app.origin_str());
         self.api
             .create_binding_job(&identity, Delivery::Email, &redirect)
             .await?;

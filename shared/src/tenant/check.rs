@@ -8,7 +8,7 @@ use super::report::Report;
 use super::{
     CHECK_SCOPES, PRODUCT_SCOPES, issuer_ids, redirect_uri, token_scopes, with_placeholders,
 };
-use crate::config::{Env, ManagementFunctionConfig, SignInConfig};
+use crate::config::{Authenticator, Env, ManagementFunctionConfig, SignInConfig};
 use crate::management::{BiManagementClient, RetryPolicy};
 use crate::oidc::http_client;
 
@@ -24,7 +24,7 @@ pub async fn check(env: &Env) -> Report {
         .map(str::to_owned);
     if config_id.is_none() {
         report.fail(
-            "setting: BEYOND_IDENTITY_APPLICATION_CONFIG_ID is missing: the Embedded SDK authenticator config",
+            "setting: BEYOND_IDENTITY_APPLICATION_CONFIG_ID is missing: the application's authenticator config",
             "set it in .env (docs/beyond-identity.md), or run `make tenant-setup`",
         );
     }
@@ -256,7 +256,7 @@ async fn tenant(
     };
     application(report, &api, config, sign_in, config_id.as_deref()).await;
     if let Some(id) = config_id {
-        authenticator_config(report, &api, sign_in, &id).await;
+        authenticator_config(report, &api, sign_in, config.management.authenticator, &id).await;
     }
 }
 
@@ -384,7 +384,7 @@ async fn application(
         ),
         (None, _) => report.fail(
             "the application has no authenticator config",
-            format!("link an Embedded SDK authenticator config {CONSOLE}, Applications → {name} → Authenticator Config, or run `make tenant-setup`"),
+            format!("link an authenticator config (Embedded SDK, or Hosted Web with BEYOND_IDENTITY_AUTHENTICATOR=hosted) {CONSOLE}, Applications → {name} → Authenticator Config, or run `make tenant-setup`"),
         ),
         (Some(_), None) => {}
     }
@@ -394,6 +394,7 @@ async fn authenticator_config(
     report: &mut Report,
     api: &BiManagementClient,
     sign_in: &SignInConfig,
+    mode: Authenticator,
     id: &str,
 ) {
     let config = match read(api, &format!("/authenticator-configs/{id}")).await {
@@ -409,10 +410,43 @@ async fn authenticator_config(
     let where_ = format!("{CONSOLE}, Applications → your app → Authenticator Config");
     let inner = &config["config"];
     let origin = sign_in.app.origin_str();
+    match mode {
+        Authenticator::Embedded => embedded_config(report, inner, &origin, &where_),
+        Authenticator::Hosted => hosted_config(report, inner, &where_),
+    }
+}
+
+/// The Hosted Web config: Beyond Identity's pages bind and sign in, with a passkey
+/// among their methods (with email one-time passwords alone, no passkey is ever made).
+fn hosted_config(report: &mut Report, inner: &Value, where_: &str) {
+    report.expect(
+        inner["type"] == "hosted_web",
+        "the authenticator config is Hosted Web (BEYOND_IDENTITY_AUTHENTICATOR=hosted)",
+        format!("set Configuration Type to Hosted Web {where_}, or take BEYOND_IDENTITY_AUTHENTICATOR=hosted out of .env to use the Embedded SDK"),
+    );
+    if inner["type"] != "hosted_web" {
+        return;
+    }
+    let methods: Vec<&str> = inner["authentication_methods"]
+        .as_array()
+        .map(|m| m.iter().filter_map(|m| m["type"].as_str()).collect())
+        .unwrap_or_default();
+    report.expect(
+        methods
+            .iter()
+            .any(|m| matches!(*m, "webauthn_passkey" | "software_passkey")),
+        "its authentication methods make passkeys (webauthn_passkey or software_passkey)",
+        format!("add Passkey (WebAuthn) or Passkey (software) to the authentication methods {where_}"),
+    );
+}
+
+/// The Embedded SDK config: Automatic, invoked at AUTH_URL, which may call Beyond Identity
+/// from the browser (its trusted origins).
+fn embedded_config(report: &mut Report, inner: &Value, origin: &str, where_: &str) {
     report.expect(
         inner["type"] == "embedded",
         "the authenticator config is Embedded SDK",
-        format!("set Configuration Type to Embedded SDK {where_}"),
+        format!("set Configuration Type to Embedded SDK {where_}, or set BEYOND_IDENTITY_AUTHENTICATOR=hosted in .env to use Beyond Identity's hosted pages"),
     );
     report.expect(
         inner["invocation_type"].as_str().unwrap_or("automatic") == "automatic",
@@ -423,7 +457,7 @@ async fn authenticator_config(
         inner["invoke_url"]
             .as_str()
             .map(|u| u.trim_end_matches('/'))
-            == Some(origin.as_str()),
+            == Some(origin),
         format!("its invoke URL is AUTH_URL ({origin})"),
         format!("set Invoke URL to {origin} {where_}"),
     );

@@ -1,4 +1,5 @@
-//! `tenant setup`: the realm's Embedded SDK authenticator config and OIDC application,
+//! `tenant setup`: the realm's authenticator config (Embedded SDK, or Hosted Web in hosted
+//! mode) and OIDC application,
 //! created through the management API if they are not there yet (found by name), put
 //! right if they are, and their values for the `.env`.
 
@@ -6,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::{redirect_uri, with_placeholders};
-use crate::config::{ConfigError, Env, ManagementFunctionConfig};
+use crate::config::{Authenticator, ConfigError, Env, ManagementFunctionConfig};
 use crate::management::{BiManagementClient, ManagementError, RetryPolicy};
 
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +129,25 @@ async fn ensure(
     }
 }
 
+/// The authenticator config of the mode: the Embedded SDK invoked at the app, or Beyond
+/// Identity's hosted pages making passkeys (in the platform's authenticator, else in the
+/// browser).
+fn authenticator_config(mode: Authenticator, origin: &str) -> Value {
+    match mode {
+        Authenticator::Embedded => json!({
+            "type": "embedded",
+            "invocation_type": "automatic",
+            "invoke_url": origin,
+            "trusted_origins": [origin],
+        }),
+        Authenticator::Hosted => json!({
+            "type": "hosted_web",
+            "authentication_methods": [{"type": "webauthn_passkey"}, {"type": "software_passkey"}],
+            "trusted_origins": [origin],
+        }),
+    }
+}
+
 /// Sets up the realm for the app at `AUTH_URL`, under the display name `name`.
 pub async fn setup(env: &Env, name: &str) -> Result<SetupOutcome, SetupError> {
     let config = ManagementFunctionConfig::load(&with_placeholders(env))?;
@@ -141,12 +161,7 @@ pub async fn setup(env: &Env, name: &str) -> Result<SetupOutcome, SetupError> {
         name,
         json!({
             "display_name": name,
-            "config": {
-                "type": "embedded",
-                "invocation_type": "automatic",
-                "invoke_url": origin,
-                "trusted_origins": [origin],
-            },
+            "config": authenticator_config(config.management.authenticator, &origin),
         }),
     )
     .await?;

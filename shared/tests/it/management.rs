@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{Method, StatusCode, Uri};
-use passkey_auth::config::{ManagementConfig, ManagementCredentials};
+use passkey_auth::config::{Authenticator, ManagementConfig, ManagementCredentials};
 use passkey_auth::management::{BiManagementClient, ManagementApi, ManagementError, RetryPolicy};
 use passkey_auth::secret::Secret;
 use serde_json::{Value, json};
@@ -95,6 +95,7 @@ async fn client() -> (BiManagementClient, Asked) {
         tenant_id: "t".into(),
         realm_id: "r".into(),
         authenticator_config_id: "a".into(),
+        authenticator: Authenticator::Embedded,
         credentials: ManagementCredentials::StaticToken(Secret::new("token")),
     };
     let client = BiManagementClient::new(config, RetryPolicy::default()).expect("client");

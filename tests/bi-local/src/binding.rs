@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use crate::errors::ApiError;
 use crate::keys;
-use crate::model::{self, JobState, StoredJob};
+use crate::model::{self, AuthenticatorConfig, JobState, StoredJob};
 use crate::store::Inner;
-use crate::{Ctx, cloud, pages};
+use crate::{Ctx, cloud, hosted, pages};
 
 /// The six values a binding link carries (the fields of the SDK's
 /// `CredentialBindingInstruction`, less `api_base_url`).
@@ -156,26 +156,27 @@ pub struct TokenQuery {
     token: String,
 }
 
-/// Marks a usable link opened, and gives the invoke URL of its authenticator config.
-pub fn open(inner: &mut Inner, link: &Link, now: i64) -> Result<String, LinkError> {
+/// Marks a usable link opened, and gives its authenticator config.
+pub fn open(inner: &mut Inner, link: &Link, now: i64) -> Result<AuthenticatorConfig, LinkError> {
     let job = usable_job(inner, link, now)?;
     let config_id = job.job.authenticator_config_id.clone();
-    let invoke_url = inner
+    let config = inner
         .state
         .authenticator_config(&link.realm_id, &config_id)
-        .map(|c| c.invoke_url.clone())
+        .cloned()
         .ok_or(LinkError::NotFound)?;
     let job = usable_job(inner, link, now)?;
     if job.job.state == JobState::LinkSent {
         job.job.state = JobState::LinkOpened;
         job.job.update_time = model::timestamp(model::now());
     }
-    Ok(invoke_url)
+    Ok(config)
 }
 
 /// `GET {auth}/v1/tenants/{t}/realms/{r}/identities/{i}/credential-binding-jobs/{job}:invokeAuthenticator?token=…`:
-/// marks the link opened and sends the browser to the app's `/bind` page; the SDK, which
-/// asks for JSON, gets the binding instruction itself.
+/// marks the link opened and sends the browser to the app's `/bind` page (Embedded SDK)
+/// or to Beyond Identity's hosted one (Hosted Web); the SDK, which asks for JSON, gets
+/// the binding instruction itself.
 pub async fn invoke_authenticator(
     State(ctx): State<Arc<Ctx>>,
     Path(path): Path<JobPath>,
@@ -201,8 +202,13 @@ pub async fn invoke_authenticator(
     }
     let now = model::now().timestamp();
     match ctx.store.write(|inner| open(inner, &link, now)) {
-        Ok(invoke_url) => {
-            let Ok(mut url) = url::Url::parse(&format!("{invoke_url}/bind")) else {
+        Ok(config) => {
+            let page = if config.is_hosted() {
+                hosted::page_url(&ctx.auth_base, &link.tenant_id, &config, "bind")
+            } else {
+                format!("{}/bind", config.invoke_url)
+            };
+            let Ok(mut url) = url::Url::parse(&page) else {
                 return pages::error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "The invoke URL is not valid.",

@@ -152,7 +152,7 @@ pub fn get_info(ctx: &Ctx, headers: &HeaderMap, link: &Link) -> Response {
                 },
                 "theme": theme(ctx.sdk_auth_base.as_str()),
                 "post_binding_redirect_uri": job.post_binding_redirect_uri,
-                "authenticator_config": config_json(&state.tenant_id, config),
+                "authenticator_config": config.to_api(&state.tenant_id),
                 "application_id": application_id,
             }))
         })
@@ -168,24 +168,6 @@ fn theme(auth_base: &str) -> Value {
 }
 
 /// An authenticator config as the SDK reads it (inside `getInfo` and sign-in requests).
-fn config_json(tenant_id: &str, config: &AuthenticatorConfig) -> Value {
-    json!({
-        "id": config.id,
-        "tenant_id": tenant_id,
-        "realm_id": config.realm_id,
-        "display_name": config.display_name,
-        "config": {
-            "type": config.kind,
-            "invoke_url": config.invoke_url,
-            "trusted_origins": config.trusted_origins,
-            "invocation_type": config.invocation_type,
-            // Software passkeys: a non-extractable WebCrypto key in IndexedDB (the SDK's
-            // `subtle` key type), which a headless browser can hold.
-            "authentication_methods": [{"type": "software_passkey"}],
-        },
-    })
-}
-
 #[derive(Deserialize)]
 struct BindBody {
     #[serde(rename = "type")]
@@ -313,7 +295,7 @@ pub fn authenticate_request(
             "redirect_uri": transaction.redirect_uri,
             "state": transaction.state,
             "mode": "grant",
-            "authenticator_config": config_json(&state.tenant_id, config),
+            "authenticator_config": config.to_api(&state.tenant_id),
         },
         "origin": {"ip": "127.0.0.1", "ua": "", "geo": "Unknown City", "ref": ""},
         "transaction_id": transaction_id,

@@ -30,6 +30,7 @@ pub fn router() -> Router<Arc<Ctx>> {
             "/_emulator/authenticate",
             post(authenticate).options(preflight),
         )
+        .route("/_emulator/authenticate/cancel", post(cancel))
         .route(
             "/_emulator/faults",
             get(list_faults).post(add_faults).delete(clear_faults),
@@ -120,11 +121,15 @@ async fn outbox_page(State(ctx): State<Arc<Ctx>>) -> Response {
 }
 
 /// The browser calls `bind` and `authenticate` from the app's pages, as the real SDK
-/// calls Beyond Identity: cross-origin, allowed only from the config's trusted origins.
+/// calls Beyond Identity: cross-origin, allowed only from the config's trusted origins;
+/// and from bi-local's own hosted pages ([`crate::hosted`]).
 pub(crate) fn cors(ctx: &Ctx, headers: &HeaderMap) -> Result<Option<HeaderValue>, ApiError> {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(None);
     };
+    if origin.as_bytes() == ctx.auth_base.as_bytes() {
+        return Ok(None);
+    }
     let trusted = ctx.store.read(|inner| {
         inner
             .state
@@ -431,6 +436,60 @@ async fn authenticate(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Byt
                 }
             }
             Ok(json!({"redirectUrl": redirect.as_str(), "passkeyId": request.credential_id}))
+        })
+    })
+}
+
+#[derive(Deserialize)]
+struct CancelRequest {
+    url: String,
+}
+
+/// `POST /_emulator/authenticate/cancel`: the person turned the hosted sign-in page down.
+/// The sign-in request ends, and the answer is the way back to the application with
+/// `error=access_denied` (RFC 6749 §4.1.2.1) and its `state`.
+async fn cancel(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Bytes) -> Response {
+    cross_origin(&ctx, &headers, || {
+        let request: CancelRequest = parse(&body)?;
+        let invalid = || {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "this is not a valid authentication URL",
+            )
+        };
+        let jwt = url::Url::parse(&request.url)
+            .ok()
+            .and_then(|u| {
+                u.query_pairs()
+                    .find(|(k, _)| k == "request")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .ok_or_else(invalid)?;
+        ctx.store.write(|inner| {
+            let claims = keys::decode_own(&inner.keys, &jwt).ok_or_else(invalid)?;
+            let txn_id = claims.get("jti").and_then(Value::as_str).ok_or_else(invalid)?;
+            let transaction = inner.state.transactions.remove(txn_id).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::GONE,
+                    "this sign-in request has expired or was already used",
+                )
+            })?;
+            let issuer = inner
+                .state
+                .applications
+                .iter()
+                .find(|a| a.id == transaction.application_id)
+                .filter(|_| ctx.iss_parameter)
+                .map(|app| ctx.issuer(&inner.state, app));
+            let location = oidc::error_location(
+                &transaction.redirect_uri,
+                "access_denied",
+                "the user cancelled the sign-in",
+                transaction.state.as_deref(),
+                issuer.as_deref(),
+            )
+            .ok_or_else(invalid)?;
+            Ok(json!({ "redirectUrl": location }))
         })
     })
 }

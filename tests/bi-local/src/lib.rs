@@ -26,6 +26,7 @@ mod cloud;
 mod emulator;
 mod errors;
 mod faults;
+mod hosted;
 /// The emulator's signing keys; public for the ID-token micro-benchmark of `make bench`.
 pub mod keys;
 mod model;
@@ -101,6 +102,10 @@ pub struct Options {
     /// The demo authenticator config's invocation type; `None` keeps the stored one
     /// (Automatic at first).
     pub invocation: Option<Invocation>,
+    /// The demo authenticator config's kind: Embedded SDK, or Hosted Web (bi-local's
+    /// stand-ins of Beyond Identity's hosted pages bind and sign in); `None` keeps the
+    /// stored one (Embedded SDK at first).
+    pub authenticator: Option<Authenticator>,
     /// Put `name`, `preferred_username` and `email` in the ID token too, as many OpenID
     /// providers do. Off by default: Beyond Identity's ID token carries the subject only
     /// and the claims are on userinfo (docs/real-beyond-identity.md).
@@ -139,6 +144,7 @@ impl Default for Options {
             state_file: None,
             app_origin: None,
             invocation: None,
+            authenticator: None,
             id_token_claims: false,
             id_token_sid: false,
             end_session: false,
@@ -146,6 +152,24 @@ impl Default for Options {
             iss_parameter: false,
             issuer_trailing_slash: false,
             cloud_addr: None,
+        }
+    }
+}
+
+/// Where passkeys are made and used: the kinds of authenticator config the product
+/// supports (its `BEYOND_IDENTITY_AUTHENTICATOR`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Authenticator {
+    Embedded,
+    Hosted,
+}
+
+impl Authenticator {
+    /// The product's `BEYOND_IDENTITY_AUTHENTICATOR` value.
+    pub fn setting(self) -> &'static str {
+        match self {
+            Self::Embedded => "embedded",
+            Self::Hosted => "hosted",
         }
     }
 }
@@ -243,6 +267,8 @@ pub struct Settings {
     pub client_secret: String,
     pub redirect_uri: String,
     pub authenticator_config_id: String,
+    /// The kind of that config, as the product's `BEYOND_IDENTITY_AUTHENTICATOR`.
+    pub authenticator: Authenticator,
     pub admin_realm_id: String,
     pub mgmt_application_id: String,
     pub mgmt_client_id: String,
@@ -263,6 +289,10 @@ impl Settings {
             (
                 "BEYOND_IDENTITY_APPLICATION_CONFIG_ID",
                 self.authenticator_config_id.clone(),
+            ),
+            (
+                "BEYOND_IDENTITY_AUTHENTICATOR",
+                self.authenticator.setting().into(),
             ),
             (
                 "BEYOND_IDENTITY_ADMIN_REALM_ID",
@@ -461,6 +491,10 @@ impl BiLocal {
                 authenticator_config_id: field(|a| {
                     a.authenticator_config_id.clone().unwrap_or_default()
                 }),
+                authenticator: match app.and_then(|a| s.config_of(a)) {
+                    Some(config) if config.is_hosted() => Authenticator::Hosted,
+                    _ => Authenticator::Embedded,
+                },
                 admin_realm_id: s.admin_realm.id.clone(),
                 mgmt_application_id: mgmt.map(|a| a.id.clone()).unwrap_or_default(),
                 mgmt_client_id: mgmt.map(|a| a.client_id.clone()).unwrap_or_default(),
@@ -641,6 +675,17 @@ fn apply_options(state: &mut State, options: &Options) {
     if let Some(invocation) = options.invocation {
         config.invocation_type = invocation;
     }
+    match options.authenticator {
+        Some(Authenticator::Hosted) => {
+            config.kind = model::HOSTED_WEB.into();
+            config.display_name = "Demo Hosted Web".into();
+        }
+        Some(Authenticator::Embedded) => {
+            config.kind = "embedded".into();
+            config.display_name = "Demo Embedded SDK".into();
+        }
+        None => {}
+    }
 }
 
 /// A fresh demo tenant: a realm with a confidential OIDC application (PKCE S256,
@@ -688,6 +733,7 @@ fn seed(auth_base: &str, empty_realm: bool) -> Result<State, KeyError> {
             trusted_origins: vec![DEFAULT_APP_ORIGIN.into()],
             display_name: "Demo Embedded SDK".into(),
             kind: "embedded".into(),
+            authentication_methods: vec!["software_passkey".into()],
         };
         state.applications.push(Application {
             id: random::uuid(),

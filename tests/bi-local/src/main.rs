@@ -1,5 +1,6 @@
 //! `bi-local [--auth-addr 127.0.0.1:8021] [--api-addr 127.0.0.1:8023] [--state FILE]
-//! [--app-origin http://localhost:3000] [--invocation automatic|manual] [--empty-realm]
+//! [--app-origin http://localhost:3000] [--invocation automatic|manual]
+//! [--authenticator embedded|hosted] [--empty-realm]
 //! [--id-token-claims] [--cloud-addr 127.0.0.1:8443]`
 //!
 //! Prints the app's `BEYOND_IDENTITY_*` settings as `.env` lines on standard output,
@@ -9,11 +10,11 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use bi_local::{BiLocal, Invocation, Options};
+use bi_local::{Authenticator, BiLocal, Invocation, Options};
 
 const USAGE: &str = "usage: bi-local [--auth-addr ADDR] [--api-addr ADDR] [--state FILE] \
-[--app-origin ORIGIN] [--invocation automatic|manual] [--empty-realm] [--id-token-claims] \
-[--cloud-addr ADDR]
+[--app-origin ORIGIN] [--invocation automatic|manual] [--authenticator embedded|hosted] \
+[--empty-realm] [--id-token-claims] [--cloud-addr ADDR]
 
   --auth-addr ADDR     the OIDC / auth host (default 127.0.0.1:8021; port 0 picks one)
   --api-addr ADDR      the management API host (default 127.0.0.1:8023)
@@ -21,6 +22,9 @@ const USAGE: &str = "usage: bi-local [--auth-addr ADDR] [--api-addr ADDR] [--sta
   --app-origin ORIGIN  the app's origin: invoke URL, trusted origin, redirect URI host
                        (default http://localhost:3000)
   --invocation TYPE    the authenticator config's invocation type (default automatic)
+  --authenticator KIND the authenticator config's kind: embedded (the SDK in the app's
+                       pages, the default) or hosted (Beyond Identity's hosted pages,
+                       which bi-local stands in for)
   --empty-realm        a new tenant's realm has no application or authenticator config
                        yet (for `passkey-auth tenant setup`)
   --id-token-claims    put name and email in the ID token too, as many OpenID providers
@@ -73,6 +77,17 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
                     other => {
                         return Err(format!(
                             "--invocation: {other:?} is not automatic or manual"
+                        ));
+                    }
+                })
+            }
+            "--authenticator" => {
+                options.authenticator = Some(match value.as_str() {
+                    "embedded" => Authenticator::Embedded,
+                    "hosted" => Authenticator::Hosted,
+                    other => {
+                        return Err(format!(
+                            "--authenticator: {other:?} is not embedded or hosted"
                         ));
                     }
                 })
@@ -155,8 +170,11 @@ mod tests {
             "manual",
             "--cloud-addr",
             "127.0.0.1:8443",
+            "--authenticator=hosted",
         ]))
         .expect("valid");
+        assert_eq!(o.authenticator, Some(Authenticator::Hosted));
+        assert!(parse_args(args(&["--authenticator", "hosted_web"])).is_err());
         assert_eq!(o.auth_addr.port(), 0);
         assert_eq!(o.api_addr.port(), 9);
         assert_eq!(o.invocation, Some(Invocation::Manual));

@@ -143,6 +143,10 @@ impl Application {
     }
 }
 
+/// `config.type` of a Hosted Web authenticator config: Beyond Identity's own pages bind
+/// and sign in (bi-local serves its stand-ins of them, [`crate::hosted`]).
+pub const HOSTED_WEB: &str = "hosted_web";
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AuthenticatorConfig {
     pub id: String,
@@ -155,9 +159,42 @@ pub struct AuthenticatorConfig {
     /// `embedded`, `hosted_web` or `platform`.
     #[serde(default = "embedded")]
     pub kind: String,
+    /// `config.authentication_methods[].type`: `webauthn_passkey`, `software_passkey`,
+    /// `email_one_time_password`. bi-local makes software passkeys only (a WebCrypto key
+    /// a headless browser can hold), whatever is listed.
+    #[serde(default = "software_passkey")]
+    pub authentication_methods: Vec<String>,
+}
+
+fn software_passkey() -> Vec<String> {
+    vec!["software_passkey".into()]
 }
 
 impl AuthenticatorConfig {
+    pub fn is_hosted(&self) -> bool {
+        self.kind == HOSTED_WEB
+    }
+
+    /// The `config` object of BI's `AuthenticatorConfig` schema: a Hosted Web config has
+    /// no invoke URL or invocation type (Beyond Identity's pages are the authenticator).
+    pub fn config_json(&self) -> serde_json::Value {
+        let methods: Vec<_> = self
+            .authentication_methods
+            .iter()
+            .map(|m| serde_json::json!({"type": m}))
+            .collect();
+        let mut config = serde_json::json!({
+            "type": self.kind,
+            "trusted_origins": self.trusted_origins,
+            "authentication_methods": methods,
+        });
+        if !self.is_hosted() {
+            config["invoke_url"] = self.invoke_url.clone().into();
+            config["invocation_type"] = serde_json::json!(self.invocation_type);
+        }
+        config
+    }
+
     /// The config as the management API returns it (BI's `AuthenticatorConfig` schema).
     pub fn to_api(&self, tenant_id: &str) -> serde_json::Value {
         serde_json::json!({
@@ -165,17 +202,7 @@ impl AuthenticatorConfig {
             "realm_id": self.realm_id,
             "tenant_id": tenant_id,
             "display_name": self.display_name,
-            "config": {
-                "type": self.kind,
-                "invoke_url": self.invoke_url,
-                "invocation_type": self.invocation_type,
-                "trusted_origins": self.trusted_origins,
-                "authentication_methods": [
-                    {"type": "webauthn_passkey"},
-                    {"type": "software_passkey"},
-                    {"type": "email_one_time_password"},
-                ],
-            },
+            "config": self.config_json(),
         })
     }
 }

@@ -20,7 +20,7 @@ use crate::faults::{Flaw, Target};
 use crate::keys::{self, Defects};
 use crate::model::{self, Application, CodeGrant, GrantType, Invocation, Pkce, Transaction};
 use crate::store::Inner;
-use crate::{Ctx, binding, cloud, emulator, pages, random};
+use crate::{Ctx, binding, cloud, emulator, hosted, pages, random};
 
 /// How long an `/authorize` transaction waits for the user.
 const TRANSACTION_TTL: i64 = 600;
@@ -41,6 +41,7 @@ pub fn router(ctx: Arc<Ctx>) -> Router {
             get(binding::invoke_authenticator),
         )
         .merge(emulator::router())
+        .merge(hosted::router())
         .merge(cloud::auth_routes())
         .fallback(not_found)
         .with_state(ctx)
@@ -224,10 +225,21 @@ fn error_redirect(
     state: Option<&str>,
     iss: Option<&str>,
 ) -> Response {
-    let mut url = match url::Url::parse(redirect_uri) {
-        Ok(url) => url,
-        Err(_) => return pages::error(StatusCode::BAD_REQUEST, description),
-    };
+    match error_location(redirect_uri, error, description, state, iss) {
+        Some(location) => pages::found(&location),
+        None => pages::error(StatusCode::BAD_REQUEST, description),
+    }
+}
+
+/// An authorization error response (RFC 6749 §4.1.2.1) on the client's `redirect_uri`.
+pub(crate) fn error_location(
+    redirect_uri: &str,
+    error: &str,
+    description: &str,
+    state: Option<&str>,
+    iss: Option<&str>,
+) -> Option<String> {
+    let mut url = url::Url::parse(redirect_uri).ok()?;
     {
         let mut query = url.query_pairs_mut();
         query.append_pair("error", error);
@@ -239,7 +251,7 @@ fn error_redirect(
             query.append_pair("iss", iss);
         }
     }
-    pages::found(url.as_str())
+    Some(url.into())
 }
 
 async fn authorize(
@@ -349,21 +361,25 @@ async fn authorize(
         inner.state.transactions.insert(id, transaction);
         keys::encode_with_jku(inner.signing_key(), &jku, &claims)
     });
-    let mut url = match url::Url::parse(&format!("{}/bi-authenticate", config.invoke_url)) {
-        Ok(url) => url,
-        Err(_) => {
-            return pages::error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The invoke URL is not valid.",
-            );
-        }
+    // Embedded SDK: the app's own `/bi-authenticate` page; Hosted Web: Beyond Identity's.
+    let page = if config.is_hosted() {
+        let tenant = ctx.store.read(|inner| inner.state.tenant_id.clone());
+        hosted::page_url(&ctx.auth_base, &tenant, &config, "bi-authenticate")
+    } else {
+        format!("{}/bi-authenticate", config.invoke_url)
+    };
+    let Ok(mut url) = url::Url::parse(&page) else {
+        return pages::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The invoke URL is not valid.",
+        );
     };
     url.query_pairs_mut().append_pair("request", &request);
     match config.invocation_type {
-        Invocation::Automatic => pages::found(url.as_str()),
-        Invocation::Manual => {
+        Invocation::Manual if !config.is_hosted() => {
             axum::Json(json!({ "authenticate_url": url.as_str() })).into_response()
         }
+        _ => pages::found(url.as_str()),
     }
 }
 

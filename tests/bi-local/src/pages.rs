@@ -19,27 +19,35 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A complete page around `body` (already HTML), with a CSP that allows no script.
-pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
+/// A complete page around `body` (already HTML), not to be cached.
+pub fn document(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title} · bi-local</title>\
          <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}}\
          table{{border-collapse:collapse;width:100%}}td,th{{text-align:left;padding:.4rem;border-bottom:1px solid #ddd;vertical-align:top}}\
-         a{{color:#0b57d0;word-break:break-all}}.muted{{color:#57606a}}</style></head>\
+         a{{color:#0b57d0;word-break:break-all}}.muted{{color:#57606a}}\
+         button{{font:inherit;padding:.5rem 1rem;margin:.25rem 0;cursor:pointer}}</style></head>\
          <body><h1>{title}</h1>{body}</body></html>\n",
         title = escape(title),
     );
     let mut response = (status, Html(html)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// [`document`] with a CSP that allows no script.
+pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let mut response = document(status, title, body);
+    response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
         ),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

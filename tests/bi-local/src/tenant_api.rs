@@ -207,6 +207,25 @@ fn apply_config(config: &mut AuthenticatorConfig, body: &Value, violations: &mut
     if let Some(invocation) = field::<Invocation>(inner, "invocation_type", path, violations) {
         config.invocation_type = invocation;
     }
+    if let Some(methods) = field::<Vec<Value>>(inner, "authentication_methods", path, violations) {
+        let kinds: Vec<String> = methods
+            .iter()
+            .filter_map(|m| m["type"].as_str().map(str::to_owned))
+            .collect();
+        let known = |k: &String| {
+            matches!(
+                k.as_str(),
+                "webauthn_passkey" | "software_passkey" | "email_one_time_password"
+            )
+        };
+        if kinds.len() != methods.len() || !kinds.iter().all(known) {
+            violations.add(
+                &format!("{path}.authentication_methods"),
+                "each must be {\"type\": webauthn_passkey, software_passkey or email_one_time_password}",
+            );
+        }
+        config.authentication_methods = kinds;
+    }
 }
 
 async fn list_applications(
@@ -431,6 +450,7 @@ async fn create_config(
             trusted_origins: Vec::new(),
             display_name: String::new(),
             kind: "embedded".into(),
+            authentication_methods: vec!["software_passkey".into()],
         };
         apply_config(&mut config, body, &mut violations);
         violations.into_result()?;

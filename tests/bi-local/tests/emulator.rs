@@ -9,16 +9,9 @@ use std::process::{Child, Command, Stdio};
 
 use bi_local::{BiLocal, Options};
 use common::{
-    create_identity, create_job, enrolled_user, http, management_token, realm_url, start,
+    create_identity, create_job, enrolled_user, http, management_token, realm_url, start, temp_state_file,
 };
 use serde_json::{Value, json};
-
-fn temp_state_file(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("bi-local-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join("state.json")
-}
 
 /// Kills the child process when the test ends, however it ends.
 struct Running(Child);
@@ -72,6 +65,7 @@ async fn the_binary_prints_every_setting_and_keeps_its_tenant_across_restarts() 
         "BEYOND_IDENTITY_TENANT_ID",
         "BEYOND_IDENTITY_REALM_ID",
         "BEYOND_IDENTITY_APPLICATION_CONFIG_ID",
+        "BEYOND_IDENTITY_AUTHENTICATOR",
         "BEYOND_IDENTITY_API_TOKEN",
         "BEYOND_IDENTITY_ADMIN_REALM_ID",
         "BEYOND_IDENTITY_MGMT_APPLICATION_ID",

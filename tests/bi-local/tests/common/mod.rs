@@ -26,6 +26,14 @@ pub async fn authenticate_url(authorize_url: &str) -> String {
         .to_owned()
 }
 
+/// A fresh state file path for one test (its folder emptied first).
+pub fn temp_state_file(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("bi-local-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join("state.json")
+}
+
 pub fn query_param(url: &str, name: &str) -> Option<String> {
     url::Url::parse(url)
         .ok()?
