@@ -418,7 +418,10 @@ mod tests {
         let error = load(Some("Hosted_Web")).expect_err("not a mode");
         assert_eq!(error.0.len(), 1, "{error}");
         assert!(error.0[0].starts_with("BEYOND_IDENTITY_AUTHENTICATOR must be embedded"));
-        assert!(!error.0[0].contains("Hosted_Web"), "values are never echoed");
+        assert!(
+            !error.0[0].contains("Hosted_Web"),
+            "values are never echoed"
+        );
         assert_eq!(Authenticator::Embedded.config_type(), "embedded");
         assert_eq!(Authenticator::Hosted.config_type(), "hosted_web");
         assert_eq!(

@@ -436,7 +436,9 @@ fn hosted_config(report: &mut Report, inner: &Value, where_: &str) {
             .iter()
             .any(|m| matches!(*m, "webauthn_passkey" | "software_passkey")),
         "its authentication methods make passkeys (webauthn_passkey or software_passkey)",
-        format!("add Passkey (WebAuthn) or Passkey (software) to the authentication methods {where_}"),
+        format!(
+            "add Passkey (WebAuthn) or Passkey (software) to the authentication methods {where_}"
+        ),
     );
 }
 

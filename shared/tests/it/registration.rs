@@ -7,7 +7,7 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use bi_local::sdk::{Passkey, enrolled_user, http, realm_url};
-use bi_local::{Fault, Target};
+use bi_local::{Authenticator, Fault, Options, Target};
 use common::{ORIGIN, Stack, TEST_POLICY, event};
 use passkey_auth::routes::register::ACCEPTED_MESSAGE;
 use serde_json::{Value, json};
@@ -83,6 +83,71 @@ async fn new_and_known_addresses_get_byte_identical_answers_and_one_email_each()
             .expect("location")
             .starts_with(&format!("{ORIGIN}/bind?"))
     );
+}
+
+/// Hosted Web: Beyond Identity's own page binds the passkey and then follows the job's
+/// post-binding redirect, which is the sign-in, so that the new passkey signs the user
+/// in at once (the embedded site's /bind does the same by itself). A passkey added while
+/// signed in (RETURN) comes back to home.
+#[tokio::test]
+async fn in_hosted_mode_the_enrolment_link_ends_signed_in_and_an_added_passkey_at_home() {
+    let options = Options {
+        authenticator: Some(Authenticator::Hosted),
+        ..Options::default()
+    };
+    let stack = Stack::start_with_bi_options(options, |_| {}).await;
+    let now = passkey_auth::now();
+    let answer = stack
+        .post_register(r#"{"email":"hana@example.com"}"#, now)
+        .await;
+    assert_eq!(answer.status(), 202, "{:?}", answer.0);
+    let link = stack.bi.outbox()[0].link.clone();
+    let response = http().get(&link).send().await.expect("follow");
+    assert_eq!(response.status(), 302);
+    let landing = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(
+        landing.starts_with(&format!("{}/authenticator/v1/", stack.bi.auth_url())),
+        "Beyond Identity's hosted page, not the app's /bind: {landing}"
+    );
+    let mut passkey = Passkey::new();
+    let (status, bound) = passkey.bind(&stack.bi, &landing).await;
+    assert_eq!(status, 200, "{bound}");
+    assert_eq!(
+        bound["postBindingRedirectUri"],
+        format!("{ORIGIN}/api/auth/signin?callbackUrl=%2F")
+    );
+    let session = stack.sign_in(&passkey).await;
+    assert_eq!(
+        stack.get_session(&[&session]).await.json()["user"]["email"],
+        "hana@example.com"
+    );
+
+    let headers = [("origin", ORIGIN), ("content-type", "application/json")];
+    let answer = stack
+        .post_bind_job(event(
+            "POST",
+            "/api/auth/bind-job",
+            &headers,
+            &[&session],
+            Some("{}"),
+        ))
+        .await;
+    assert_eq!(answer.status(), 200, "{:?}", answer.0);
+    let link = answer.json()["credential_binding_link"]
+        .as_str()
+        .expect("a link")
+        .to_owned();
+    let landing = http().get(&link).send().await.expect("follow");
+    let landing = landing.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let (status, bound) = Passkey::new().bind(&stack.bi, &landing).await;
+    assert_eq!(status, 200, "{bound}");
+    assert_eq!(bound["postBindingRedirectUri"], format!("{ORIGIN}/"));
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use crate::common;
 use std::collections::HashMap;
 
 use bi_local::sdk::{enrolled_user, http, realm_url};
-use bi_local::{BiLocal, Options, Settings};
+use bi_local::{Authenticator, BiLocal, Options, Settings};
 use common::{ORIGIN, Stack};
 use passkey_auth::Env;
 use passkey_auth::tenant::{self, Outcome, Report, dotenv};
@@ -144,6 +144,74 @@ async fn each_misconfiguration_is_named_with_its_fix() {
     for (failure, expected) in failed.iter().zip(expected) {
         assert!(failure.starts_with(expected), "{failure}\n  !~ {expected}");
     }
+}
+
+/// BEYOND_IDENTITY_AUTHENTICATOR says which kind of authenticator config the site is
+/// built for; the check holds the application's config to it, both ways, and a Hosted
+/// Web config to making passkeys.
+#[tokio::test]
+async fn the_authenticator_config_must_be_of_the_kind_the_site_is_built_for() {
+    let hosted = BiLocal::start(Options {
+        authenticator: Some(Authenticator::Hosted),
+        ..Options::default()
+    })
+    .await
+    .expect("bi-local");
+    let s = hosted.settings();
+    let report = tenant::check(&env_of(&s, &[])).await;
+    assert!(report.passed(), "{report}");
+    let text = report.to_string();
+    for expected in [
+        "the authenticator config is Hosted Web (BEYOND_IDENTITY_AUTHENTICATOR=hosted)",
+        "its authentication methods make passkeys",
+    ] {
+        assert!(text.contains(expected), "{expected} not checked:\n{text}");
+    }
+    assert!(
+        !text.contains("invoke URL"),
+        "a hosted config has none:\n{text}"
+    );
+
+    let report = tenant::check(&env_of(
+        &s,
+        &[("BEYOND_IDENTITY_AUTHENTICATOR", "embedded")],
+    ))
+    .await;
+    let failed = failures(&report);
+    // Embedded SDK, and its invoke URL: a Hosted Web config has none.
+    assert_eq!(failed.len(), 2, "{report}");
+    assert!(
+        failed[0].starts_with(
+            "the authenticator config is Embedded SDK | fix: set Configuration Type to Embedded SDK"
+        ),
+        "{}",
+        failed[0]
+    );
+    assert!(failed[0].contains("or set BEYOND_IDENTITY_AUTHENTICATOR=hosted"));
+
+    patch(
+        &s,
+        &format!("/authenticator-configs/{}", s.authenticator_config_id),
+        json!({"authenticator_config": {"config": {"authentication_methods": [{"type": "email_one_time_password"}]}}}),
+    )
+    .await;
+    let report = tenant::check(&env_of(&s, &[])).await;
+    assert_eq!(
+        failures(&report),
+        [
+            "its authentication methods make passkeys (webauthn_passkey or software_passkey) | fix: add Passkey (WebAuthn) or Passkey (software) to the authentication methods in the Beyond Identity console, Applications → your app → Authenticator Config"
+        ]
+    );
+
+    let embedded = BiLocal::start(Options::default()).await.expect("bi-local");
+    let report = tenant::check(&env_of(
+        &embedded.settings(),
+        &[("BEYOND_IDENTITY_AUTHENTICATOR", "hosted")],
+    ))
+    .await;
+    let failed = failures(&report);
+    assert_eq!(failed.len(), 1, "{report}");
+    assert!(failed[0].starts_with("the authenticator config is Hosted Web (BEYOND_IDENTITY_AUTHENTICATOR=hosted) | fix: set Configuration Type to Hosted Web"));
 }
 
 /// An application that also allows the client credentials grant signs in, so the check
@@ -375,6 +443,58 @@ async fn setup_makes_an_empty_realm_sign_in_and_can_run_twice() {
     let cookie = stack.sign_in(&passkey).await;
     let session = stack.get_session(&[&cookie]).await.json();
     assert_eq!(session["user"]["email"], "lea@example.com");
+}
+
+/// In hosted mode, setup makes a Hosted Web config, and the user it enrols signs in
+/// through Beyond Identity's hosted page.
+#[tokio::test]
+async fn setup_in_hosted_mode_makes_a_hosted_web_config_that_signs_in() {
+    let bi = empty_realm().await;
+    let env = env_of(
+        &bi.settings(),
+        &[("BEYOND_IDENTITY_AUTHENTICATOR", "hosted")],
+    );
+    let outcome = tenant::setup(&env, "Passkey Auth").await.expect("setup");
+    let values: HashMap<&str, String> = outcome.values.iter().cloned().collect();
+    let mut vars = env.to_map();
+    vars.extend(values.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    let report = tenant::check(&Env::from_map(vars)).await;
+    assert!(report.passed(), "{report}");
+    assert!(
+        report
+            .to_string()
+            .contains("the authenticator config is Hosted Web")
+    );
+
+    let stack = Stack::build(bi, |vars| {
+        vars.insert("BEYOND_IDENTITY_AUTHENTICATOR".into(), "hosted".into());
+        for (name, value) in &values {
+            vars.insert((*name).to_owned(), value.clone());
+        }
+    })
+    .await;
+    let s = stack.bi.settings();
+    let (_, passkey) = enrolled_user(&stack.bi, "hosted@example.com").await;
+    let signin = stack
+        .get_signin("/api/auth/signin?callbackUrl=%2F", &[])
+        .await;
+    let authorize = http()
+        .get(signin.location())
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(authorize.status(), 302);
+    let hosted = authorize.headers()["location"].to_str().expect("location");
+    assert!(
+        hosted.starts_with(&format!(
+            "{}/authenticator/v1/tenants/{}/realms/{}/authenticator-configs/{}/bi-authenticate?request=",
+            s.auth_base_url, s.tenant_id, s.realm_id, s.authenticator_config_id
+        )),
+        "{hosted}"
+    );
+    let cookie = stack.sign_in(&passkey).await;
+    let session = stack.get_session(&[&cookie]).await.json();
+    assert_eq!(session["user"]["email"], "hosted@example.com");
 }
 
 /// Setup finds its own items by name on any page of the list (a page holds 200 at most):

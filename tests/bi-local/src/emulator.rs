@@ -467,7 +467,10 @@ async fn cancel(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Bytes) ->
             .ok_or_else(invalid)?;
         ctx.store.write(|inner| {
             let claims = keys::decode_own(&inner.keys, &jwt).ok_or_else(invalid)?;
-            let txn_id = claims.get("jti").and_then(Value::as_str).ok_or_else(invalid)?;
+            let txn_id = claims
+                .get("jti")
+                .and_then(Value::as_str)
+                .ok_or_else(invalid)?;
             let transaction = inner.state.transactions.remove(txn_id).ok_or_else(|| {
                 ApiError::new(
                     StatusCode::GONE,

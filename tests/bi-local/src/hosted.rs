@@ -41,7 +41,12 @@ pub fn router() -> Router<Arc<Ctx>> {
 }
 
 /// The hosted page of `config` named `page` (`bi-authenticate` or `bind`).
-pub fn page_url(auth_base: &str, tenant_id: &str, config: &AuthenticatorConfig, page: &str) -> String {
+pub fn page_url(
+    auth_base: &str,
+    tenant_id: &str,
+    config: &AuthenticatorConfig,
+    page: &str,
+) -> String {
     format!(
         "{auth_base}/authenticator/v1/tenants/{tenant_id}/realms/{}/authenticator-configs/{}/{page}",
         config.realm_id, config.id
@@ -84,7 +89,10 @@ fn hosted_page(title: &str, page: &str, body: &str) -> Response {
 
 async fn authenticate_page(State(ctx): State<Arc<Ctx>>, Path(path): Path<ConfigPath>) -> Response {
     if !hosted(&ctx, &path) {
-        return pages::error(StatusCode::NOT_FOUND, "There is no hosted authenticator here.");
+        return pages::error(
+            StatusCode::NOT_FOUND,
+            "There is no hosted authenticator here.",
+        );
     }
     hosted_page(
         "Sign in with a passkey",
@@ -97,7 +105,10 @@ async fn authenticate_page(State(ctx): State<Arc<Ctx>>, Path(path): Path<ConfigP
 
 async fn bind_page(State(ctx): State<Arc<Ctx>>, Path(path): Path<ConfigPath>) -> Response {
     if !hosted(&ctx, &path) {
-        return pages::error(StatusCode::NOT_FOUND, "There is no hosted authenticator here.");
+        return pages::error(
+            StatusCode::NOT_FOUND,
+            "There is no hosted authenticator here.",
+        );
     }
     hosted_page(
         "Set up a passkey",

@@ -434,7 +434,14 @@ async fn create_config(
         let body = member(&request, "authenticator_config")?;
         let mut violations = Violations(Vec::new());
         let inner_config = body.get("config").cloned().unwrap_or_default();
-        for required in ["type", "invoke_url", "trusted_origins"] {
+        // The `required` lists of BI's `Embedded SDK Authenticator` and `Hosted Web
+        // Authenticator` schemas.
+        let required: &[&str] = if inner_config["type"] == crate::model::HOSTED_WEB {
+            &["type", "authentication_methods", "trusted_origins"]
+        } else {
+            &["type", "invoke_url", "trusted_origins"]
+        };
+        for required in required {
             if inner_config.get(required).is_none() {
                 violations.add(
                     &format!("authenticator_config.config.{required}"),

@@ -9,7 +9,8 @@ use std::process::{Child, Command, Stdio};
 
 use bi_local::{BiLocal, Options};
 use common::{
-    create_identity, create_job, enrolled_user, http, management_token, realm_url, start, temp_state_file,
+    create_identity, create_job, enrolled_user, http, management_token, realm_url, start,
+    temp_state_file,
 };
 use serde_json::{Value, json};
 

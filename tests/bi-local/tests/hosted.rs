@@ -82,7 +82,10 @@ async fn the_config_reads_as_hosted_web_and_the_settings_say_hosted() {
     // BI's `Hosted Web Authenticator` schema: no invoke URL, no invocation type.
     assert_eq!(config["config"]["type"], "hosted_web", "{config}");
     assert!(config["config"].get("invoke_url").is_none(), "{config}");
-    assert!(config["config"].get("invocation_type").is_none(), "{config}");
+    assert!(
+        config["config"].get("invocation_type").is_none(),
+        "{config}"
+    );
     assert_eq!(
         config["config"]["authentication_methods"],
         json!([{"type": "software_passkey"}])
@@ -136,7 +139,10 @@ async fn binding_links_land_on_the_hosted_bind_page_and_sign_in_goes_to_the_host
     // Sign-in: the hosted page, whatever the config's invoke URL says.
     let authenticate = authenticate_url(&authorize_url(&s, "state-1")).await;
     assert!(
-        authenticate.starts_with(&format!("{}?request=", hosted_page(&bi, &s, "bi-authenticate"))),
+        authenticate.starts_with(&format!(
+            "{}?request=",
+            hosted_page(&bi, &s, "bi-authenticate")
+        )),
         "{authenticate}"
     );
     let (status, body) = passkey.authenticate(&bi, &authenticate).await;
@@ -173,8 +179,19 @@ async fn the_hosted_pages_run_only_their_own_script_and_only_for_hosted_configs(
         .await
         .expect("script");
     assert_eq!(script.status(), 200);
-    assert!(script.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/javascript"));
-    assert!(script.text().await.expect("js").contains("'authenticate/cancel'"));
+    assert!(
+        script.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/javascript")
+    );
+    assert!(
+        script
+            .text()
+            .await
+            .expect("js")
+            .contains("'authenticate/cancel'")
+    );
 
     // Not a hosted config (another config id, another tenant): nothing there.
     let other = hosted_page(&bi, &s, "bind").replace(&s.authenticator_config_id, "0000");
@@ -190,7 +207,11 @@ async fn the_hosted_pages_run_only_their_own_script_and_only_for_hosted_configs(
         .send()
         .await
         .expect("page");
-    assert_eq!(response.status(), 404, "an Embedded SDK config has no hosted page");
+    assert_eq!(
+        response.status(),
+        404,
+        "an Embedded SDK config has no hosted page"
+    );
 }
 
 #[tokio::test]
@@ -248,5 +269,9 @@ async fn an_existing_tenant_switches_kind_when_restarted_with_the_other_authenti
     assert_eq!(hosted.settings().authenticator_config_id, config_id);
     drop(hosted);
     let kept = start(None).await.expect("starts");
-    assert_eq!(kept.settings().authenticator, Authenticator::Hosted, "None keeps the stored kind");
+    assert_eq!(
+        kept.settings().authenticator,
+        Authenticator::Hosted,
+        "None keeps the stored kind"
+    );
 }

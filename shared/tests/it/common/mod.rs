@@ -269,6 +269,10 @@ impl Stack {
                 s.authenticator_config_id.clone(),
             ),
             (
+                "BEYOND_IDENTITY_AUTHENTICATOR".into(),
+                s.authenticator.setting().into(),
+            ),
+            (
                 "BEYOND_IDENTITY_ADMIN_REALM_ID".into(),
                 s.admin_realm_id.clone(),
             ),
