@@ -13,6 +13,10 @@
 # which then also serves the SDK's cloud protocol over HTTPS (DEV_BI_CLOUD_PORT, 8443) as
 # auth-us/api-us.beyondidentity.com; start Chromium with the switches printed at the end
 # to bind and sign in with the real SDK (the real-SDK browser tests do).
+# BEYOND_IDENTITY_AUTHENTICATOR=hosted (environment or .env) serves the site built for
+# Beyond Identity's hosted pages (no SDK anywhere), and makes bi-local's demo
+# authenticator config Hosted Web, so that bi-local's stand-ins of those pages bind and
+# sign in.
 source "$(dirname "$0")/lib.sh"
 
 DEV_DIR="${DEV_DIR:-$ROOT/.dev}"
@@ -50,8 +54,9 @@ else
   # under Beyond Identity's own hostnames (a browser reaches it with the switches it prints).
   cloud=""
   [ "${DEV_SITE_SDK:-}" = real ] && cloud="--cloud-addr 127.0.0.1:$BI_CLOUD_PORT"
+  authenticator="${BEYOND_IDENTITY_AUTHENTICATOR:-embedded}"
   start_bg "bi-local" "$LOG_DIR/bi-local.log" sh -c \
-    "exec target/debug/bi-local --auth-addr 127.0.0.1:$BI_AUTH_PORT --api-addr 127.0.0.1:$BI_API_PORT $cloud --app-origin '$AUTH_URL' --state '$DEV_DIR/bi-local.json' >'$DEV_DIR/bi-local.env'"
+    "exec target/debug/bi-local --auth-addr 127.0.0.1:$BI_AUTH_PORT --api-addr 127.0.0.1:$BI_API_PORT $cloud --authenticator '$authenticator' --app-origin '$AUTH_URL' --state '$DEV_DIR/bi-local.json' >'$DEV_DIR/bi-local.env'"
   wait_for_port "$BI_API_PORT" 30 "bi-local" "${BG_PIDS[-1]}"
   until grep -q '^# BEYOND_IDENTITY_API_TOKEN=' "$DEV_DIR/bi-local.env" 2>/dev/null; do
     kill -0 "${BG_PIDS[-1]}" 2>/dev/null || die "bi-local stopped; see $LOG_DIR/bi-local.log"
@@ -83,9 +88,11 @@ start_bg "the functions under cargo lambda watch" "$LOG_DIR/functions.log" \
 wait_for_port "$FUNCTIONS_PORT" 120 "cargo lambda watch" "${BG_PIDS[-1]}"
 
 # The site, with /api/auth/* proxied to the functions. Against bi-local it uses the SDK
-# stand-in (mode bilocal); against Beyond Identity, the real SDK.
+# stand-in (mode bilocal); against Beyond Identity, the real SDK; for Beyond Identity's
+# hosted pages, no SDK at all (mode hosted).
 site_mode=production
 if [ -n "${BI_LOCAL:-}" ] && [ "${DEV_SITE_SDK:-}" != real ]; then site_mode=bilocal; fi
+if [ "${BEYOND_IDENTITY_AUTHENTICATOR:-embedded}" = hosted ]; then site_mode=hosted; fi
 port_in_use "$SITE_PORT" && die "port $SITE_PORT is taken; stop what listens there or set DEV_SITE_PORT"
 export SITE_PORT FUNCTIONS_URL="http://127.0.0.1:$FUNCTIONS_PORT" VITE_BI_LOCAL_AUTH_URL="${BEYOND_IDENTITY_AUTH_BASE_URL:-}"
 if [ "$SITE_MODE" = preview ]; then
@@ -100,7 +107,7 @@ wait_for_port "$SITE_PORT" 60 "the site" "${BG_PIDS[-1]}"
 cat <<TXT
 
   Local stack is up. Open $AUTH_URL
-    Site          $AUTH_URL  (/api/auth/* proxied to the functions)
+    Site          $AUTH_URL  (mode $site_mode; /api/auth/* proxied to the functions)
     DynamoDB      http://127.0.0.1:$DYNAMODB_PORT  (table $SESSION_TABLE)
     Provider      $provider
     Functions     http://127.0.0.1:$FUNCTIONS_PORT/lambda-url/<function>/api/auth/...  ($(IFS=,; echo "${FUNCTIONS[*]}"), under cargo lambda watch)

@@ -3,8 +3,11 @@
 // /api/auth/* to the functions under cargo lambda watch.
 //
 // Mode `bilocal` (make dev, the browser tests) replaces @beyondidentity/bi-sdk-js with
-// the stand-in (src/sdk/standin.ts) that talks to bi-local; every other build (the
-// production one) contains the real SDK and never the stand-in.
+// the stand-in (src/sdk/standin.ts) that talks to bi-local; the production build
+// contains the real SDK and never the stand-in. Mode `hosted`
+// (BEYOND_IDENTITY_AUTHENTICATOR=hosted: Beyond Identity's hosted pages bind and sign in)
+// is home alone, with no SDK and no SDK page, under the strict policy everywhere, for
+// production and bi-local alike.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Connect, type Plugin } from 'vite';
@@ -41,13 +44,14 @@ function isSdkPage(path: string): boolean {
  * The dev server adds `devServer` to both (its injected styles and HMR socket); the
  * preview server, like CloudFront, sends the policies as they are.
  */
-function securityHeaders(devServer: Sources, sdk: Sources): Plugin {
+function securityHeaders(devServer: Sources, sdk: Sources, hosted: boolean): Plugin {
   const send =
     (...extra: Sources[]): Connect.NextHandleFunction =>
     (req, res, next) => {
       const path = (req.url ?? '/').split('?')[0];
       for (const [name, value] of Object.entries(security.headers)) res.setHeader(name, value);
-      res.setHeader('Content-Security-Policy', isSdkPage(path) ? csp(...extra, security.sdkPages.add, sdk) : csp(...extra));
+      const sdkPage = !hosted && isSdkPage(path);
+      res.setHeader('Content-Security-Policy', sdkPage ? csp(...extra, security.sdkPages.add, sdk) : csp(...extra));
       next();
     };
   return {
@@ -81,11 +85,21 @@ function functionFor(path: string): string {
   }
 }
 
-/** `/bind?…`, `/bi-authenticate?…` and `/device` (no trailing slash, as Beyond Identity sends them). */
-function pageRoutes(): Plugin {
-  const rewrite: Connect.NextHandleFunction = (req, _res, next) => {
+/**
+ * `/bind?…`, `/bi-authenticate?…` and `/device` (no trailing slash, as Beyond Identity
+ * sends them); in hosted mode there are no such pages, and the dev server, which would
+ * serve their sources, answers 404 as the built site does.
+ */
+function pageRoutes(hosted: boolean): Plugin {
+  const rewrite: Connect.NextHandleFunction = (req, res, next) => {
     const url = req.url ?? '/';
     const [path, query] = url.split(/\?(.*)/s, 2);
+    if (hosted && isSdkPage(path)) {
+      res.statusCode = 404;
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end('Not found: with Beyond Identity\'s hosted pages, the site has no SDK page.\n');
+      return;
+    }
     if (security.sdkPages.paths.includes(path)) {
       req.url = `${path}/index.html${query !== undefined ? `?${query}` : ''}`;
     }
@@ -98,8 +112,23 @@ function pageRoutes(): Plugin {
   };
 }
 
+/** Takes the parts of home that lead to SDK pages (between `<!-- sdk-pages -->` and `<!-- /sdk-pages -->`) out of the hosted build. */
+function withoutSdkPages(hosted: boolean): Plugin {
+  return {
+    name: 'without-sdk-pages',
+    transformIndexHtml: (html) => (hosted ? html.replace(/<!-- sdk-pages -->[\s\S]*?<!-- \/sdk-pages -->\s*/g, '') : html),
+  };
+}
+
 export default defineConfig(({ mode }) => {
   const standin = mode === 'bilocal';
+  const hosted = mode === 'hosted';
+  const input: Record<string, string> = { home: here('./index.html') };
+  if (!hosted) {
+    input.bind = here('./bind/index.html');
+    input.authenticate = here('./bi-authenticate/index.html');
+    input.device = here('./device/index.html');
+  }
   const port = Number(process.env.SITE_PORT ?? 3000);
   const functions = process.env.FUNCTIONS_URL ?? 'http://127.0.0.1:9000';
   const biLocal = process.env.VITE_BI_LOCAL_AUTH_URL ?? 'http://127.0.0.1:8021';
@@ -115,26 +144,19 @@ export default defineConfig(({ mode }) => {
   const serve = { host: '127.0.0.1', port, strictPort: true, proxy };
   return {
     appType: 'mpa',
-    plugins: [securityHeaders(devServerSources, biLocalSources), pageRoutes()],
+    plugins: [securityHeaders(devServerSources, biLocalSources, hosted), pageRoutes(hosted), withoutSdkPages(hosted)],
     define: standin ? { 'import.meta.env.VITE_BI_LOCAL_AUTH_URL': JSON.stringify(biLocal) } : {},
     resolve: {
       alias: standin ? [{ find: '@beyondidentity/bi-sdk-js', replacement: here('./src/sdk/standin.ts') }] : [],
     },
     build: {
       target: 'es2022',
-      outDir: standin ? 'dist-bilocal' : 'dist',
+      outDir: standin ? 'dist-bilocal' : hosted ? 'dist-hosted' : 'dist',
       emptyOutDir: true,
       // The real SDK is one 6 MB module (its WebAssembly inlined); it is loaded only by
       // the pages that need it, after they render.
       chunkSizeWarningLimit: 7000,
-      rollupOptions: {
-        input: {
-          home: here('./index.html'),
-          bind: here('./bind/index.html'),
-          authenticate: here('./bi-authenticate/index.html'),
-          device: here('./device/index.html'),
-        },
-      },
+      rollupOptions: { input },
     },
     server: serve,
     preview: serve,

@@ -1,9 +1,11 @@
 // Home, the account page: this session, where the user is signed in, their passkeys at
 // Beyond Identity; signed out: sign in and registration. It runs no SDK, so it keeps the
-// strict policy: the passkeys this browser holds are on /device, which runs it.
+// strict policy: the passkeys this browser holds are on /device, which runs it. In hosted
+// mode (a build with no SDK at all) Beyond Identity's hosted page adds a passkey.
 import './style.css';
 import {
   ApiError,
+  bindJob,
   endSession,
   listPasskeys,
   listSessions,
@@ -153,9 +155,30 @@ async function everywhere(button?: HTMLButtonElement): Promise<void> {
   }
 }
 
-/** Carries out the action that waited for a fresh sign-in (adding a passkey is /device's). */
+/** Beyond Identity's hosted pages make passkeys (BEYOND_IDENTITY_AUTHENTICATOR=hosted). */
+const HOSTED = import.meta.env.MODE === 'hosted';
+
+/**
+ * Hosted mode: a binding link for this user, which Beyond Identity's hosted page follows
+ * to make a passkey in this browser and then sends the browser back here.
+ */
+async function addPasskeyHosted(button?: HTMLButtonElement): Promise<void> {
+  const done = button ? busy(button, t('device.adding')) : () => {};
+  try {
+    const { credential_binding_link: link } = await bindJob();
+    location.assign(link);
+  } catch (error) {
+    done();
+    if (reauthenticate(error, { action: 'add-passkey' }, '/')) return;
+    if (!signedOutMeanwhile(error)) announce(apiMessage(error), 'error');
+  }
+}
+
+/** Carries out the action that waited for a fresh sign-in (adding a passkey is /device's, but for hosted mode). */
 async function resume(pending: Pending): Promise<void> {
   switch (pending.action) {
+    case 'add-passkey':
+      return addPasskeyHosted();
     case 'sign-out-everywhere':
       return everywhere();
     case 'revoke-passkey':
@@ -180,11 +203,12 @@ async function load(): Promise<void> {
   }
   show(current);
   if (!current) return;
-  const pending = takePending(['sign-out-everywhere', 'revoke-passkey']);
+  const pending = takePending(HOSTED ? ['sign-out-everywhere', 'revoke-passkey', 'add-passkey'] : ['sign-out-everywhere', 'revoke-passkey']);
   if (pending && !code) {
     await resume(pending);
-    // Signing out everywhere ends this session too: nothing more to show.
-    if (sections.signedIn.hidden) return;
+    // Signing out everywhere ends this session too, and adding a passkey leaves for
+    // Beyond Identity's page: nothing more to show.
+    if (sections.signedIn.hidden || pending.action === 'add-passkey') return;
   }
   await Promise.all([refreshSessions(), refreshAccountPasskeys()]);
 }
@@ -211,8 +235,13 @@ byId<HTMLFormElement>('register').addEventListener('submit', async (event) => {
   }
 });
 
-// Adding a passkey needs the SDK: /device does it (and asks for a fresh sign-in if needed).
-byId<HTMLButtonElement>('add-passkey').addEventListener('click', () => {
+// Adding a passkey needs the SDK: /device does it (and asks for a fresh sign-in if
+// needed); in hosted mode, Beyond Identity's hosted page.
+byId<HTMLButtonElement>('add-passkey').addEventListener('click', (event) => {
+  if (HOSTED) {
+    void addPasskeyHosted(event.currentTarget as HTMLButtonElement);
+    return;
+  }
   remember({ action: 'add-passkey' });
   location.assign('/device');
 });

@@ -81,6 +81,15 @@ export async function browser({ locale = 'en-US' } = {}) {
   };
 }
 
+/** The policies of static-site/security-headers.json: the strict one, and the SDK pages'. */
+export const SECURITY = JSON.parse(readFileSync(new URL('../../static-site/security-headers.json', import.meta.url), 'utf8'));
+
+/** The strict policy as a header, with `add`'s sources (SECURITY.sdkPages.add: the SDK pages'). */
+export const policy = (add = {}) =>
+  Object.entries(SECURITY.contentSecurityPolicy)
+    .map(([name, values]) => `${name} ${[...values, ...(add[name] ?? [])].join(' ')}`)
+    .join('; ');
+
 export async function shot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }

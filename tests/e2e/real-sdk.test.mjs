@@ -9,9 +9,9 @@
 // The real SDK binds a passkey and signs in here, the way a user's browser does; the
 // other browser tests use the stand-in, which proves our pages, never the SDK.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { SITE, browser, emailLink, local, renewOnDevice, revokePasskeys, shot, unique } from './harness.mjs';
+import { SECURITY, SITE, browser, emailLink, local, policy, renewOnDevice, revokePasskeys, shot, unique } from './harness.mjs';
 
 const ASSETS = new URL('../../static-site/dist/assets/', import.meta.url);
 const SDK_CHUNK = readdirSync(ASSETS).find((f) => f.startsWith('bi-embedded-') && f.endsWith('.js'));
@@ -28,13 +28,6 @@ async function bare(page) {
   await page.goto(`${SITE}/sdk-only`);
 }
 const START_LIMIT_MS = 20_000; // LIMITS.start in static-site/src/sdk/index.ts
-
-/** The policies of static-site/security-headers.json: the strict one, and the SDK pages'. */
-const SECURITY = JSON.parse(readFileSync(new URL('../../static-site/security-headers.json', import.meta.url), 'utf8'));
-const policy = (add = {}) =>
-  Object.entries(SECURITY.contentSecurityPolicy)
-    .map(([name, values]) => `${name} ${[...values, ...(add[name] ?? [])].join(' ')}`)
-    .join('; ');
 
 /** A browser that records every Content-Security-Policy violation of every document. */
 async function watched() {
