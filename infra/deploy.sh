@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Deploys the whole product to AWS with one command, and updates it in place when run
 # again: builds the arm64 function zips, uploads them, creates or updates the
-# CloudFormation stack, builds the site with the real Beyond Identity SDK, uploads it
-# and invalidates CloudFront; prints the URL and the values for the Beyond Identity
-# console.
+# CloudFormation stack, builds the site with the real Beyond Identity SDK (or, with
+# BEYOND_IDENTITY_AUTHENTICATOR=hosted, with no SDK at all: Beyond Identity's hosted
+# pages bind and sign in), uploads it and invalidates CloudFront; prints the URL and the
+# values for the Beyond Identity console.
 #
 #   infra/deploy.sh [--stack NAME] [--dry-run] [--zips DIR] [--template FILE] [--no-tenant-check]
 #
@@ -74,6 +75,8 @@ unset_vars=()
 for name in "${required[@]}"; do [ -n "${!name:-}" ] || unset_vars+=("$name"); done
 [ ${#unset_vars[@]} -eq 0 ] || die "set these in .env or the environment: ${unset_vars[*]} (AUTH_SECRET: openssl rand -base64 32, once, and keep it)"
 case "${BEYOND_IDENTITY_REGION:-us}" in us|eu) ;; *) die "BEYOND_IDENTITY_REGION must be us or eu" ;; esac
+authenticator="${BEYOND_IDENTITY_AUTHENTICATOR:-embedded}"
+case "$authenticator" in embedded|hosted) ;; *) die "BEYOND_IDENTITY_AUTHENTICATOR must be embedded or hosted" ;; esac
 
 account="$(aws sts get-caller-identity --query Account --output text)" || die "the AWS CLI has no working credentials (aws configure, or AWS_PROFILE)"
 region="${AWS_REGION:-${AWS_DEFAULT_REGION:-$(aws configure get region || true)}}"
@@ -181,6 +184,7 @@ values = {
     "TenantId": os.environ["BEYOND_IDENTITY_TENANT_ID"],
     "RealmId": os.environ["BEYOND_IDENTITY_REALM_ID"],
     "ApplicationConfigId": os.environ["BEYOND_IDENTITY_APPLICATION_CONFIG_ID"],
+    "Authenticator": "$authenticator",
     "AdminRealmId": os.environ.get("BEYOND_IDENTITY_ADMIN_REALM_ID", ""),
     "MgmtApplicationId": os.environ.get("BEYOND_IDENTITY_MGMT_APPLICATION_ID", ""),
     "MgmtClientId": os.environ.get("BEYOND_IDENTITY_MGMT_CLIENT_ID", ""),
@@ -217,27 +221,39 @@ output() {
   aws cloudformation describe-stacks --stack-name "$STACK" --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text 2>/dev/null
 }
 
-# 6. The site, with the real SDK, and a fresh CloudFront view of it.
-say "building the site (production: the real Beyond Identity SDK)"
-run sh -c "cd static-site && npm ci --no-audit --no-fund --loglevel=error && npx vite build --logLevel warn"
+# 6. The site, with the real SDK (or none, for the hosted pages), and a fresh CloudFront
+# view of it.
+if [ "$authenticator" = hosted ]; then
+  say "building the site (hosted: no SDK; Beyond Identity's hosted pages bind and sign in)"
+  site_mode=hosted; dist=static-site/dist-hosted
+else
+  say "building the site (production: the real Beyond Identity SDK)"
+  site_mode=production; dist=static-site/dist
+fi
+run sh -c "cd static-site && npm ci --no-audit --no-fund --loglevel=error && npx vite build --mode $site_mode --logLevel warn"
 if [ -n "$DRY_RUN" ] && ! aws cloudformation describe-stacks --stack-name "$STACK" >/dev/null 2>&1; then
   site_bucket="<SiteBucket>"; distribution="<DistributionId>"; url="https://<distribution>.cloudfront.net"
 else
   site_bucket="$(output SiteBucket)"; distribution="$(output DistributionId)"; url="$(output SiteUrl)"
 fi
 say "uploading the site to s3://$site_bucket"
-run aws s3 sync --only-show-errors --delete --exclude '*.html' --cache-control 'public, max-age=31536000, immutable' static-site/dist "s3://$site_bucket"
-run aws s3 sync --only-show-errors --exclude '*' --include '*.html' --cache-control 'no-cache' static-site/dist "s3://$site_bucket"
+run aws s3 sync --only-show-errors --delete --exclude '*.html' --cache-control 'public, max-age=31536000, immutable' "$dist" "s3://$site_bucket"
+run aws s3 sync --only-show-errors --delete --exclude '*' --include '*.html' --cache-control 'no-cache' "$dist" "s3://$site_bucket"
 run aws cloudfront create-invalidation --distribution-id "$distribution" --paths '/*' --query Invalidation.Id --output text >/dev/null
 
+if [ "$authenticator" = hosted ]; then
+  console="    Authenticator config             Hosted Web, with a passkey among its authentication methods"
+else
+  console="    Authenticator config invoke URL  $url
+    Authenticator config trusted origin  $url"
+fi
 cat <<TXT
 
   Deployed: $url
 
   In the Beyond Identity console:
     Application redirect URI         $url/api/auth/callback/beyondidentity
-    Authenticator config invoke URL  $url
-    Authenticator config trusted origin  $url
+$console
 TXT
 
 # 7. The tenant, checked against the deployed URL: the redirect URI, invoke URL and

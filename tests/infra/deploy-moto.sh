@@ -2,8 +2,8 @@
 # infra/deploy.sh and infra/teardown.sh against moto's server (a local AWS API), for
 # every step moto can emulate: the artifacts bucket and uploads, the stack (table,
 # roles, log groups, functions, site bucket), the site's upload with its cache headers,
-# the CloudFront invalidation, a second run that updates in place, --dry-run, and the
-# teardown. What moto cannot emulate (API Gateway v2 and CloudFront in CloudFormation,
+# the CloudFront invalidation, a second run that updates in place, a third that switches
+# to Beyond Identity's hosted pages, --dry-run, and the teardown. What moto cannot emulate (API Gateway v2 and CloudFront in CloudFormation,
 # invoking functions, TTL, arm64) is listed in docs/deploy.md.
 source "$(dirname "$0")/../../scripts/lib.sh"
 
@@ -116,6 +116,22 @@ deploy >"$LOG_DIR/deploy2.log" 2>&1 || { cat "$LOG_DIR/deploy2.log" >&2; die "th
 [ "$(aws cloudformation describe-stacks --stack-name moto-test --query 'length(Stacks)' --output text)" = 1 ] || die "a second stack"
 [ "$(aws ssm get-parameter --name /moto-test/ORIGIN_VERIFY_SECRET --with-decryption --query Parameter.Value --output text)" = "$(cat "$LOG_DIR/origin-secret")" ] \
   || die "the second deploy changed the origin secret (CloudFront and the functions would disagree)"
+
+say "third deploy: switched to Beyond Identity's hosted pages, the SDK pages and the SDK are gone"
+BEYOND_IDENTITY_AUTHENTICATOR=hosted deploy >"$LOG_DIR/deploy3.log" 2>&1 || { cat "$LOG_DIR/deploy3.log" >&2; die "the hosted deploy failed"; }
+grep -q "Hosted Web" "$LOG_DIR/deploy3.log" || die "the hosted deploy does not say to use a Hosted Web config"
+python3 - <<'PY'
+import boto3
+outputs = {o["OutputKey"]: o["OutputValue"] for o in boto3.client("cloudformation").describe_stacks(StackName="moto-test")["Stacks"][0]["Outputs"]}
+lam = boto3.client("lambda")
+for fn in ["register", "bind-job"]:
+    env = lam.get_function_configuration(FunctionName=f"moto-test-{fn}")["Environment"]["Variables"]
+    assert env["BEYOND_IDENTITY_AUTHENTICATOR"] == "hosted", (fn, env)
+keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=outputs["SiteBucket"])["Contents"]]
+assert "index.html" in keys, keys
+stale = [k for k in keys if k.startswith(("bind/", "bi-authenticate/", "device/", "assets/bi-embedded"))]
+assert stale == [], f"left from the embedded site: {stale}"
+PY
 
 say "teardown"
 infra/teardown.sh --stack moto-test >"$LOG_DIR/teardown.log" 2>&1 || { cat "$LOG_DIR/teardown.log" >&2; die "the teardown failed"; }

@@ -125,8 +125,8 @@ class Functions(unittest.TestCase):
             "signin": app | (provider - {"BEYOND_IDENTITY_CLIENT_SECRET"}) | names(rust_fn(config, "read_flow")),
             "callback": app | provider | names(rust_fn(config, "read_flow")),
             "session": app,
-            "register": app | names(rust_fn(config, "read_management")),
-            "bind-job": app | names(rust_fn(config, "read_management")),
+            "register": app | names(rust_fn(config, "read_management")) | names(rust_fn(config, "read_authenticator")),
+            "bind-job": app | names(rust_fn(config, "read_management")) | names(rust_fn(config, "read_authenticator")),
             "authorizer": names(rust_fn(config, "read_sessions")),
         }
         self.assertIn("SessionConfig::load(", source("functions/authorizer/src/main.rs"))
@@ -307,9 +307,18 @@ class Site(unittest.TestCase):
         config = RESOURCES["Distribution"]["Properties"]["DistributionConfig"]
         default = config["DefaultCacheBehavior"]
         self.assertEqual(default["ResponseHeadersPolicyId"], {"Ref": "SiteHeaders"})
-        site = [b for b in config["CacheBehaviors"] if b.get("TargetOriginId") == "site"]
+        # The SDK pages' behaviours exist only when the site has them (Authenticator
+        # embedded); in hosted mode every page falls to the default, strict, behaviour.
+        conditional = [b["Fn::If"] for b in config["CacheBehaviors"] if b.get("Fn::If", [None, {}])[1].get("TargetOriginId") == "site"]
+        for condition, _, otherwise in conditional:
+            self.assertEqual((condition, otherwise), ("EmbeddedSdk", {"Ref": "AWS::NoValue"}))
+        self.assertEqual(TEMPLATE["Conditions"]["EmbeddedSdk"], {"Fn::Equals": [{"Ref": "Authenticator"}, "embedded"]})
+        self.assertEqual(RESOURCES["SdkPageHeaders"]["Condition"], "EmbeddedSdk")
+        site = [b for _, b, _ in conditional]
+        self.assertEqual([b for b in config["CacheBehaviors"] if b.get("TargetOriginId") == "site"], [], "every site behaviour is conditional")
         # Exactly the SDK pages, as the dev and preview servers match them: `/bind` and `/bind/…`.
         self.assertEqual({b["PathPattern"] for b in site}, {q for p in security["sdkPages"]["paths"] for q in (p, f"{p}/*")})
+        self.assertEqual({b["TargetOriginId"] for b in site}, {"site"})
         for behaviour in [default, *site]:
             self.assertTrue(behaviour["Compress"], behaviour.get("PathPattern", "default"))
             self.assertEqual(behaviour["FunctionAssociations"], default["FunctionAssociations"])
@@ -319,7 +328,7 @@ class Site(unittest.TestCase):
 
     def test_the_api_behaviour_is_uncached_and_passes_what_the_functions_read(self):
         behaviours = RESOURCES["Distribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]
-        api = next(b for b in behaviours if b["PathPattern"] == "/api/auth/*")
+        api = next(b for b in behaviours if b.get("PathPattern") == "/api/auth/*")
         self.assertEqual(api["CachePolicyId"], "4135ea2d-6df8-44a3-9df3-4b5a84be39ad")  # CachingDisabled
         self.assertIn("POST", api["AllowedMethods"])
         self.assertEqual(api["OriginRequestPolicyId"], {"Ref": "ApiOriginRequests"})
