@@ -85,6 +85,25 @@ async fn new_and_known_addresses_get_byte_identical_answers_and_one_email_each()
     );
 }
 
+/// `POST /api/auth/bind-job` for a signed-in session: its binding link.
+async fn binding_link(stack: &Stack, session: &str) -> String {
+    let headers = [("origin", ORIGIN), ("content-type", "application/json")];
+    let answer = stack
+        .post_bind_job(event(
+            "POST",
+            "/api/auth/bind-job",
+            &headers,
+            &[session],
+            Some("{}"),
+        ))
+        .await;
+    assert_eq!(answer.status(), 200, "{:?}", answer.0);
+    answer.json()["credential_binding_link"]
+        .as_str()
+        .expect("a link")
+        .to_owned()
+}
+
 /// Hosted Web: Beyond Identity's own page binds the passkey and then follows the job's
 /// post-binding redirect, which is the sign-in, so that the new passkey signs the user
 /// in at once (the embedded site's /bind does the same by itself). A passkey added while
@@ -125,21 +144,7 @@ async fn in_hosted_mode_the_enrolment_link_ends_signed_in_and_an_added_passkey_a
         "hana@example.com"
     );
 
-    let headers = [("origin", ORIGIN), ("content-type", "application/json")];
-    let answer = stack
-        .post_bind_job(event(
-            "POST",
-            "/api/auth/bind-job",
-            &headers,
-            &[&session],
-            Some("{}"),
-        ))
-        .await;
-    assert_eq!(answer.status(), 200, "{:?}", answer.0);
-    let link = answer.json()["credential_binding_link"]
-        .as_str()
-        .expect("a link")
-        .to_owned();
+    let link = binding_link(&stack, &session).await;
     let landing = http().get(&link).send().await.expect("follow");
     let landing = landing.headers()["location"]
         .to_str()
@@ -502,20 +507,7 @@ async fn bind_job_needs_a_session_and_returns_a_link_bi_local_accepts() {
 
     let (identity, passkey) = enrolled_user(&stack.bi, "xena@example.com").await;
     let session = stack.sign_in(&passkey).await;
-    let answer = stack
-        .post_bind_job(event(
-            "POST",
-            "/api/auth/bind-job",
-            &headers,
-            &[&session],
-            Some("{}"),
-        ))
-        .await;
-    assert_eq!(answer.status(), 200, "{:?}", answer.0);
-    let link = answer.json()["credential_binding_link"]
-        .as_str()
-        .expect("a link")
-        .to_owned();
+    let link = binding_link(&stack, &session).await;
     assert!(link.contains(identity["id"].as_str().expect("id")));
     let mut second = Passkey::new();
     let (status, bound) = second.bind(&stack.bi, &link).await;

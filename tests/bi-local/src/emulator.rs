@@ -323,6 +323,42 @@ pub(crate) fn complete_binding(
     })
 }
 
+fn invalid_authentication_url() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "this is not a valid authentication URL",
+    )
+}
+
+fn request_gone() -> ApiError {
+    ApiError::new(
+        StatusCode::GONE,
+        "this sign-in request has expired or was already used",
+    )
+}
+
+/// The `request` JWT of a `/bi-authenticate` URL.
+fn request_jwt(url: &str) -> Result<String, ApiError> {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "request")
+                .map(|(_, v)| v.into_owned())
+        })
+        .ok_or_else(invalid_authentication_url)
+}
+
+/// The sign-in transaction a request JWT names, once its signature is bi-local's own.
+fn transaction_id(inner: &crate::store::Inner, jwt: &str) -> Result<String, ApiError> {
+    let claims = keys::decode_own(&inner.keys, jwt).ok_or_else(invalid_authentication_url)?;
+    claims
+        .get("jti")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(invalid_authentication_url)
+}
+
 #[derive(Deserialize)]
 struct AuthenticateRequest {
     url: String,
@@ -337,37 +373,18 @@ struct AuthenticateRequest {
 async fn authenticate(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Bytes) -> Response {
     cross_origin(&ctx, &headers, || {
         let request: AuthenticateRequest = parse(&body)?;
-        let invalid = || {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "this is not a valid authentication URL",
-            )
-        };
-        let url = url::Url::parse(&request.url).map_err(|_| invalid())?;
-        let jwt = url
-            .query_pairs()
-            .find(|(k, _)| k == "request")
-            .map(|(_, v)| v.into_owned())
-            .ok_or_else(invalid)?;
+        let invalid = invalid_authentication_url;
+        let jwt = request_jwt(&request.url)?;
         let now = model::now().timestamp();
         ctx.store.write(|inner| {
             inner.state.sweep(now);
-            let claims = keys::decode_own(&inner.keys, &jwt).ok_or_else(invalid)?;
-            let txn_id = claims
-                .get("jti")
-                .and_then(Value::as_str)
-                .ok_or_else(invalid)?;
+            let txn_id = transaction_id(inner, &jwt)?;
             let transaction = inner
                 .state
                 .transactions
-                .get(txn_id)
+                .get(&txn_id)
                 .cloned()
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::GONE,
-                        "this sign-in request has expired or was already used",
-                    )
-                })?;
+                .ok_or_else(request_gone)?;
             let app = inner
                 .state
                 .applications
@@ -422,7 +439,7 @@ async fn authenticate(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Byt
                     "UserSuspended",
                 ));
             }
-            inner.state.transactions.remove(txn_id);
+            inner.state.transactions.remove(&txn_id);
             let code = oidc::issue_code(inner, transaction.clone(), &identity_id, now);
             let mut redirect = url::Url::parse(&transaction.redirect_uri).map_err(|_| invalid())?;
             {
@@ -451,32 +468,14 @@ struct CancelRequest {
 async fn cancel(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Bytes) -> Response {
     cross_origin(&ctx, &headers, || {
         let request: CancelRequest = parse(&body)?;
-        let invalid = || {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "this is not a valid authentication URL",
-            )
-        };
-        let jwt = url::Url::parse(&request.url)
-            .ok()
-            .and_then(|u| {
-                u.query_pairs()
-                    .find(|(k, _)| k == "request")
-                    .map(|(_, v)| v.into_owned())
-            })
-            .ok_or_else(invalid)?;
+        let jwt = request_jwt(&request.url)?;
         ctx.store.write(|inner| {
-            let claims = keys::decode_own(&inner.keys, &jwt).ok_or_else(invalid)?;
-            let txn_id = claims
-                .get("jti")
-                .and_then(Value::as_str)
-                .ok_or_else(invalid)?;
-            let transaction = inner.state.transactions.remove(txn_id).ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::GONE,
-                    "this sign-in request has expired or was already used",
-                )
-            })?;
+            let txn_id = transaction_id(inner, &jwt)?;
+            let transaction = inner
+                .state
+                .transactions
+                .remove(&txn_id)
+                .ok_or_else(request_gone)?;
             let issuer = inner
                 .state
                 .applications
@@ -491,7 +490,7 @@ async fn cancel(State(ctx): State<Arc<Ctx>>, headers: HeaderMap, body: Bytes) ->
                 transaction.state.as_deref(),
                 issuer.as_deref(),
             )
-            .ok_or_else(invalid)?;
+            .ok_or_else(invalid_authentication_url)?;
             Ok(json!({ "redirectUrl": location }))
         })
     })
