@@ -26,6 +26,9 @@ import { announce, busy, byId, el, reloadButton } from './ui';
 
 localize();
 
+/** Beyond Identity's hosted pages make passkeys (BEYOND_IDENTITY_AUTHENTICATOR=hosted). */
+const HOSTED = import.meta.env.MODE === 'hosted';
+
 const sections = {
   loading: byId('loading'),
   signedIn: byId('signed-in'),
@@ -135,6 +138,11 @@ async function refreshAccountPasskeys(): Promise<void> {
     const { passkeys } = await listPasskeys();
     const local = devicePasskeys();
     byId('account-passkeys').replaceChildren(...passkeys.map((p) => passkeyItem(p, local.has(p.id))));
+    // The SDK keeps one passkey per account in a browser: where this one already holds
+    // an active one, adding replaces it (/device revokes the old one), and the button
+    // says so. In hosted mode Beyond Identity's page keeps them, out of the site's sight.
+    const held = !HOSTED && passkeys.some((p) => p.state === 'ACTIVE' && local.has(p.id));
+    byId('add-passkey').textContent = t(held ? 'home.renewPasskey' : 'home.addPasskey');
     sectionProblem('account-passkeys-error', '');
   } catch (error) {
     if (!signedOutMeanwhile(error)) sectionProblem('account-passkeys-error', t('home.passkeysProblem', { reason: apiMessage(error) }));
@@ -154,9 +162,6 @@ async function everywhere(button?: HTMLButtonElement): Promise<void> {
     done();
   }
 }
-
-/** Beyond Identity's hosted pages make passkeys (BEYOND_IDENTITY_AUTHENTICATOR=hosted). */
-const HOSTED = import.meta.env.MODE === 'hosted';
 
 /**
  * Hosted mode: a binding link for this user, which Beyond Identity's hosted page follows

@@ -116,7 +116,7 @@ test('an old sign-in is sent through a fresh one, and the action then completes'
     await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
     // Signed in ten minutes ago: adding a passkey needs a fresh sign-in first.
     await ageSignIn(context, 600);
-    await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
+    await page.getByRole('button', { name: 'Replace the passkey on this device' }).click();
     await page.waitForURL(`${SITE}/device`);
     await page.getByText('A new passkey replaced the one this device held, and the old one was revoked.').waitFor();
     await page.goto(SITE);

@@ -204,16 +204,16 @@ export async function tabTo(page, name, tabs = 15) {
 }
 
 /**
- * A new user, signed in, renews the passkey of this browser: home's "Add a passkey on this
- * device" leads to /device, which binds a new one (the SDK keeps one per account in a
- * browser, so it replaces the old one, which the page revokes). Returns the address and
- * the list of /device.
+ * A new user, signed in, renews the passkey of this browser: home's "Replace the passkey
+ * on this device" (this browser holds one for the account) leads to /device, which binds a
+ * new one (the SDK keeps one per account in a browser, so it replaces the old one, which
+ * the page revokes). Returns the address and the list of /device.
  */
 export async function renewOnDevice(page, name) {
   const address = unique(name);
   await registerAndBind(page, address);
   await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
-  await page.getByRole('button', { name: 'Add a passkey on this device' }).click();
+  await page.getByRole('button', { name: 'Replace the passkey on this device' }).click();
   await page.waitForURL(`${SITE}/device`);
   await page.getByText('A new passkey replaced the one this device held, and the old one was revoked.').waitFor();
   return { address, passkeys: page.getByRole('list', { name: 'Passkeys on this device' }) };

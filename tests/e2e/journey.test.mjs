@@ -88,8 +88,11 @@ test('a signed-in user renews the passkey on this device (one per account in a b
     await page.getByText(`The passkey of ${address} was forgotten on this device.`).waitFor();
     await page.getByText('This browser holds no passkey yet.').waitFor();
     assert.equal(await passkeys.getByRole('listitem').count(), 0);
-    // Signed out, the page offers no adding.
+    // Home: this browser holds none of the account's passkeys now, so it adds one.
     await page.goto(SITE);
+    await page.getByRole('list', { name: 'Your passkeys' }).getByRole('listitem').first().waitFor();
+    await page.getByRole('button', { name: 'Add a passkey on this device' }).waitFor();
+    // Signed out, the page offers no adding.
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You are signed out.').waitFor();
     await page.getByRole('link', { name: 'Passkeys on this device' }).click();

@@ -14,6 +14,7 @@ export const en = {
   'home.loading': 'Checking whether you are signed in…',
   'home.signedInAs': 'Signed in as {name}',
   'home.addPasskey': 'Add a passkey on this device',
+  'home.renewPasskey': 'Replace the passkey on this device',
   'home.signOut': 'Sign out',
   'home.signingOut': 'Signing out…',
   'home.signedOut': 'You are signed out.',

@@ -15,6 +15,7 @@ export const fr: Messages = {
   'home.loading': 'Vérification de votre connexion…',
   'home.signedInAs': 'Connecté en tant que {name}',
   'home.addPasskey': 'Ajouter une clé d’accès sur cet appareil',
+  'home.renewPasskey': 'Remplacer la clé d’accès de cet appareil',
   'home.signOut': 'Se déconnecter',
   'home.signingOut': 'Déconnexion…',
   'home.signedOut': 'Vous êtes déconnecté.',
