@@ -163,6 +163,9 @@ async function everywhere(button?: HTMLButtonElement): Promise<void> {
   }
 }
 
+/** Set when this page has sent the browser elsewhere: nothing more to load. */
+let leaving = false;
+
 /**
  * Hosted mode: a binding link for this user, which Beyond Identity's hosted page follows
  * to make a passkey in this browser and then sends the browser back here.
@@ -171,10 +174,14 @@ async function addPasskeyHosted(button?: HTMLButtonElement): Promise<void> {
   const done = button ? busy(button, t('device.adding')) : () => {};
   try {
     const { credential_binding_link: link } = await bindJob();
+    leaving = true;
     location.assign(link);
   } catch (error) {
     done();
-    if (reauthenticate(error, { action: 'add-passkey' }, '/')) return;
+    if (reauthenticate(error, { action: 'add-passkey' }, '/')) {
+      leaving = true;
+      return;
+    }
     if (!signedOutMeanwhile(error)) announce(apiMessage(error), 'error');
   }
 }
@@ -213,7 +220,7 @@ async function load(): Promise<void> {
     await resume(pending);
     // Signing out everywhere ends this session too, and adding a passkey leaves for
     // Beyond Identity's page: nothing more to show.
-    if (sections.signedIn.hidden || pending.action === 'add-passkey') return;
+    if (sections.signedIn.hidden || leaving) return;
   }
   await Promise.all([refreshSessions(), refreshAccountPasskeys()]);
 }
