@@ -405,6 +405,36 @@ mod tests {
     }
 
     #[test]
+    fn a_base_url_override_is_an_http_origin_and_nothing_more() {
+        for bad in [
+            "ftp://127.0.0.1:8021",
+            "https://auth.example.com/v1",
+            "https://auth.example.com/?realm=x",
+        ] {
+            let mut env = management();
+            env.push(("BEYOND_IDENTITY_AUTH_BASE_URL", bad));
+            let error = ManagementFunctionConfig::load(&Env::from_pairs(env)).expect_err(bad);
+            assert_eq!(
+                error.0,
+                ["BEYOND_IDENTITY_AUTH_BASE_URL must be an http(s) origin without path"],
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_override_without_a_region_still_asks_for_the_region() {
+        let mut env = management();
+        env.retain(|(k, _)| *k != "BEYOND_IDENTITY_REGION");
+        env.push(("BEYOND_IDENTITY_AUTH_BASE_URL", "http://127.0.0.1:8021"));
+        let error = ManagementFunctionConfig::load(&Env::from_pairs(env)).expect_err("no API host");
+        assert!(
+            error.0[0].starts_with("BEYOND_IDENTITY_REGION is missing"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn the_authenticator_is_embedded_unless_hosted_is_asked_for() {
         let load = |value: Option<&'static str>| {
             let mut env = management();
