@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use bi_local::sdk::{Passkey, enrolled_user, http, realm_url};
 use bi_local::{Authenticator, Fault, Options, Target};
-use common::{ORIGIN, Stack, TEST_POLICY, event};
+use common::{Answer, ORIGIN, Stack, TEST_POLICY, event};
 use passkey_auth::routes::register::ACCEPTED_MESSAGE;
 use serde_json::{Value, json};
 
@@ -85,18 +85,23 @@ async fn new_and_known_addresses_get_byte_identical_answers_and_one_email_each()
     );
 }
 
-/// `POST /api/auth/bind-job` for a signed-in session: its binding link.
-async fn binding_link(stack: &Stack, session: &str) -> String {
+/// `POST /api/auth/bind-job` from the site, with these cookies.
+async fn bind_job(stack: &Stack, cookies: &[&str]) -> Answer {
     let headers = [("origin", ORIGIN), ("content-type", "application/json")];
-    let answer = stack
+    stack
         .post_bind_job(event(
             "POST",
             "/api/auth/bind-job",
             &headers,
-            &[session],
+            cookies,
             Some("{}"),
         ))
-        .await;
+        .await
+}
+
+/// `POST /api/auth/bind-job` for a signed-in session: its binding link.
+async fn binding_link(stack: &Stack, session: &str) -> String {
+    let answer = bind_job(stack, &[session]).await;
     assert_eq!(answer.status(), 200, "{:?}", answer.0);
     answer.json()["credential_binding_link"]
         .as_str()
@@ -480,29 +485,12 @@ async fn bad_registrations_are_refused_with_clear_errors() {
 #[tokio::test]
 async fn bind_job_needs_a_session_and_returns_a_link_bi_local_accepts() {
     let stack = Stack::start().await;
-    let headers = [("origin", ORIGIN), ("content-type", "application/json")];
-    let answer = stack
-        .post_bind_job(event(
-            "POST",
-            "/api/auth/bind-job",
-            &headers,
-            &[],
-            Some("{}"),
-        ))
-        .await;
+    let answer = bind_job(&stack, &[]).await;
     assert_eq!(
         (answer.status(), answer.json()["error"].clone()),
         (401, json!("unauthenticated"))
     );
-    let answer = stack
-        .post_bind_job(event(
-            "POST",
-            "/api/auth/bind-job",
-            &headers,
-            &["__Host-session=bogus"],
-            Some("{}"),
-        ))
-        .await;
+    let answer = bind_job(&stack, &["__Host-session=bogus"]).await;
     assert_eq!(answer.status(), 401);
 
     let (identity, passkey) = enrolled_user(&stack.bi, "xena@example.com").await;

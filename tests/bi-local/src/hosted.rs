@@ -71,7 +71,14 @@ fn hosted(ctx: &Ctx, path: &ConfigPath) -> bool {
     })
 }
 
-fn hosted_page(title: &str, page: &str, body: &str) -> Response {
+/// The hosted page `page` of the config the path names, or 404 where it names none.
+fn hosted_page(ctx: &Ctx, path: &ConfigPath, title: &str, page: &str, body: &str) -> Response {
+    if !hosted(ctx, path) {
+        return pages::error(
+            StatusCode::NOT_FOUND,
+            "There is no hosted authenticator here.",
+        );
+    }
     let mut response = pages::document(
         StatusCode::OK,
         title,
@@ -88,13 +95,9 @@ fn hosted_page(title: &str, page: &str, body: &str) -> Response {
 }
 
 async fn authenticate_page(State(ctx): State<Arc<Ctx>>, Path(path): Path<ConfigPath>) -> Response {
-    if !hosted(&ctx, &path) {
-        return pages::error(
-            StatusCode::NOT_FOUND,
-            "There is no hosted authenticator here.",
-        );
-    }
     hosted_page(
+        &ctx,
+        &path,
         "Sign in with a passkey",
         "authenticate",
         "<p id=\"status\" role=\"status\">Looking for your passkeys…</p>\
@@ -104,13 +107,9 @@ async fn authenticate_page(State(ctx): State<Arc<Ctx>>, Path(path): Path<ConfigP
 }
 
 async fn bind_page(State(ctx): State<Arc<Ctx>>, Path(path): Path<ConfigPath>) -> Response {
-    if !hosted(&ctx, &path) {
-        return pages::error(
-            StatusCode::NOT_FOUND,
-            "There is no hosted authenticator here.",
-        );
-    }
     hosted_page(
+        &ctx,
+        &path,
         "Set up a passkey",
         "bind",
         "<p id=\"status\" role=\"status\">Setting up a passkey on this browser…</p>",
