@@ -30,7 +30,7 @@ CORE=(
   shared/src/jwks.rs shared/src/ratelimit.rs shared/src/email.rs shared/src/secret.rs
   shared/src/audit.rs shared/src/lambda.rs shared/src/secrets.rs shared/src/aws.rs
   shared/src/dynamo.rs shared/src/device.rs shared/src/operator.rs shared/src/logout.rs
-  shared/src/management.rs shared/src/jws.rs
+  shared/src/management.rs shared/src/jws.rs "shared/src/config/*.rs"
   "verifier/src/*.rs"
   "shared/src/routes/*.rs"
   "shared/src/tenant/*.rs"

@@ -203,7 +203,7 @@ impl AppConfig {
 mod tests {
     use std::time::Duration;
 
-    use super::reader::parse_origin;
+    use super::reader::{parse_issuer, parse_origin};
     use super::*;
 
     const SECRET: &str = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
@@ -315,6 +315,46 @@ mod tests {
     }
 
     #[test]
+    fn secrets_of_exactly_32_characters_are_long_enough() {
+        let load = |name: &'static str, value: &'static str| {
+            AppConfig::load(&Env::from_pairs([
+                ("AUTH_URL", "http://localhost:3000"),
+                ("SESSION_TABLE", "s"),
+                (name, value),
+            ]))
+        };
+        let thirty_two = "0123456789abcdef0123456789abcdef";
+        for name in ["ORIGIN_VERIFY_SECRET", "AUDIT_KEY"] {
+            assert!(load(name, thirty_two).is_ok(), "{name} of 32");
+            let error = load(name, &thirty_two[1..]).expect_err("31 characters");
+            assert!(error.0[0].starts_with(name), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_configuration_error_prints_its_problems_when_main_returns_it() {
+        let error = AppConfig::load(&Env::from_pairs([])).expect_err("nothing set");
+        let printed = format!("{error:?}");
+        assert_eq!(printed, error.to_string());
+        assert!(printed.contains("AUTH_URL is missing"), "{printed}");
+    }
+
+    #[test]
+    fn openid_is_always_asked_for_once() {
+        let scopes = |value: &'static str| {
+            let mut env = full();
+            env.push(("AUTH_SCOPES", value));
+            SignInConfig::load(&Env::from_pairs(env))
+                .expect("valid")
+                .provider
+                .scopes
+        };
+        assert_eq!(scopes("email"), ["openid", "email"]);
+        assert_eq!(scopes("openid"), ["openid"]);
+        assert_eq!(scopes("profile openid"), ["profile", "openid"]);
+    }
+
+    #[test]
     fn an_issuer_is_kept_exactly_as_written() {
         for issuer in [
             "https://tenant.eu.auth0.com/",
@@ -326,6 +366,17 @@ mod tests {
             env.push(("BEYOND_IDENTITY_ISSUER", issuer));
             let config = SignInConfig::load(&Env::from_pairs(env)).expect("valid");
             assert_eq!(config.provider.issuer, issuer);
+        }
+        for bad in [
+            "ftp://auth.example.com/",
+            "https://auth.example.com/?realm=r",
+            "https://auth.example.com/#r",
+        ] {
+            assert_eq!(
+                parse_issuer(bad),
+                Err("must be an http(s) URL without query or fragment".to_owned()),
+                "{bad}"
+            );
         }
     }
 
@@ -490,6 +541,7 @@ mod tests {
     fn durations_and_their_limits() {
         assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(43_200)));
         assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("1w").is_err());
@@ -500,5 +552,38 @@ mod tests {
         let mut env = full();
         env.push(("SESSION_IDLE_TIMEOUT", "8d"));
         assert!(SignInConfig::load(&Env::from_pairs(env)).is_err());
+    }
+
+    #[test]
+    fn the_idle_timeout_and_the_recent_sign_in_may_reach_the_maximum_age_but_not_pass_it() {
+        let load = |pairs: &[(&'static str, &'static str)]| {
+            let mut env = full();
+            env.push(("SESSION_MAX_AGE", "2d"));
+            env.extend_from_slice(pairs);
+            SignInConfig::load(&Env::from_pairs(env))
+        };
+        let config = load(&[
+            ("SESSION_IDLE_TIMEOUT", "2d"),
+            ("SESSION_RECENT_SIGN_IN", "2d"),
+        ])
+        .expect("equal to the maximum is allowed");
+        assert_eq!(
+            config.app.sessions.idle_timeout,
+            Duration::from_secs(172_800)
+        );
+        assert_eq!(
+            config.app.sessions.recent_sign_in,
+            Duration::from_secs(172_800)
+        );
+        let error = load(&[("SESSION_IDLE_TIMEOUT", "49h")]).expect_err("longer");
+        assert_eq!(
+            error.0,
+            ["SESSION_IDLE_TIMEOUT must not be longer than SESSION_MAX_AGE"]
+        );
+        let error = load(&[("SESSION_RECENT_SIGN_IN", "49h")]).expect_err("longer");
+        assert_eq!(
+            error.0,
+            ["SESSION_RECENT_SIGN_IN must not be longer than SESSION_MAX_AGE"]
+        );
     }
 }
