@@ -136,10 +136,19 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> PasskeyRoutes<M, 
             .iter()
             .find(|c| c.id == body.id)
             .ok_or(AuthError::NotFound)?;
+        // Revoked already (as /device does for a passkey a new one replaced, which the
+        // user may have revoked first): the same answer, and nothing asked of Beyond
+        // Identity, whose answer to a second revoke is not documented.
+        if !target.is_active() {
+            return Ok(Reply::json(
+                StatusCode::OK,
+                json!({"ok": true, "passkey": credential_json(target)}),
+            ));
+        }
         let others_active = credentials
             .iter()
             .any(|c| c.id != target.id && c.is_active());
-        if target.is_active() && !others_active && !body.confirm {
+        if !others_active && !body.confirm {
             return Err(AuthError::ConfirmationRequired(
                 "this is your last passkey: after revoking it you can sign in again only \
                  through a new enrolment email; send \"confirm\": true to go ahead",

@@ -701,9 +701,22 @@ async fn passkeys_are_listed_and_revoked_at_beyond_identity_by_their_owner_only(
         .await;
     assert_eq!(answer.status(), 200, "{:?}", answer.0);
     assert_eq!(answer.json()["passkey"]["state"], "REVOKED");
-    assert_eq!(passkeys_of(&stack, &session).await[0]["state"], "REVOKED");
+    let listed = passkeys_of(&stack, &session).await;
+    assert_eq!(listed[0]["state"], "REVOKED");
     // A revoked passkey can no longer sign in.
     assert_ne!(try_sign_in(&stack, &alice).await, 200);
+    // Revoking it again (no confirmation needed: it is active no longer) gives the same
+    // answer and asks nothing of Beyond Identity: the credential is not updated again.
+    let answer = stack
+        .passkeys_at(revoke(&session, json!({"id": own})), now())
+        .await;
+    assert_eq!(answer.status(), 200, "{:?}", answer.0);
+    assert_eq!(answer.json()["passkey"]["state"], "REVOKED");
+    assert_eq!(
+        answer.json()["passkey"]["updated_at"],
+        listed[0]["updated_at"]
+    );
+    assert_eq!(passkeys_of(&stack, &session).await, listed);
 }
 
 #[tokio::test]
