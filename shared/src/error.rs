@@ -19,6 +19,8 @@ pub enum AuthError {
     UnsupportedMediaType,
     #[error("the body is larger than {limit} bytes")]
     BodyTooLarge { limit: usize },
+    #[error("the address is longer than {limit} bytes")]
+    UriTooLong { limit: usize },
     #[error("the request is malformed: {0}")]
     BadRequest(String),
 
@@ -88,6 +90,7 @@ impl AuthError {
             Self::ForeignOrigin | Self::DirectAccess => StatusCode::FORBIDDEN,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             Self::BadRequest(_)
             | Self::MissingFlow
             | Self::InvalidFlow
@@ -131,6 +134,7 @@ impl AuthError {
             Self::DirectAccess => "direct_access",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::BodyTooLarge { .. } => "body_too_large",
+            Self::UriTooLong { .. } => "uri_too_long",
             Self::BadRequest(_) => "bad_request",
             Self::MissingFlow => "missing_flow",
             Self::InvalidFlow => "invalid_flow",

@@ -45,13 +45,20 @@ pub fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
 /// header whose value is `ORIGIN_VERIFY_SECRET`).
 pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
 
-/// When the app sits behind CloudFront (`ORIGIN_VERIFY_SECRET` is set), a request must
-/// carry CloudFront's secret header: the API's own address is not a way around
-/// CloudFront, its headers and its limits. Compared in constant time.
+/// The first check of every route. A request whose address was too long to convert
+/// (`crate::lambda`) is refused with 414. When the app sits behind CloudFront
+/// (`ORIGIN_VERIFY_SECRET` is set), a request must carry CloudFront's secret header: the
+/// API's own address is not a way around CloudFront, its headers and its limits.
+/// Compared in constant time.
 pub fn check_front_door(
     request: &Request,
     app: &crate::config::AppConfig,
 ) -> Result<(), AuthError> {
+    if route_path(request) == crate::lambda::TOO_LONG_PATH {
+        return Err(AuthError::UriTooLong {
+            limit: crate::lambda::MAX_URI,
+        });
+    }
     let Some(secret) = &app.origin_secret else {
         return Ok(());
     };

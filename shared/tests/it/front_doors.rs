@@ -403,3 +403,53 @@ async fn a_second_sign_in_through_every_front_door_replaces_the_session() {
         }
     }
 }
+
+/// A `Host` that is no host, a scheme that is none, a path without its `/` or one too
+/// long for a URI: `lambda_http` would panic converting any of them (and, built with
+/// `panic = "abort"`, end the warm container). Through every door the session check still
+/// answers, and a path too long answers 414 in JSON.
+#[tokio::test]
+async fn malformed_hosts_schemes_and_paths_get_an_answer_through_every_front_door() {
+    let stack = Stack::start().await;
+    let session_check = |event: Value| {
+        call(
+            stack.session.clone(),
+            |route, r| async move { route.handle(&r, passkey_auth::now()).await },
+            event,
+        )
+    };
+    let too_long = format!(
+        "/api/auth/session?x={}",
+        "a".repeat(passkey_auth::lambda::MAX_URI)
+    );
+    for door in DOORS {
+        for (host, proto) in [
+            ("a b", "https"),
+            ("x:99999", "https"),
+            ("ok.example", "a b"),
+        ] {
+            let headers = [("host", host), ("x-forwarded-proto", proto)];
+            let event = door.event("GET", "/api/auth/session", &headers, &[], None);
+            let answer = session_check(event).await;
+            assert_eq!(
+                answer.status(),
+                200,
+                "{door:?} {host:?} {proto:?}: {:?}",
+                answer.0
+            );
+            assert_eq!(answer.json(), json!({}), "{door:?}");
+        }
+        let mut event = door.event("GET", "/api/auth/session", &[], &[], None);
+        let path_field = match door {
+            Door::HttpApi | Door::FunctionUrl => "rawPath",
+            Door::Alb | Door::AlbMultiValue | Door::RestApi => "path",
+        };
+        event[path_field] = ":1".into();
+        let answer = session_check(event).await;
+        assert_eq!(answer.status(), 404, "{door:?}: {:?}", answer.0);
+
+        let answer = session_check(door.event("GET", &too_long, &[], &[], None)).await;
+        assert_eq!(answer.status(), 414, "{door:?}: {:?}", answer.0);
+        assert_eq!(answer.json()["error"], "uri_too_long", "{door:?}");
+    }
+}
