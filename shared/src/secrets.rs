@@ -6,9 +6,14 @@
 //! `SECRET_NAMES` (the settings it needs that are secrets, e.g.
 //! `AUTH_SECRET,BEYOND_IDENTITY_CLIENT_SECRET`); [`resolve`] fetches them in one signed
 //! `GetParameters` call and adds them to the settings, before the configuration is read.
-//! A name with no parameter is simply absent (an optional secret, such as a static API
-//! token when client credentials are used). Without `SECRETS_PREFIX` (make dev, tests) the
-//! settings are used as they are.
+//! It fails closed: a name without its parameter stops the cold start with an error that
+//! names it, since a secret that silently went missing could switch a defence off (without
+//! `ORIGIN_VERIFY_SECRET` the CloudFront check would be skipped). Only a name marked
+//! optional with a trailing `?` may be absent: the management credentials, of which a
+//! deploy stores either the client secret or the static API token
+//! (`BEYOND_IDENTITY_MGMT_CLIENT_SECRET?,BEYOND_IDENTITY_API_TOKEN?`; the configuration
+//! then requires one of them). Without `SECRETS_PREFIX` (make dev, tests) the settings are
+//! used as they are.
 //!
 //! The call is the SSM JSON API signed with SigV4 (`aws-sigv4`, already in the AWS SDK's
 //! tree), not a second AWS SDK: each function stays one crate lighter. Why Parameter Store
@@ -40,6 +45,31 @@ pub enum SecretsError {
     Credentials(String),
     #[error("the secrets could not be read from Parameter Store: {0}")]
     Unavailable(String),
+    #[error("these secrets are not in Parameter Store under {prefix}: {}", names.join(", "))]
+    Missing { prefix: String, names: Vec<String> },
+}
+
+/// A name of `SECRET_NAMES`: `NAME`, required, or `NAME?`, which may be absent.
+struct SecretName<'a> {
+    name: &'a str,
+    optional: bool,
+}
+
+fn secret_names(list: &str) -> Vec<SecretName<'_>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| match n.strip_suffix('?') {
+            Some(name) => SecretName {
+                name,
+                optional: true,
+            },
+            None => SecretName {
+                name: n,
+                optional: false,
+            },
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -62,27 +92,35 @@ pub async fn resolve(env: Env, aws: &SdkConfig) -> Result<Env, SecretsError> {
     let Some(prefix) = env.var("SECRETS_PREFIX").map(str::to_owned) else {
         return Ok(env);
     };
-    let names: Vec<String> = env
-        .var("SECRET_NAMES")
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let list = env.var("SECRET_NAMES").unwrap_or_default().to_owned();
+    let names = secret_names(&list);
     if names.is_empty() {
         return Ok(env);
     }
     if names.len() > MAX_NAMES {
         return Err(SecretsError::TooMany(names.len()));
     }
-    let full: Vec<String> = names.iter().map(|n| format!("{prefix}{n}")).collect();
+    let full: Vec<String> = names
+        .iter()
+        .map(|n| format!("{prefix}{}", n.name))
+        .collect();
     let values = get_parameters(&env, aws, &full).await?;
     let mut vars = env.to_map();
-    for (name, path) in names.iter().zip(&full) {
-        if let Some(value) = values.get(path) {
-            vars.insert(name.clone(), value.clone());
+    let mut missing = Vec::new();
+    for (secret, path) in names.iter().zip(&full) {
+        match values.get(path) {
+            Some(value) => {
+                vars.insert(secret.name.to_owned(), value.clone());
+            }
+            None if secret.optional => {}
+            None => missing.push(secret.name.to_owned()),
         }
+    }
+    if !missing.is_empty() {
+        return Err(SecretsError::Missing {
+            prefix,
+            names: missing,
+        });
     }
     Ok(Env::from_map(vars))
 }

@@ -59,10 +59,10 @@ async fn a_function_reads_its_secrets_before_its_configuration() {
         ("BEYOND_IDENTITY_CLIENT_ID", "client"),
         ("SECRETS_PREFIX", prefix.as_str()),
         // The optional API token has no parameter: it stays absent. Ten names, the most
-        // one call reads (the last seven have no parameter either).
+        // one call reads (the last seven are optional and have no parameter either).
         (
             "SECRET_NAMES",
-            "AUTH_SECRET, BEYOND_IDENTITY_CLIENT_SECRET,BEYOND_IDENTITY_API_TOKEN,A,B,C,D,E,F,G",
+            "AUTH_SECRET, BEYOND_IDENTITY_CLIENT_SECRET,BEYOND_IDENTITY_API_TOKEN?,A?,B?,C?,D?,E?,F?,G?",
         ),
         ("AWS_ENDPOINT_URL_SSM", moto.endpoint.as_str()),
     ]);
@@ -88,6 +88,42 @@ async fn a_function_reads_its_secrets_before_its_configuration() {
     );
     assert_eq!(env.var("BEYOND_IDENTITY_API_TOKEN"), None);
     assert_eq!(env.var("NOT_MINE"), None, "only the names it lists");
+}
+
+/// Fail closed: a required secret without its parameter (say, `ORIGIN_VERIFY_SECRET`,
+/// whose absence would switch the CloudFront check off) stops the cold start, and the
+/// error names every one missing, never a value.
+#[tokio::test]
+async fn a_required_secret_missing_from_parameter_store_stops_the_function() {
+    let moto = LocalDynamo::start();
+    let prefix = format!("/secrets-missing-{}/", std::process::id());
+    put(&moto.endpoint, &format!("{prefix}AUTH_SECRET"), "present");
+    let env = Env::from_pairs([
+        ("SECRETS_PREFIX", prefix.as_str()),
+        (
+            "SECRET_NAMES",
+            "AUTH_SECRET,ORIGIN_VERIFY_SECRET,BEYOND_IDENTITY_API_TOKEN?,AUDIT_KEY",
+        ),
+        ("AWS_ENDPOINT_URL_SSM", moto.endpoint.as_str()),
+    ]);
+    let Err(error) = resolve(
+        env,
+        &passkey_auth::aws::config().await.expect("AWS settings"),
+    )
+    .await
+    else {
+        panic!("a required secret is missing, and the function started");
+    };
+    assert!(
+        matches!(&error, SecretsError::Missing { names, .. } if names == &["ORIGIN_VERIFY_SECRET", "AUDIT_KEY"]),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "these secrets are not in Parameter Store under {prefix}: ORIGIN_VERIFY_SECRET, AUDIT_KEY"
+        )
+    );
 }
 
 #[tokio::test]
