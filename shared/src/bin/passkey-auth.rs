@@ -160,9 +160,8 @@ async fn setup(args: &Args) -> ExitCode {
             None => eprintln!("AUTH_SECRET was not written: no random bytes; set it yourself"),
         }
     }
-    let text = std::fs::read_to_string(&args.env_file).unwrap_or_default();
-    if let Err(e) = std::fs::write(&args.env_file, dotenv::update(&text, &values)) {
-        eprintln!("cannot write {}: {e}", args.env_file.display());
+    if let Err(error) = dotenv::write(&args.env_file, &values) {
+        eprintln!("{error}");
         return ExitCode::FAILURE;
     }
     let names: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
