@@ -9,7 +9,7 @@ use bi_local::keys::{Defects, SigningKey, encode};
 use criterion::{Criterion, criterion_group, criterion_main};
 use openidconnect::core::{CoreIdToken, CoreJsonWebKeySet, CoreJwsSigningAlgorithm};
 use openidconnect::{IssuerUrl, Nonce};
-use passkey_auth::flow::{Flow, FlowSealer};
+use passkey_auth::flow::{Flow, FlowSealer, Intent};
 use passkey_auth::http::safe_callback_url;
 use passkey_auth::oidc::id_token_verifier;
 use passkey_auth::secret::AuthSecret;
@@ -32,6 +32,7 @@ fn flow_cookie(c: &mut Criterion) {
         client_id: "client-id".into(),
         redirect_uri: "https://app.example.com/api/auth/callback/beyondidentity".into(),
         created_at: now,
+        intent: Intent::SignIn,
     };
     let sealed = sealer.seal(&flow).expect("sealed");
     c.bench_function("flow cookie: seal", |b| {

@@ -44,7 +44,7 @@ impl Outcome {
 }
 
 /// What one event is about; each value is hashed before it is logged.
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 pub struct Subject<'a> {
     /// The user (`iss sub`, or for a registration the mailbox).
     pub user: Option<&'a str>,

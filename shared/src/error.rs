@@ -43,6 +43,8 @@ pub enum AuthError {
     MissingCode,
     #[error("you signed out everywhere while this sign-in was under way; sign in again")]
     SignInSuperseded,
+    #[error("the identity provider did not confirm it was you just now; sign in again")]
+    StaleAuthentication,
 
     // The provider.
     #[error("the identity provider is unavailable; try again shortly")]
@@ -101,6 +103,7 @@ impl AuthError {
             | Self::ProviderDenied(_)
             | Self::MissingCode
             | Self::SignInSuperseded
+            | Self::StaleAuthentication
             | Self::InvalidLogoutToken(_) => StatusCode::BAD_REQUEST,
             Self::CodeRejected
             | Self::InvalidIdToken(_)
@@ -145,6 +148,7 @@ impl AuthError {
             Self::ProviderDenied(_) => "access_denied",
             Self::MissingCode => "missing_code",
             Self::SignInSuperseded => "signed_out_everywhere",
+            Self::StaleAuthentication => "stale_authentication",
             Self::ProviderUnavailable => "provider_unavailable",
             Self::CodeRejected => "code_rejected",
             Self::InvalidIdToken(_) => "invalid_id_token",

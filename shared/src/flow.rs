@@ -17,6 +17,9 @@ use crate::secret::{AuthSecret, KeyPurpose};
 pub const FLOW_COOKIE: &str = "__Host-auth-flow";
 /// How long a sign-in may take from `signin` to `callback`.
 pub const FLOW_TTL: Duration = Duration::from_secs(600);
+/// How far apart two clocks may be (seconds): ours when the flow was made and ours, or
+/// the provider's, later.
+pub const CLOCK_SKEW: i64 = 60;
 /// Sealed values longer than this are refused unread.
 const MAX_SEALED_LEN: usize = 2048;
 /// The version byte and purpose bound into every seal as associated data.
@@ -35,6 +38,43 @@ pub struct Flow {
     pub redirect_uri: String,
     /// When `signin` made it (Unix seconds).
     pub created_at: i64,
+    /// Why the sign-in was started (absent in cookies sealed before it existed).
+    #[serde(default)]
+    pub intent: Intent,
+}
+
+/// Why a sign-in was started: a plain one, or a fresh one that a sensitive action asked
+/// for (`GET /api/auth/signin?intent=…`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Intent {
+    #[default]
+    SignIn,
+    /// A step-up: the provider is asked for a new ceremony (`max_age=0`), and the
+    /// `auth_time` it reports, when it reports one, must not be older than the flow.
+    Reauthenticate,
+    /// A step-up that also ends every other session of the user, inside the callback and
+    /// before the new session exists: "sign out everywhere" that a thief holding a copied
+    /// cookie cannot race, since nothing they do can reach a session made after theirs
+    /// ended.
+    EndOtherSessions,
+}
+
+impl Intent {
+    /// The `intent` query parameter: absent for a plain sign-in.
+    pub fn parse(value: Option<&str>) -> Option<Self> {
+        match value {
+            None => Some(Self::SignIn),
+            Some("reauthenticate") => Some(Self::Reauthenticate),
+            Some("end-other-sessions") => Some(Self::EndOtherSessions),
+            Some(_) => None,
+        }
+    }
+
+    /// Whether the provider must run a new ceremony for it.
+    pub fn is_step_up(self) -> bool {
+        self != Self::SignIn
+    }
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -104,7 +144,7 @@ impl FlowSealer {
         let flow: Flow = serde_json::from_slice(plain).map_err(|_| FlowError::Invalid)?;
         let age = now - flow.created_at;
         // A flow from the future means a clock far off or a forgery; both fail closed.
-        if age < -60 || age > FLOW_TTL.as_secs() as i64 {
+        if age < -CLOCK_SKEW || age > FLOW_TTL.as_secs() as i64 {
             return Err(FlowError::Expired);
         }
         Ok(flow)
@@ -129,7 +169,31 @@ mod tests {
             client_id: "c".into(),
             redirect_uri: "http://localhost:3000/api/auth/callback/beyondidentity".into(),
             created_at: now,
+            intent: Intent::EndOtherSessions,
         }
+    }
+
+    #[test]
+    fn intents_are_read_from_the_query_and_old_cookies_are_plain_sign_ins() {
+        assert_eq!(Intent::parse(None), Some(Intent::SignIn));
+        assert_eq!(
+            Intent::parse(Some("reauthenticate")),
+            Some(Intent::Reauthenticate)
+        );
+        assert_eq!(
+            Intent::parse(Some("end-other-sessions")),
+            Some(Intent::EndOtherSessions)
+        );
+        for other in ["", "sign-in", "Reauthenticate", "end_other_sessions"] {
+            assert_eq!(Intent::parse(Some(other)), None, "{other}");
+        }
+        assert!(!Intent::SignIn.is_step_up());
+        assert!(Intent::Reauthenticate.is_step_up());
+        assert!(Intent::EndOtherSessions.is_step_up());
+        let mut old = serde_json::to_value(flow(1)).expect("json");
+        old.as_object_mut().expect("an object").remove("intent");
+        let read: Flow = serde_json::from_value(old).expect("a flow");
+        assert_eq!(read.intent, Intent::SignIn);
     }
 
     #[test]

@@ -85,7 +85,12 @@ export const listPasskeys = () => call<{ passkeys: AccountPasskey[] }>('GET', '/
 export const revokePasskey = (id: string, confirm: boolean) =>
   call<{ ok: boolean; passkey: AccountPasskey }>('POST', '/api/auth/passkeys/revoke', { id, confirm });
 
-/** Where sign-in starts; `then` is a same-origin path to come back to. */
-export function signInUrl(then = '/'): string {
-  return `/api/auth/signin?callbackUrl=${encodeURIComponent(then)}`;
+/**
+ * Where sign-in starts; `then` is a same-origin path to come back to. A step-up asks the
+ * provider for a new ceremony; `end-other-sessions` also ends every other session of the
+ * user before the new one exists.
+ */
+export function signInUrl(then = '/', intent?: 'reauthenticate' | 'end-other-sessions'): string {
+  const url = `/api/auth/signin?callbackUrl=${encodeURIComponent(then)}`;
+  return intent ? `${url}&intent=${intent}` : url;
 }

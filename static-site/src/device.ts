@@ -16,6 +16,9 @@ localize();
 
 const HERE = '/device';
 
+/** The signed-in user's id, for an addition that waits for a fresh sign-in. */
+let me = '';
+
 /** The account's passkeys that Beyond Identity has revoked (signed in only). */
 async function revokedAtBeyondIdentity(): Promise<Set<string>> {
   try {
@@ -95,7 +98,7 @@ async function addPasskey(embedded: Embedded, button: HTMLButtonElement): Promis
     announce(t(replaced.length > 0 ? await revokeReplaced(replaced) : 'device.added'), 'success');
     await show(embedded);
   } catch (error) {
-    if (reauthenticate(error, { action: 'add-passkey' }, HERE)) return;
+    if (reauthenticate(error, { action: 'add-passkey' }, HERE, me)) return;
     const retry = !(error instanceof ApiError) && retryable(error) ? [reloadButton()] : [];
     announce(error instanceof ApiError ? apiMessage(error) : describe(error), 'error', ...retry);
   } finally {
@@ -124,9 +127,10 @@ async function load(): Promise<void> {
     return;
   }
   if (!current) return;
+  me = current.user.id;
   add.hidden = false;
   add.addEventListener('click', () => addPasskey(embedded.value, add));
-  if (takePending(['add-passkey'])) await addPasskey(embedded.value, add);
+  if (takePending(['add-passkey'], me)) await addPasskey(embedded.value, add);
 }
 
 void load();

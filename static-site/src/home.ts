@@ -12,6 +12,7 @@ import {
   register,
   revokePasskey,
   session,
+  signInUrl,
   signOut,
   signOutEverywhere,
   type AccountPasskey,
@@ -35,7 +36,11 @@ const sections = {
   signedOut: byId('signed-out'),
 };
 
+/** The signed-in user's id, for the actions that wait for a fresh sign-in. */
+let me = '';
+
 function show(current: Session | null): void {
+  me = current?.user.id ?? '';
   sections.loading.hidden = true;
   sections.signedIn.hidden = !current;
   sections.signedOut.hidden = !!current;
@@ -78,10 +83,21 @@ function sessionItem(listed: ListedSession): HTMLLIElement {
       announce(t('home.ended', { label }), 'success');
     } catch (error) {
       done();
+      if (reauthenticate(error, { action: 'end-session', id: listed.id }, '/', me)) return;
       if (!signedOutMeanwhile(error)) announce(apiMessage(error), 'error');
     }
   });
   return el('li', {}, what, end);
+}
+
+/** Ends another session, after the fresh sign-in it needed. */
+async function endOther(id: string): Promise<void> {
+  try {
+    await endSession(id);
+    announce(t('home.endedAfterSignIn'), 'success');
+  } catch (error) {
+    if (!signedOutMeanwhile(error)) announce(apiMessage(error), 'error');
+  }
 }
 
 async function refreshSessions(): Promise<void> {
@@ -100,7 +116,7 @@ async function revoke(passkey: AccountPasskey, confirmed: boolean): Promise<void
   try {
     await revokePasskey(passkey.id, confirmed);
   } catch (error) {
-    if (reauthenticate(error, { action: 'revoke-passkey', id: passkey.id, confirm: confirmed }, '/')) return;
+    if (reauthenticate(error, { action: 'revoke-passkey', id: passkey.id, confirm: confirmed }, '/', me)) return;
     if (error instanceof ApiError && error.code === 'confirmation_required') {
       const sure = window.confirm(t('home.lastPasskey'));
       if (sure) await revoke(passkey, true);
@@ -156,12 +172,22 @@ async function everywhere(button?: HTMLButtonElement): Promise<void> {
     show(null);
     announce(tn('home.signedOutEverywhere', ended), 'success');
   } catch (error) {
-    if (reauthenticate(error, { action: 'sign-out-everywhere' }, '/')) return;
+    if (error instanceof ApiError && error.code === 'reauthentication_required') {
+      // A fresh sign-in that ends every other session before its own exists: the way
+      // that always wins, even against someone ending this user's sessions with a
+      // copied cookie. It comes back signed in here alone.
+      announce(t('common.confirmItIsYou'), 'info');
+      location.assign(signInUrl(`/?${ENDED_OTHERS}`, 'end-other-sessions'));
+      return;
+    }
     if (!signedOutMeanwhile(error)) announce(apiMessage(error), 'error');
   } finally {
     done();
   }
 }
+
+/** The query a sign-in that ended the other sessions comes back to home with. */
+const ENDED_OTHERS = 'ended-others';
 
 /** Set when this page has sent the browser elsewhere: nothing more to load. */
 let leaving = false;
@@ -178,7 +204,7 @@ async function addPasskeyHosted(button?: HTMLButtonElement): Promise<void> {
     location.assign(link);
   } catch (error) {
     done();
-    if (reauthenticate(error, { action: 'add-passkey' }, '/')) {
+    if (reauthenticate(error, { action: 'add-passkey' }, '/', me)) {
       leaving = true;
       return;
     }
@@ -191,8 +217,8 @@ async function resume(pending: Pending): Promise<void> {
   switch (pending.action) {
     case 'add-passkey':
       return addPasskeyHosted();
-    case 'sign-out-everywhere':
-      return everywhere();
+    case 'end-session':
+      return endOther(pending.id);
     case 'revoke-passkey':
       return revoke({ id: pending.id, state: 'ACTIVE', created_at: null, updated_at: null }, pending.confirm);
   }
@@ -203,6 +229,9 @@ async function load(): Promise<void> {
   const code = params.get('error');
   if (code) {
     announce(explain(code), 'error');
+    history.replaceState(null, '', location.pathname);
+  } else if (params.has(ENDED_OTHERS)) {
+    announce(t('home.endedOthers'), 'success');
     history.replaceState(null, '', location.pathname);
   }
   let current: Session | null;
@@ -215,11 +244,10 @@ async function load(): Promise<void> {
   }
   show(current);
   if (!current) return;
-  const pending = takePending(HOSTED ? ['sign-out-everywhere', 'revoke-passkey', 'add-passkey'] : ['sign-out-everywhere', 'revoke-passkey']);
+  const pending = takePending(HOSTED ? ['end-session', 'revoke-passkey', 'add-passkey'] : ['end-session', 'revoke-passkey'], current.user.id);
   if (pending && !code) {
     await resume(pending);
-    // Signing out everywhere ends this session too, and adding a passkey leaves for
-    // Beyond Identity's page: nothing more to show.
+    // Adding a passkey leaves for Beyond Identity's page: nothing more to show.
     if (sections.signedIn.hidden || leaving) return;
   }
   await Promise.all([refreshSessions(), refreshAccountPasskeys()]);
@@ -254,7 +282,7 @@ byId<HTMLButtonElement>('add-passkey').addEventListener('click', (event) => {
     void addPasskeyHosted(event.currentTarget as HTMLButtonElement);
     return;
   }
-  remember({ action: 'add-passkey' });
+  remember({ action: 'add-passkey' }, me);
   location.assign('/device');
 });
 

@@ -125,13 +125,47 @@ test('an old sign-in is sent through a fresh one, and the action then completes'
     await passkeysList(page).getByText('Revoked').waitFor();
     await shot(page, '23-reauthenticated');
 
-    // The same for signing out everywhere, with the new passkey.
+    // Signing out everywhere, with the new passkey: the fresh sign-in ends every other
+    // session before its own exists, and comes back signed in here alone.
     await ageSignIn(context, 600);
     await page.getByRole('button', { name: 'Sign out everywhere' }).click();
-    await page.getByText(/^You are signed out everywhere/).waitFor();
+    await page.getByText('Every other session of yours has ended: you are signed in here only.').waitFor();
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    await sessionsList(page).getByText('This browser').waitFor();
+    assert.equal(await sessionsList(page).getByRole('listitem').count(), 1);
+    assert.equal(new URL(page.url()).search, '', 'the address is clean again');
     // Chromium logs each 401 reauthentication_required answer; nothing else may fail.
     assert.deepEqual(b.errors.filter((e) => !/status of 401/.test(e)), []);
   } finally {
     await b.close();
+  }
+});
+
+test('ending another session after a while asks for a fresh sign-in, and an action saved for another user never runs', async () => {
+  const { first, second } = await twoBrowsers('joy');
+  try {
+    const page = first.page;
+    await page.reload();
+    await sessionsList(page).getByRole('listitem').nth(1).waitFor();
+    await ageSignIn(first.context, 600);
+    await page.getByRole('button', { name: /^End the session on (?!.*this browser)/ }).click();
+    await page.getByText('The session was ended.').waitFor();
+    await sessionsList(page).getByText('This browser').waitFor();
+    assert.equal(await sessionsList(page).getByRole('listitem').count(), 1);
+    await second.page.reload();
+    await second.page.getByRole('link', { name: 'Sign in with a passkey' }).waitFor();
+
+    // An action a sign-in in this tab left behind for someone else is dropped, not run.
+    await page.evaluate(() =>
+      sessionStorage.setItem('pending-action', JSON.stringify({ action: 'end-session', id: '0'.repeat(32), user: 'someone-else', at: Date.now() })),
+    );
+    await page.reload();
+    await sessionsList(page).getByText('This browser').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('pending-action')), null);
+    assert.equal(await page.getByText('The session was ended.').count(), 0);
+    assert.deepEqual(first.errors.filter((e) => !/status of 401/.test(e)), []);
+  } finally {
+    await first.close();
+    await second.close();
   }
 });

@@ -175,7 +175,7 @@ impl IdentityProvider for OidcClient {
         let discovered = self.discovered().await?;
         let verifier = PkceCodeVerifier::new(flow.pkce_verifier.clone());
         let (state, nonce) = (flow.state.clone(), flow.nonce.clone());
-        let (url, _, _) = discovered
+        let url = discovered
             .client
             .authorize_url(
                 CoreAuthenticationFlow::AuthorizationCode,
@@ -189,8 +189,15 @@ impl IdentityProvider for OidcClient {
                     .filter(|s| *s != "openid")
                     .map(|s| Scope::new(s.clone())),
             )
-            .set_pkce_challenge(PkceCodeChallenge::from_code_verifier_sha256(&verifier))
-            .url();
+            .set_pkce_challenge(PkceCodeChallenge::from_code_verifier_sha256(&verifier));
+        // A step-up asks for a new ceremony, not an existing provider session (OpenID
+        // Connect Core §3.1.2.1: `max_age=0`, which also makes `auth_time` required).
+        let (url, _, _) = if flow.intent.is_step_up() {
+            url.set_max_age(Duration::ZERO)
+        } else {
+            url
+        }
+        .url();
         Ok(url)
     }
 
@@ -256,6 +263,7 @@ impl IdentityProvider for OidcClient {
             .map_err(|_| AuthError::Internal)?;
         Ok(Redeemed {
             user,
+            auth_time: claims.auth_time().map(|at| at.timestamp()),
             provider_sid: verified_claim(&id_token, "sid").filter(|sid| usable_sid(sid)),
             logout_url: discovered.end_session.as_ref().map(|end| {
                 logout_url(end, &id_token, &self.config.client_id, post_logout.as_str())

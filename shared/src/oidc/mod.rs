@@ -87,6 +87,8 @@ impl<T: IdentityProvider> IdentityProvider for std::sync::Arc<T> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Redeemed {
     pub user: User,
+    /// When the user authenticated at the provider (`auth_time`), if it says.
+    pub auth_time: Option<i64>,
     pub provider_sid: Option<String>,
     /// Where the browser ends the provider's session at sign-out (RP-Initiated Logout),
     /// when the provider has an `end_session_endpoint`: kept with the session on the

@@ -6,10 +6,13 @@
 //! and redirect URI; `state` must match it; an `iss` parameter must be our issuer
 //! exactly (RFC 9207), and must be present if the provider promises it; a provider
 //! `error` ends here; a flow already used is refused. Only then is the code exchanged
-//! and the ID token verified. A new session replaces every one the browser presented, unless the user
-//! signed out everywhere after this sign-in began, and the flow cookie is cleared
-//! whatever happens. Errors go back to the home page as
-//! `/?error=<code>`; every outcome is an audit event.
+//! and the ID token verified. A step-up sign-in (one a sensitive action asked for) must
+//! be a new ceremony: an `auth_time` older than the flow is refused. A new session
+//! replaces every one the browser presented, unless the user signed out everywhere after
+//! this sign-in began; a sign-in started to end the other sessions ends every session of
+//! the user first, so the new one is the only one left. The flow cookie is cleared
+//! whatever happens. Errors go back to the home page as `/?error=<code>`; every outcome
+//! is an audit event.
 
 use aws_lc_rs::constant_time;
 use lambda_http::http::Method;
@@ -20,7 +23,7 @@ use crate::audit::{Audit, Outcome, Subject, event};
 use crate::config::SignInConfig;
 use crate::device::ClientInfo;
 use crate::error::AuthError;
-use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer};
+use crate::flow::{CLOCK_SKEW, FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer, Intent};
 use crate::http::{
     CookieValue, Reply, check_front_door, clear_cookie, client_address, cookie, cookie_values,
     set_cookie, single_query,
@@ -41,6 +44,8 @@ struct SignedIn {
     reply: Reply,
     user: String,
     session: String,
+    /// How many other sessions it ended (`Intent::EndOtherSessions`).
+    ended_others: Option<usize>,
 }
 
 impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
@@ -71,16 +76,20 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
             ),
             Err(error) => (Outcome::Refused, error.code(), None, None),
         };
-        self.audit.record(
-            event::SIGN_IN,
-            outcome,
-            reason,
-            Subject {
-                user,
-                session,
-                client: Some(&client),
-            },
-        );
+        let subject = Subject {
+            user,
+            session,
+            client: Some(&client),
+        };
+        self.audit.record(event::SIGN_IN, outcome, reason, subject);
+        if let Ok(SignedIn {
+            ended_others: Some(_),
+            ..
+        }) = &result
+        {
+            self.audit
+                .record(event::SIGN_OUT_EVERYWHERE, Outcome::Succeeded, "", subject);
+        }
         let reply = match result {
             Ok(signed_in) => signed_in.reply,
             Err(error @ (AuthError::MethodNotAllowed { .. } | AuthError::DirectAccess)) => {
@@ -148,6 +157,16 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
 
         let redeemed = self.provider.redeem(code, &flow).await?;
 
+        // A step-up must be a new ceremony: when the provider says when the user
+        // authenticated, that must not be before this sign-in began.
+        if flow.intent.is_step_up()
+            && redeemed
+                .auth_time
+                .is_some_and(|at| at < flow.created_at - CLOCK_SKEW)
+        {
+            return Err(AuthError::StaleAuthentication);
+        }
+
         // A new session on every sign-in; every one this browser presented ends (a
         // cookie sent twice is no reason to keep either alive).
         for old in cookie_values(request.headers(), SESSION_COOKIE) {
@@ -168,6 +187,22 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
             ),
             provider_sid: redeemed.provider_sid,
             provider_logout_url: redeemed.logout_url,
+            auth_time: redeemed.auth_time,
+        };
+        // Asked for to end the other sessions: all of them end before the new one exists,
+        // so no request made with another session's cookie can end it.
+        let ended_others = if flow.intent == Intent::EndOtherSessions {
+            let ended = self
+                .sessions
+                .revoke_all_for_sign_in(&authenticated.user, flow.created_at, now)
+                .await
+                .map_err(|error| {
+                    tracing::error!(%error, "could not end the other sessions");
+                    AuthError::StoreUnavailable
+                })?;
+            Some(ended)
+        } else {
+            None
         };
         // Refused if the user signed out everywhere after this sign-in began.
         let (token, session) = self
@@ -187,6 +222,7 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
             reply,
             user: user_key,
             session: token.id().as_str().to_owned(),
+            ended_others,
         })
     }
 

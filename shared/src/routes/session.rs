@@ -194,11 +194,19 @@ impl<S: SessionStore> SessionRoutes<S> {
     }
 
     /// `POST /api/auth/sessions/revoke {"id"}`: ends one of the user's own sessions; an
-    /// id the user has no session by (another user's included) is 404.
+    /// id the user has no session by (another user's included) is 404. Ending another
+    /// session needs a recent sign-in: someone holding a copied cookie must not be able to
+    /// end each new session of the owner in a loop (the owner's way that always wins is a
+    /// sign-in with `intent=end-other-sessions`). Ending this one is signing out.
     async fn revoke(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
         check_json_post(request, &self.config.origin_str(), "POST")?;
         let body = action_body(request)?;
         let (current, session) = signed_in(&self.sessions, request, now).await?;
+        if current.public_id() != body.id
+            && !session.is_recent(self.sessions.config().recent_sign_in, now)
+        {
+            return Err(AuthError::ReauthenticationRequired);
+        }
         let ended = self
             .sessions
             .revoke(&session.user, &body.id, now)

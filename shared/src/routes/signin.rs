@@ -1,16 +1,22 @@
-//! `GET /api/auth/signin?callbackUrl=/path`: starts a sign-in.
+//! `GET /api/auth/signin?callbackUrl=/path[&intent=reauthenticate|end-other-sessions]`:
+//! starts a sign-in.
 //!
 //! A fresh `state`, `nonce` and PKCE verifier are sealed into the flow cookie together
-//! with the (same-origin) return path and the issuer, client and redirect URI they are
-//! for; the browser is sent to the provider's authorization endpoint. A return path that
-//! would make the cookie too large to come back becomes `/`.
+//! with the (same-origin) return path, the issuer, client and redirect URI they are for,
+//! and the sign-in's [`Intent`]; the browser is sent to the provider's authorization
+//! endpoint. A return path that would make the cookie too large to come back becomes `/`.
+//!
+//! A step-up (`intent`) asks the provider for a new ceremony (`max_age=0`). Ending the
+//! other sessions changes more than this browser, so a page of another site must not be
+//! able to start it: when the browser says where the navigation came from
+//! (`Sec-Fetch-Site`, sent by every current browser), it must be this origin.
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 
 use crate::config::SignInConfig;
 use crate::error::AuthError;
-use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer};
+use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer, Intent};
 use crate::http::{Reply, check_front_door, safe_callback_url, set_cookie, single_query};
 use crate::oidc::IdentityProvider;
 use crate::routes::random_value;
@@ -45,6 +51,12 @@ impl<P: IdentityProvider> SignIn<P> {
         }
         check_front_door(request, &self.config.app)?;
         let query = single_query(request)?;
+        let intent = Intent::parse(query.get("intent").map(String::as_str)).ok_or_else(|| {
+            AuthError::BadRequest("intent must be reauthenticate or end-other-sessions".into())
+        })?;
+        if intent == Intent::EndOtherSessions && !same_origin_navigation(request) {
+            return Err(AuthError::ForeignOrigin);
+        }
         let mut flow = Flow {
             state: random_value()?,
             nonce: random_value()?,
@@ -57,6 +69,7 @@ impl<P: IdentityProvider> SignIn<P> {
             client_id: self.config.provider.client_id.clone(),
             redirect_uri: self.config.app.redirect_uri(),
             created_at: now,
+            intent,
         };
         // A return path too long for the cookie falls back to `/` now, rather than a
         // cookie the callback would refuse after the user has authenticated.
@@ -74,5 +87,16 @@ impl<P: IdentityProvider> SignIn<P> {
             &sealed,
             FLOW_TTL.as_secs(),
         )))
+    }
+}
+
+/// Whether the browser did not say that this navigation came from another site: its
+/// `Sec-Fetch-Site` is `same-origin`, or it sent none (a browser too old to).
+fn same_origin_navigation(request: &Request) -> bool {
+    let mut sent = request.headers().get_all("sec-fetch-site").iter();
+    match (sent.next(), sent.next()) {
+        (None, _) => true,
+        (Some(site), None) => site.as_bytes() == b"same-origin",
+        (Some(_), Some(_)) => false,
     }
 }

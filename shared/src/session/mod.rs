@@ -22,6 +22,10 @@ pub struct Authenticated {
     pub provider_sid: Option<String>,
     /// The provider's logout URL for this sign-in ([`crate::oidc::Redeemed::logout_url`]).
     pub provider_logout_url: Option<String>,
+    /// When the user authenticated at the provider (`auth_time`), if it says: the session's
+    /// sign-in time then, so that a provider session reused from long ago is no "recent
+    /// sign-in" here.
+    pub auth_time: Option<i64>,
 }
 
 impl Authenticated {
@@ -32,6 +36,7 @@ impl Authenticated {
             client: ClientInfo::default(),
             provider_sid: None,
             provider_logout_url: None,
+            auth_time: None,
         }
     }
 }
@@ -66,7 +71,8 @@ impl<S: SessionStore> Sessions<S> {
             last_seen_at: now,
             idle_expires_at: now + self.config.idle_timeout.as_secs() as i64,
             absolute_expires_at: now + self.config.max_age.as_secs() as i64,
-            authenticated_at: now,
+            // Never later than now: a provider's clock ahead of ours earns no extra time.
+            authenticated_at: authenticated.auth_time.map_or(now, |at| at.min(now)),
             client: authenticated.client,
             provider_sid: authenticated.provider_sid,
             provider_logout_url: authenticated.provider_logout_url,

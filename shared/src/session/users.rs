@@ -42,8 +42,32 @@ impl<S: SessionStore> Sessions<S> {
     /// (from then on no sign-in that began earlier can create a session), then every
     /// session the user's item and the index name. Returns how many were ended.
     pub async fn revoke_all(&self, user: &User, now: i64) -> Result<usize, StoreError> {
+        self.revoke_all_before(user, now, now).await
+    }
+
+    /// Ends every session of `user` for a sign-in that began at `began_at` and has not yet
+    /// made its session (`Intent::EndOtherSessions`): the sign-ins that began before it
+    /// are void, it is not, and the session it makes next is the only one left. Returns
+    /// how many were ended.
+    pub async fn revoke_all_for_sign_in(
+        &self,
+        user: &User,
+        began_at: i64,
+        now: i64,
+    ) -> Result<usize, StoreError> {
+        self.revoke_all_before(user, began_at - 1, now).await
+    }
+
+    /// The marker at `marker` (no sign-in that began at or before it makes a session),
+    /// then every session the user's item and the index name ends.
+    async fn revoke_all_before(
+        &self,
+        user: &User,
+        marker: i64,
+        now: i64,
+    ) -> Result<usize, StoreError> {
         let keep_until = now + self.config.max_age.as_secs() as i64;
-        self.store.revoke_before(user, now, keep_until).await?;
+        self.store.revoke_before(user, marker, keep_until).await?;
         let ids: Vec<SessionId> = self
             .store
             .list(user)

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bi_local::sdk::{Passkey, enrolled_user};
 use common::{Answer, Stack};
-use passkey_auth::flow::{Flow, FlowSealer};
+use passkey_auth::flow::{Flow, FlowSealer, Intent};
 use passkey_auth::secret::AuthSecret;
 
 fn refused(answer: &Answer, code: &str) {
@@ -259,6 +259,7 @@ async fn a_flow_made_for_another_configuration_is_refused() {
         client_id: stack.config.provider.client_id.clone(),
         redirect_uri: stack.config.app.redirect_uri(),
         created_at: passkey_auth::now(),
+        intent: Intent::SignIn,
     };
     // Each of the three differs alone.
     for forged in [

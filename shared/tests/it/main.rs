@@ -26,5 +26,6 @@ mod rp_logout;
 mod secrets;
 mod session_rules;
 mod sign_in;
+mod step_up;
 mod tenant;
 mod verifier;

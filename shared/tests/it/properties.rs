@@ -4,7 +4,7 @@
 
 use lambda_http::http::{HeaderMap, HeaderValue, header};
 use passkey_auth::email::{mailbox_key, normalize};
-use passkey_auth::flow::{Flow, FlowSealer};
+use passkey_auth::flow::{Flow, FlowSealer, Intent};
 use passkey_auth::http::{CookieValue, cookie, safe_callback_url};
 use passkey_auth::secret::AuthSecret;
 use proptest::prelude::*;
@@ -99,6 +99,7 @@ proptest! {
             client_id: "client".into(),
             redirect_uri: "https://app.example.com/api/auth/callback/beyondidentity".into(),
             created_at,
+            intent: Intent::Reauthenticate,
         };
         let sealed = sealer.seal(&flow).expect("seal");
         prop_assert_eq!(sealer.open(&sealed, created_at + 1), Ok(flow));

@@ -31,6 +31,8 @@ export const en = {
   'home.endLabelThisBrowser': 'End the session on {label} (this browser)',
   'home.ending': 'Ending…',
   'home.ended': 'The session on {label} was ended.',
+  'home.endedOthers': 'Every other session of yours has ended: you are signed in here only.',
+  'home.endedAfterSignIn': 'The session was ended.',
   'home.signOutEverywhere': 'Sign out everywhere',
   'home.signingOutEverywhere': 'Signing out everywhere…',
   'home.signedOutEverywhere.one': 'You are signed out everywhere ({n} session ended).',
@@ -117,11 +119,13 @@ export const en = {
   'callback.session_store_unavailable': 'We could not start your session. Please try again in a moment.',
   'callback.bad_request': 'The sign-in response was malformed. Please sign in again.',
   'callback.signed_out_everywhere': 'You signed out everywhere while this sign-in was under way, so it was stopped. Please sign in again.',
+  'callback.stale_authentication': 'The sign-in service did not confirm it was you just now. Please sign in again.',
   'callback.unknown': 'The sign-in did not complete. Please try again.',
 
   // The functions' error codes (shared/src/error.rs), as the pages meet them.
   'api.network': 'The service cannot be reached. Check your connection and try again.',
   'api.forbidden_origin': 'This request must come from this site’s own pages.',
+  'api.uri_too_long': 'The address of this request is too long.',
   'api.invalid_email': 'This email address cannot be used. Check it and try again.',
   'api.bad_request': 'The request was not understood. Please reload the page and try again.',
   'api.unauthenticated': 'Please sign in first.',

@@ -67,6 +67,9 @@ pub enum Flaw {
     /// Signed with a key taken out of the JWKS by an earlier rotation (kid kept): a
     /// provider key that was removed, or stolen. Needs a rotation first.
     RetiredKey,
+    /// `auth_time` is an hour before the token: a provider that reused an earlier sign-in
+    /// where a new one was asked for (`max_age=0`).
+    StaleAuthTime,
     /// For `target: "userinfo"`: the answer's `sub` is another identity's.
     WrongSub,
 }

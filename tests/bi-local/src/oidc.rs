@@ -688,7 +688,12 @@ fn id_token(
     };
     claims.insert("iat".into(), iat.into());
     claims.insert("exp".into(), exp.into());
-    claims.insert("auth_time".into(), grant.auth_time.into());
+    let auth_time = if has(Flaw::StaleAuthTime) {
+        grant.auth_time - 3600
+    } else {
+        grant.auth_time
+    };
+    claims.insert("auth_time".into(), auth_time.into());
     if let Some(nonce) = &grant.transaction.nonce {
         let nonce = if has(Flaw::NonceMismatch) {
             random::opaque()

@@ -654,10 +654,19 @@ impl Stack {
         now: i64,
     ) -> (String, String) {
         let q: String = url::form_urlencoded::byte_serialize(callback_url.as_bytes()).collect();
-        let answer = self
-            .signin_at(&format!("/api/auth/signin?callbackUrl={q}"), &[], now)
-            .await;
-        assert_eq!(answer.status(), 302);
+        self.start_sign_in_from(passkey, &format!("/api/auth/signin?callbackUrl={q}"), now)
+            .await
+    }
+
+    /// As [`Stack::start_sign_in_at`], from this sign-in request (path and query).
+    pub async fn start_sign_in_from(
+        &self,
+        passkey: &bi_local::sdk::Passkey,
+        signin: &str,
+        now: i64,
+    ) -> (String, String) {
+        let answer = self.signin_at(signin, &[], now).await;
+        assert_eq!(answer.status(), 302, "{:?}", answer.0);
         let flow = answer.cookie("__Host-auth-flow").expect("a flow cookie");
         let redirect = passkey.sign_in(&self.bi, answer.location()).await;
         let url = url::Url::parse(&redirect).expect("url");
