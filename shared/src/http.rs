@@ -15,6 +15,7 @@ pub const MAX_BODY: usize = 4096;
 const MAX_CALLBACK_URL: usize = 2048;
 
 pub use passkey_verifier::CookieValue;
+use passkey_verifier::csrf::{CsrfError, check_state_change};
 
 /// Finds a cookie in every `Cookie` header ([`passkey_verifier::cookies::find`]: a name
 /// that appears twice is [`CookieValue::Several`]), accepting the `;`-joined form that
@@ -293,8 +294,10 @@ fn percent_decode(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The request rules for state-changing routes: POST, `Content-Type: application/json`,
-/// `Origin` equal to the app's origin, and a body no larger than [`MAX_BODY`].
+/// The request rules for state-changing routes: POST, `Origin` equal to the app's origin
+/// and `Content-Type: application/json` (each exactly once: the verifier's
+/// [`check_state_change`], which the team's own routes use too), and a body no larger
+/// than [`MAX_BODY`].
 pub fn check_json_post(
     request: &Request,
     origin: &str,
@@ -304,20 +307,17 @@ pub fn check_json_post(
         return Err(AuthError::MethodNotAllowed { allowed });
     }
     let headers = request.headers();
-    let same_origin = headers
-        .get(header::ORIGIN)
-        .is_some_and(|o| o.as_bytes() == origin.as_bytes());
-    if !same_origin {
-        return Err(AuthError::ForeignOrigin);
-    }
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(AuthError::UnsupportedMediaType);
-    }
+    let values = |name| headers.get_all(name).iter().map(HeaderValue::as_bytes);
+    check_state_change(
+        request.method().as_str(),
+        values(header::ORIGIN),
+        values(header::CONTENT_TYPE),
+        origin,
+    )
+    .map_err(|error| match error {
+        CsrfError::ForeignOrigin => AuthError::ForeignOrigin,
+        CsrfError::NotJson => AuthError::UnsupportedMediaType,
+    })?;
     if request.body().len() > MAX_BODY {
         return Err(AuthError::BodyTooLarge { limit: MAX_BODY });
     }

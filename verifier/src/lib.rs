@@ -28,9 +28,11 @@
 //! # }
 //! ```
 //!
-//! `examples/axum.rs` is a whole service.
+//! `examples/axum.rs` is a whole service. A route that changes state also checks that
+//! the request came from the app's own pages: [`csrf::check_state_change`].
 
 pub mod cookies;
+pub mod csrf;
 pub mod hex;
 pub mod item;
 mod model;
