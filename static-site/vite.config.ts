@@ -76,6 +76,7 @@ function functionFor(path: string): string {
     case 'signout-everywhere':
       return 'session';
     case 'register':
+    case 'binding-owner':
       return 'register';
     case 'bind-job':
     case 'passkeys':

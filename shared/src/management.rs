@@ -48,6 +48,31 @@ pub trait ManagementApi: Send + Sync {
         identity_id: &str,
         credential_id: &str,
     ) -> impl Future<Output = Result<Credential, ManagementError>> + Send;
+    /// Whose passkey a binding link makes: the identity, if the job exists and is that
+    /// identity's ([`ManagementError::NotFound`] otherwise). The link's two ids must come
+    /// together: an identity id alone (it is also the ID token's `sub`) tells nothing.
+    fn binding_job_owner(
+        &self,
+        identity_id: &str,
+        job_id: &str,
+    ) -> impl Future<Output = Result<Owner, ManagementError>> + Send;
+}
+
+/// An identity as a person recognises it: its email address and display name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub email: String,
+    pub name: Option<String>,
+}
+
+/// Whether `id` can be put in a path as it is: Beyond Identity's ids are short hex or
+/// letters and digits; anything else (a `/`, a `..`) is never sent.
+fn plain_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A credential as the management API describes it (the fields the account page uses).
@@ -543,11 +568,61 @@ impl ManagementApi for BiManagementClient {
         serde_json::from_value(answer)
             .map_err(|_| ManagementError::Unavailable("the revoked credential is malformed".into()))
     }
+
+    async fn binding_job_owner(
+        &self,
+        identity_id: &str,
+        job_id: &str,
+    ) -> Result<Owner, ManagementError> {
+        if !plain_id(identity_id) || !plain_id(job_id) {
+            return Err(ManagementError::NotFound);
+        }
+        let identity_url = format!("{}/identities/{identity_id}", self.realm_url());
+        let job_url = format!("{identity_url}/credential-binding-jobs/{job_id}");
+        let (status, job) = self.call(Method::GET, &job_url, None).await?;
+        match status {
+            s if s.is_success() => {}
+            StatusCode::NOT_FOUND => return Err(ManagementError::NotFound),
+            s => return Err(unexpected(s, &job)),
+        }
+        if job["identity_id"].as_str() != Some(identity_id) {
+            return Err(ManagementError::NotFound);
+        }
+        let (status, identity) = self.call(Method::GET, &identity_url, None).await?;
+        match status {
+            s if s.is_success() => {}
+            StatusCode::NOT_FOUND => return Err(ManagementError::NotFound),
+            s => return Err(unexpected(s, &identity)),
+        }
+        let traits = &identity["traits"];
+        let email = traits["primary_email_address"]
+            .as_str()
+            .or_else(|| traits["username"].as_str())
+            .filter(|email| !email.is_empty())
+            .ok_or_else(|| ManagementError::Unavailable("the identity has no address".into()))?;
+        Ok(Owner {
+            email: email.to_owned(),
+            name: identity["display_name"]
+                .as_str()
+                .filter(|name| !name.is_empty() && *name != email)
+                .map(str::to_owned),
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_plain_ids_reach_a_path() {
+        for id in ["e85de356dc78843a", "A-b_9", &"a".repeat(64)] {
+            assert!(plain_id(id), "{id}");
+        }
+        for id in ["", "..", "a/b", "a%2Fb", "a b", "é", &"a".repeat(65)] {
+            assert!(!plain_id(id), "{id}");
+        }
+    }
 
     #[test]
     fn backoff_is_jittered_and_capped() {

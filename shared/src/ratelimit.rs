@@ -50,6 +50,12 @@ pub const REGISTER_PER_CLIENT: Limit = Limit {
     limit: 30,
     window: Duration::from_secs(3600),
 };
+/// Enrolment links looked up per client address (`/bind` asks once per link opened).
+pub const BINDING_OWNER_PER_CLIENT: Limit = Limit {
+    name: "binding-owner-client",
+    limit: 60,
+    window: Duration::from_secs(3600),
+};
 /// New-device links per signed-in user.
 pub const BIND_JOBS_PER_USER: Limit = Limit {
     name: "bind-job-user",

@@ -51,6 +51,14 @@ export async function session(): Promise<Session | null> {
 
 export const register = (email: string) => call<{ ok: boolean; message: string }>('POST', '/api/auth/register', { email });
 
+/** Whose passkey an enrolment link makes (`/bind` asks before it binds). */
+export interface BindingOwner {
+  email: string;
+  name: string | null;
+}
+
+export const bindingOwner = (link: string) => call<BindingOwner>('POST', '/api/auth/binding-owner', { link });
+
 export const bindJob = () => call<{ credential_binding_link: string }>('POST', '/api/auth/bind-job', {});
 
 /** Sign-out; `redirect` is where the browser goes next when the provider's session must end too (RP-initiated logout). */

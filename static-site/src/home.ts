@@ -188,6 +188,8 @@ async function everywhere(button?: HTMLButtonElement): Promise<void> {
 
 /** The query a sign-in that ended the other sessions comes back to home with. */
 const ENDED_OTHERS = 'ended-others';
+/** The query Beyond Identity's hosted bind page comes back with (hosted mode). */
+const ENROLLED = 'enrolled';
 
 /** Set when this page has sent the browser elsewhere: nothing more to load. */
 let leaving = false;
@@ -234,6 +236,11 @@ async function load(): Promise<void> {
     announce(t('home.endedOthers'), 'success');
     history.replaceState(null, '', location.pathname);
   }
+  // Hosted mode: Beyond Identity's page made a passkey from an enrolment link and came
+  // back here. Whose it is, this site cannot tell, so the sign-in waits for the user to
+  // say the link was theirs: someone else's link must not sign this browser in as them.
+  const enrolled = params.has(ENROLLED);
+  if (enrolled) history.replaceState(null, '', location.pathname);
   let current: Session | null;
   try {
     current = await session();
@@ -243,7 +250,12 @@ async function load(): Promise<void> {
     return;
   }
   show(current);
-  if (!current) return;
+  if (!current) {
+    if (enrolled) {
+      announce(t('home.enrolled'), 'info', el('p', {}, el('a', { class: 'button', href: signInUrl('/') }, t('home.enrolledSignIn'))));
+    }
+    return;
+  }
   const pending = takePending(HOSTED ? ['end-session', 'revoke-passkey', 'add-passkey'] : ['end-session', 'revoke-passkey'], current.user.id);
   if (pending && !code) {
     await resume(pending);

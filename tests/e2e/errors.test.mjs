@@ -2,7 +2,7 @@
 // sign-in, an error from the callback.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SITE, accessible, browser, emailLink, registerAndBind, revokePasskeys, shot, unique } from './harness.mjs';
+import { SITE, accessible, browser, confirmBinding, emailLink, registerAndBind, revokePasskeys, shot, unique } from './harness.mjs';
 
 test('a used enrolment link is explained, with a way to get a new one', async () => {
   const b = await browser();
@@ -16,10 +16,12 @@ test('a used enrolment link is explained, with a way to get a new one', async ()
     const link = await emailLink(address);
     const bind = (await fetch(link, { redirect: 'manual' })).headers.get('location');
     await page.goto(bind);
+    await confirmBinding(page, address);
     await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
 
     // The /bind URL again: the page explains and offers a new link.
     await page.goto(bind);
+    await confirmBinding(page, address);
     await page.getByRole('alert').getByText('already been used').waitFor();
     await page.getByRole('link', { name: 'Get a new link' }).waitFor();
     await shot(page, '07-bind-used-link');
@@ -29,6 +31,38 @@ test('a used enrolment link is explained, with a way to get a new one', async ()
     await page.getByText('already been used').waitFor();
   } finally {
     await b.close();
+  }
+});
+
+test('someone else’s enrolment link names its owner, and declining it binds nothing and signs no one in', async () => {
+  const owner = await browser();
+  const victim = await browser();
+  try {
+    // The owner registers; the link reaches someone else (sent to them on purpose, say).
+    const address = unique('mal');
+    await owner.page.goto(SITE);
+    await owner.page.getByLabel('Email address').fill(address);
+    await owner.page.getByRole('button', { name: 'Email me a link' }).click();
+    await owner.page.getByText('an email with a link to set up your passkey is on its way').waitFor();
+    const link = await emailLink(address);
+
+    await victim.page.goto(link);
+    await victim.page.getByRole('heading', { name: `This link sets up a passkey for ${address}` }).waitFor();
+    await victim.page.getByText('Continue only if this is your own address').waitFor();
+    await shot(victim.page, '08-bind-someone-elses-link');
+    await victim.page.getByRole('link', { name: 'This is not my address' }).click();
+    await victim.page.getByRole('link', { name: 'Sign in with a passkey' }).waitFor();
+    const session = await victim.page.evaluate(async () => (await fetch('/api/auth/session')).json());
+    assert.deepEqual(session, {}, 'not signed in as the link’s owner');
+
+    // The link was not used: its owner binds with it and signs in.
+    await owner.page.goto(link);
+    await confirmBinding(owner.page, address);
+    await owner.page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    assert.deepEqual(victim.errors, []);
+  } finally {
+    await owner.close();
+    await victim.close();
   }
 });
 

@@ -113,6 +113,13 @@ export async function registerAndBind(page, address) {
   await page.getByRole('button', { name: 'Email me a link' }).click();
   await page.getByText('an email with a link to set up your passkey is on its way').waitFor();
   await page.goto(await emailLink(address));
+  await confirmBinding(page, address);
+}
+
+/** On /bind: the page names whose passkey the link makes; the user says it is theirs. */
+export async function confirmBinding(page, address) {
+  await page.getByRole('heading', { name: `This link sets up a passkey for ${address}` }).waitFor();
+  await page.getByRole('button', { name: 'Set up my passkey' }).click();
 }
 
 /** bi-local's settings (the `.env` lines it printed for this stack; BI_ENV_FILE). */

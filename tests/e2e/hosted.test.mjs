@@ -43,9 +43,14 @@ test('hosted mode: the hosted pages bind and sign in; home adds a passkey throug
     await page.getByRole('button', { name: 'Email me a link' }).click();
     await page.getByText('an email with a link to set up your passkey is on its way').waitFor();
 
-    // The emailed link: Beyond Identity's hosted page binds, then sends the browser to
-    // the sign-in (the job's post-binding redirect), which the hosted page completes.
+    // The emailed link: Beyond Identity's hosted page binds, then sends the browser home
+    // (the job's post-binding redirect), which asks before the new passkey signs in: a
+    // link someone else sent must not sign this browser in as them.
     await page.goto(await emailLink(address));
+    await page.waitForURL(`${SITE}/`);
+    await page.getByText('A passkey was just set up in this browser.', { exact: false }).waitFor();
+    await accessible(page, 'home in hosted mode, after the hosted bind page');
+    await page.getByRole('link', { name: 'Sign in with the new passkey' }).click();
     await pickOnHostedPage(page, address);
     assert.ok(
       fetched.some((url) => url.startsWith(HOSTED_PAGES) && new URL(url).pathname.endsWith('/bind')),

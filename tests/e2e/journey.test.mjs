@@ -2,7 +2,7 @@
 // sign out → sign in again through /bi-authenticate → home shows the user.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SITE, accessible, browser, emailLink, registerAndBind, renewOnDevice, shot, tabTo, unique } from './harness.mjs';
+import { SITE, accessible, browser, confirmBinding, emailLink, registerAndBind, renewOnDevice, shot, tabTo, unique } from './harness.mjs';
 
 test('register, bind, sign in, sign out and sign in again', async () => {
   const b = await browser();
@@ -20,8 +20,13 @@ test('register, bind, sign in, sign out and sign in again', async () => {
     await shot(page, '02-registered');
     await accessible(page, 'home, registered');
 
-    // The email's link goes through bi-local to /bind, which binds and signs in.
+    // The email's link goes through bi-local to /bind, which names whose passkey it
+    // makes, binds once the user says it is theirs, and signs in.
     await page.goto(await emailLink(address));
+    await page.getByRole('heading', { name: `This link sets up a passkey for ${address}` }).waitFor();
+    await shot(page, '02b-bind-confirm');
+    await accessible(page, '/bind, whose passkey the link makes');
+    await confirmBinding(page, address);
     await page.waitForURL(`${SITE}/`);
     await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
     await shot(page, '03-home-signed-in');
@@ -133,6 +138,9 @@ test('in French (the browser asks for fr-FR): register, bind, sign in and sign o
     await page.getByRole('button', { name: 'M’envoyer un lien' }).click();
     await page.getByText('un e-mail avec un lien pour créer votre clé d’accès est en route').waitFor();
     await page.goto(await emailLink(address));
+    await page.getByRole('heading', { name: `Ce lien crée une clé d’accès pour ${address}` }).waitFor();
+    await accessible(page, '/bind in French');
+    await page.getByRole('button', { name: 'Créer ma clé d’accès' }).click();
     await page.waitForURL(`${SITE}/`);
     await page.getByRole('heading', { name: `Connecté en tant que ${address}` }).waitFor();
     await page.getByRole('list', { name: 'Où vous êtes connecté' }).getByText('Ce navigateur').waitFor();

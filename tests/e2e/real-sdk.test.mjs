@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { SECURITY, SITE, browser, emailLink, local, policy, renewOnDevice, revokePasskeys, shot, unique } from './harness.mjs';
+import { SECURITY, SITE, browser, confirmBinding, emailLink, local, policy, renewOnDevice, revokePasskeys, shot, unique } from './harness.mjs';
 
 const ASSETS = new URL('../../static-site/dist/assets/', import.meta.url);
 const SDK_CHUNK = readdirSync(ASSETS).find((f) => f.startsWith('bi-embedded-') && f.endsWith('.js'));
@@ -187,6 +187,7 @@ test('the real SDK binds a passkey, signs in, signs in again, and is refused in 
     const link = await emailLink(address);
     assert.match(link, /^https:\/\/auth-us\.beyondidentity\.com\/v1\/tenants\/.+:invokeAuthenticator\?token=/);
     await page.goto(link);
+    await confirmBinding(page, address);
     await page.waitForURL(`${SITE}/`);
     await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
     await shot(page, '13-real-sdk-signed-in');
@@ -261,6 +262,7 @@ test('with the real SDK, /bind explains a link it cannot use in words, never in 
     // A link whose token Beyond Identity does not know: the real SDK's getInfo is refused
     // (an untyped `The server responded with a 404 error`), and the page says so plainly.
     await page.goto(bind.replace(/token=[^&]*/, 'token=not-the-token'));
+    await page.getByRole('button', { name: 'Set up my passkey' }).click();
     await page
       .getByRole('alert')
       .getByText('Beyond Identity refused the request: the link may have expired or already been used. You can ask for a new link.')
@@ -268,7 +270,7 @@ test('with the real SDK, /bind explains a link it cannot use in words, never in 
     await page.getByRole('link', { name: 'Get a new link' }).waitFor();
     assert.equal(new URL(page.url()).search, '', 'the link and its token stay in the address bar');
     await page.goto(`${SITE}/bind?x=1`);
-    await page.getByRole('alert').getByText('This link is not valid.').waitFor();
+    await page.getByRole('alert').getByText('This link is not valid for this site.').waitFor();
     const text = await page.locator('main').innerText();
     assert.doesNotMatch(text, /HandleUrl|token=/);
     assert.deepEqual(await b.violations(), []);

@@ -18,6 +18,7 @@ ROUTES = {
     ("GET", "/api/auth/session"): "session",
     ("POST", "/api/auth/signout"): "session",
     ("POST", "/api/auth/register"): "register",
+    ("POST", "/api/auth/binding-owner"): "register",
     ("POST", "/api/auth/bind-job"): "bind-job",
     ("GET", "/api/auth/sessions"): "session",
     ("POST", "/api/auth/sessions/revoke"): "session",

@@ -43,12 +43,13 @@ impl Authenticator {
 
     /// Where a browser goes once an enrolment email's link has bound its passkey. The
     /// embedded site's `/bind` signs in by itself and never follows this; Beyond
-    /// Identity's hosted page does follow it, so in hosted mode it is the sign-in, which
-    /// takes the new passkey straight back to the hosted page and the user in.
+    /// Identity's hosted page does follow it, so in hosted mode it is home, which asks the
+    /// user to confirm before signing in with the new passkey: a link someone else sent
+    /// must not sign this browser in as them without a word (login CSRF).
     pub fn after_enrolment(self, origin: &str) -> String {
         match self {
             Self::Embedded => format!("{origin}/"),
-            Self::Hosted => format!("{origin}/api/auth/signin?callbackUrl=%2F"),
+            Self::Hosted => format!("{origin}/?enrolled"),
         }
     }
 }

@@ -511,7 +511,7 @@ mod tests {
         );
         assert_eq!(
             Authenticator::Hosted.after_enrolment("https://app.example.com"),
-            "https://app.example.com/api/auth/signin?callbackUrl=%2F"
+            "https://app.example.com/?enrolled"
         );
     }
 

@@ -1,23 +1,41 @@
-//! `POST /api/auth/register {"email"}`: an identity and an enrolment email.
+//! Enrolment: `POST /api/auth/register {"email"}`, an identity and an enrolment email;
+//! and `POST /api/auth/binding-owner {"link"}`, whose passkey an enrolment link makes.
 //!
-//! The address is normalised and validated, rate-limited per client address and per
-//! address, then: create the identity (or, on 409, find it with the username filter),
-//! and create an EMAIL credential binding job. The answer is the same 202 whether the
-//! address was new or known, and both paths make the same three calls (create, find,
-//! job), so neither the body nor the timing tells anyone who has an account.
+//! Registration: the address is normalised and validated, rate-limited per client
+//! address and per address, then: create the identity (or, on 409, find it with the
+//! username filter), and create an EMAIL credential binding job. The answer is the same
+//! 202 whether the address was new or known, and both paths make the same three calls
+//! (create, find, job), so neither the body nor the timing tells anyone who has an
+//! account.
+//!
+//! The binding link's owner: opening someone else's enrolment link would bind their
+//! passkey in this browser and sign in as them (login CSRF). So `/bind` first asks whose
+//! passkey the link makes, shows that address, and binds only once the user confirms it
+//! is theirs. The link must be this site's `/bind` link for this realm, with a token;
+//! its job must exist and be its identity's (both ids from one link, never an identity
+//! id alone, which is also the ID token's `sub`): then `{"email","name"}`, else 404.
+//! Rate-limited per client address, after malformed requests are refused.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
+use url::Url;
 
 use crate::audit::{Audit, Outcome, Subject, event};
 use crate::config::ManagementFunctionConfig;
 use crate::email;
 use crate::error::AuthError;
-use crate::http::{Reply, check_front_door, check_json_post, client_address};
-use crate::management::{Delivery, ManagementApi, NewIdentity};
-use crate::ratelimit::{CounterStore, REGISTER_PER_ADDRESS, REGISTER_PER_CLIENT, RateLimiter};
+use crate::http::{Reply, check_front_door, check_json_post, client_address, route_path};
+use crate::management::{Delivery, ManagementApi, ManagementError, NewIdentity};
+use crate::ratelimit::{
+    BINDING_OWNER_PER_CLIENT, CounterStore, REGISTER_PER_ADDRESS, REGISTER_PER_CLIENT, RateLimiter,
+};
+
+pub const REGISTER_PATH: &str = "/api/auth/register";
+pub const BINDING_OWNER_PATH: &str = "/api/auth/binding-owner";
+/// The longest link read: a `/bind` link is a few hundred bytes.
+const MAX_LINK: usize = 2048;
 
 pub const ACCEPTED_MESSAGE: &str =
     "If this address can be used, an email with a link to set up your passkey is on its way.";
@@ -25,6 +43,44 @@ pub const ACCEPTED_MESSAGE: &str =
 #[derive(Deserialize)]
 struct RegisterBody {
     email: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct OwnerBody {
+    link: Option<serde_json::Value>,
+}
+
+/// The ids of an enrolment link's binding job.
+#[derive(Debug, PartialEq, Eq)]
+struct LinkedJob {
+    tenant: String,
+    realm: String,
+    identity: String,
+    job: String,
+}
+
+/// The job of a `/bind` link of `origin`: `{origin}/bind?api_base_url&tenant_id&realm_id&
+/// identity_id&job_id&token` (Beyond Identity's landing link), every id present and a
+/// token; `None` for anything else.
+fn linked_job(link: &str, origin: &Url) -> Option<LinkedJob> {
+    let url = Url::parse(link).ok()?;
+    if url.origin() != origin.origin() || url.path() != "/bind" {
+        return None;
+    }
+    let value = |name: &str| {
+        let mut values = url.query_pairs().filter(|(k, _)| k == name).map(|(_, v)| v);
+        match (values.next(), values.next()) {
+            (Some(value), None) if !value.is_empty() => Some(value.into_owned()),
+            _ => None,
+        }
+    };
+    value("token")?;
+    Some(LinkedJob {
+        tenant: value("tenant_id")?,
+        realm: value("realm_id")?,
+        identity: value("identity_id")?,
+        job: value("job_id")?,
+    })
 }
 
 pub struct Register<M, C> {
@@ -45,11 +101,51 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
     }
 
     pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
-        match self.register(request, now).await {
+        let result = match route_path(request) {
+            BINDING_OWNER_PATH => self.binding_owner(request, now).await,
+            REGISTER_PATH => self.register(request, now).await,
+            _ => check_front_door(request, &self.config.app).and(Err(AuthError::NotFound)),
+        };
+        match result {
             Ok(reply) => reply,
             Err(error) => Reply::error(&error),
         }
         .into_response()
+    }
+
+    /// `POST /api/auth/binding-owner {"link"}`: whose passkey this enrolment link makes.
+    async fn binding_owner(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+        check_front_door(request, &self.config.app)?;
+        check_json_post(request, &self.config.app.origin_str(), "POST")?;
+        let body: OwnerBody = serde_json::from_slice(request.body().as_ref()).map_err(|_| {
+            AuthError::BadRequest("the body must be a JSON object such as {\"link\":\"…\"}".into())
+        })?;
+        let link = match body.link {
+            Some(serde_json::Value::String(link)) if link.len() <= MAX_LINK => link,
+            _ => {
+                return Err(AuthError::BadRequest(
+                    "link must be this site's /bind link".into(),
+                ));
+            }
+        };
+        let job = linked_job(&link, &self.config.app.origin)
+            .ok_or_else(|| AuthError::BadRequest("link must be this site's /bind link".into()))?;
+        let management = &self.config.management;
+        if job.tenant != management.tenant_id || job.realm != management.realm_id {
+            return Err(AuthError::NotFound);
+        }
+        let client = client_address(request, &self.config.app);
+        self.limiter
+            .enforce(&BINDING_OWNER_PER_CLIENT, &client, now)
+            .await?;
+        let owner = match self.api.binding_job_owner(&job.identity, &job.job).await {
+            Err(ManagementError::NotFound) => return Err(AuthError::NotFound),
+            owner => owner?,
+        };
+        Ok(Reply::json(
+            StatusCode::OK,
+            json!({"email": owner.email, "name": owner.name}),
+        ))
     }
 
     async fn register(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
@@ -108,5 +204,53 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
             StatusCode::ACCEPTED,
             json!({"ok": true, "message": ACCEPTED_MESSAGE}),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINK: &str = "https://app.example.com/bind?api_base_url=https%3A%2F%2Fapi-us.beyondidentity.com&tenant_id=t1&realm_id=r1&identity_id=i1&job_id=j1&token=secret";
+
+    fn origin() -> Url {
+        Url::parse("https://app.example.com").expect("an origin")
+    }
+
+    #[test]
+    fn a_bind_link_of_this_site_names_its_job() {
+        assert_eq!(
+            linked_job(LINK, &origin()),
+            Some(LinkedJob {
+                tenant: "t1".into(),
+                realm: "r1".into(),
+                identity: "i1".into(),
+                job: "j1".into(),
+            })
+        );
+    }
+
+    #[test]
+    fn anything_else_names_no_job() {
+        let other_site = LINK.replace("app.example.com", "evil.example");
+        let other_path = LINK.replace("/bind?", "/bind/x?");
+        let no_token = LINK.replace("&token=secret", "");
+        let empty_token = LINK.replace("token=secret", "token=");
+        let two_jobs = format!("{LINK}&job_id=j2");
+        let no_job = LINK.replace("&job_id=j1", "");
+        let http = LINK.replace("https://app", "http://app");
+        for link in [
+            other_site.as_str(),
+            &other_path,
+            &no_token,
+            &empty_token,
+            &two_jobs,
+            &no_job,
+            &http,
+            "not a url",
+            "",
+        ] {
+            assert_eq!(linked_job(link, &origin()), None, "{link}");
+        }
     }
 }

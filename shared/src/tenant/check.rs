@@ -440,6 +440,14 @@ fn hosted_config(report: &mut Report, inner: &Value, where_: &str) {
             "add Passkey (WebAuthn) or Passkey (software) to the authentication methods {where_}"
         ),
     );
+    // A one-time code by email signs in without the passkey: whoever reads the mailbox
+    // is the user, and a fresh sign-in proves no passkey at all.
+    if methods.contains(&"email_one_time_password") {
+        report.warn(
+            "its authentication methods include one-time codes by email, which sign in without a passkey",
+            format!("remove Email One-Time Password from the authentication methods {where_}, unless a code by email is meant to stand in for a passkey"),
+        );
+    }
 }
 
 /// The Embedded SDK config: Automatic, invoked at AUTH_URL, which may call Beyond Identity

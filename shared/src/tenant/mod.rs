@@ -22,11 +22,13 @@ use serde_json::Value;
 use crate::config::{CALLBACK_PATH, Env};
 
 /// Scopes the functions need from the management token (register and bind-job: binding
-/// jobs, and the account page's list and revoke of the user's passkeys).
+/// jobs and whose passkey a link makes, and the account page's list and revoke of the
+/// user's passkeys).
 pub const PRODUCT_SCOPES: &[&str] = &[
     "identities:create",
     "identities:read",
     "credential-binding-jobs:create",
+    "credential-binding-jobs:read",
     "credentials:read",
     "credentials:revoke",
 ];

@@ -110,9 +110,9 @@ async fn binding_link(stack: &Stack, session: &str) -> String {
 }
 
 /// Hosted Web: Beyond Identity's own page binds the passkey and then follows the job's
-/// post-binding redirect, which is the sign-in, so that the new passkey signs the user
-/// in at once (the embedded site's /bind does the same by itself). A passkey added while
-/// signed in (RETURN) comes back to home.
+/// post-binding redirect, which is home with `?enrolled`: home asks the user to confirm
+/// before the new passkey signs in (a link someone else sent must not sign this browser
+/// in as them). A passkey added while signed in (RETURN) comes back to home.
 #[tokio::test]
 async fn in_hosted_mode_the_enrolment_link_ends_signed_in_and_an_added_passkey_at_home() {
     let options = Options {
@@ -141,7 +141,7 @@ async fn in_hosted_mode_the_enrolment_link_ends_signed_in_and_an_added_passkey_a
     assert_eq!(status, 200, "{bound}");
     assert_eq!(
         bound["postBindingRedirectUri"],
-        format!("{ORIGIN}/api/auth/signin?callbackUrl=%2F")
+        format!("{ORIGIN}/?enrolled")
     );
     let session = stack.sign_in(&passkey).await;
     assert_eq!(
@@ -521,4 +521,104 @@ async fn bind_job_needs_a_session_and_returns_a_link_bi_local_accepts() {
         403,
         "a foreign Origin cannot mint links for a signed-in user"
     );
+}
+
+/// `POST /api/auth/binding-owner {"link"}` from this origin.
+async fn binding_owner(stack: &Stack, body: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut all = vec![("origin", ORIGIN), ("content-type", "application/json")];
+    all.extend_from_slice(headers);
+    let e = event("POST", "/api/auth/binding-owner", &all, &[], Some(body));
+    let route = stack.register.clone();
+    common::invoke(
+        move |r| {
+            let route = route.clone();
+            async move { route.handle(&r, passkey_auth::now()).await }
+        },
+        e,
+    )
+    .await
+}
+
+/// The `/bind` link an enrolment email of `address` lands on.
+async fn bind_link(stack: &Stack, address: &str) -> String {
+    let now = passkey_auth::now();
+    let body = json!({ "email": address }).to_string();
+    assert_eq!(stack.post_register(&body, now).await.status(), 202);
+    let email = stack
+        .bi
+        .outbox()
+        .into_iter()
+        .rev()
+        .find(|e| e.to == address)
+        .expect("an email");
+    let response = http().get(&email.link).send().await.expect("follow");
+    response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
+/// Login CSRF through an enrolment link: `/bind` shows whose passkey a link makes before
+/// it binds. Only a link of this site and realm whose job is its identity's answers; a
+/// job id of another identity's link, a link of another realm or site, or junk does not.
+#[tokio::test]
+async fn an_enrolment_link_tells_whose_passkey_it_makes_and_nothing_else_does() {
+    let stack = Stack::start().await;
+    let alices = bind_link(&stack, "alice@example.com").await;
+    assert!(alices.starts_with(&format!("{ORIGIN}/bind?")), "{alices}");
+    let answer = binding_owner(&stack, &json!({ "link": alices }).to_string(), &[]).await;
+    assert_eq!(answer.status(), 200, "{:?}", answer.0);
+    assert_eq!(
+        answer.json(),
+        json!({"email": "alice@example.com", "name": null})
+    );
+
+    // An address registered before answers the same way (the job is the new one).
+    let again = bind_link(&stack, "alice@example.com").await;
+    let answer = binding_owner(&stack, &json!({ "link": again }).to_string(), &[]).await;
+    assert_eq!(answer.json()["email"], "alice@example.com");
+
+    let bobs = bind_link(&stack, "bob@example.com").await;
+    let param = |link: &str, name: &str| -> String {
+        url::Url::parse(link)
+            .expect("url")
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .expect("a parameter")
+            .1
+            .into_owned()
+    };
+    let mixed = alices.replace(&param(&alices, "job_id"), &param(&bobs, "job_id"));
+    let other_realm = alices.replace(&param(&alices, "realm_id"), "0000000000000000");
+    for link in [
+        mixed,
+        other_realm,
+        alices.replace("job_id=", "job_id=..%2F"),
+    ] {
+        let answer = binding_owner(&stack, &json!({ "link": link }).to_string(), &[]).await;
+        assert_eq!(answer.status(), 404, "{link}: {:?}", answer.0);
+        assert_eq!(answer.json()["error"], "not_found");
+    }
+    let other_site = alices.replace(ORIGIN, "https://evil.example");
+    let no_token = alices.split("&token=").next().expect("a link").to_owned();
+    for body in [
+        json!({ "link": other_site }).to_string(),
+        json!({ "link": no_token }).to_string(),
+        json!({ "link": 7 }).to_string(),
+        json!({ "link": "x".repeat(3000) }).to_string(),
+        "{}".to_owned(),
+        "[]".to_owned(),
+    ] {
+        let answer = binding_owner(&stack, &body, &[]).await;
+        assert_eq!(answer.status(), 400, "{body}: {:?}", answer.0);
+    }
+    let answer = binding_owner(
+        &stack,
+        &json!({ "link": alices }).to_string(),
+        &[("origin", "https://evil.example")],
+    )
+    .await;
+    assert_eq!(answer.status(), 403);
+    // Neither call gave anyone a session or a passkey.
+    assert!(stack.items("session").await.is_empty());
 }

@@ -135,6 +135,7 @@ async fn each_misconfiguration_is_named_with_its_fix() {
     let failed = failures(&report);
     let expected = [
         "the management token has the scope credential-binding-jobs:create (needed by the functions) | fix: grant credential-binding-jobs:create",
+        "the management token has the scope credential-binding-jobs:read (needed by the functions) | fix: grant credential-binding-jobs:read",
         "the management token has the scope credentials:revoke (needed by the functions) | fix: grant credentials:revoke",
         "it requires PKCE S256 | fix: set PKCE to S256",
         "its redirect URIs include http://localhost:3000/api/auth/callback/beyondidentity | fix: add http://localhost:3000/api/auth/callback/beyondidentity to Redirect URIs",
@@ -188,6 +189,33 @@ async fn the_authenticator_config_must_be_of_the_kind_the_site_is_built_for() {
         failed[0]
     );
     assert!(failed[0].contains("or set BEYOND_IDENTITY_AUTHENTICATOR=hosted"));
+
+    // One-time codes by email beside a passkey: it works, but a code by email signs in
+    // without the passkey, so a fresh sign-in proves no passkey. A warning.
+    let warnings = |report: &tenant::Report| -> Vec<String> {
+        report
+            .checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Warn)
+            .map(|c| c.what.clone())
+            .collect()
+    };
+    let passkeys_only = tenant::check(&env_of(&s, &[])).await;
+    assert_eq!(warnings(&passkeys_only), Vec::<String>::new());
+    patch(
+        &s,
+        &format!("/authenticator-configs/{}", s.authenticator_config_id),
+        json!({"authenticator_config": {"config": {"authentication_methods": [{"type": "software_passkey"}, {"type": "email_one_time_password"}]}}}),
+    )
+    .await;
+    let report = tenant::check(&env_of(&s, &[])).await;
+    assert!(report.passed(), "{report}");
+    assert_eq!(
+        warnings(&report),
+        [
+            "its authentication methods include one-time codes by email, which sign in without a passkey"
+        ]
+    );
 
     patch(
         &s,
