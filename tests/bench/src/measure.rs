@@ -272,6 +272,85 @@ impl Setup {
         });
     }
 
+    /// Registration of a new address and of a known one, interleaved: the calls differ
+    /// (Beyond Identity answers 201 or 409 to the identity's creation), the answers must
+    /// not, in bytes or in time. Each registration comes from its own client address and
+    /// each known address is registered twice in all, so no rate limit is met.
+    pub async fn registration_timing(&self, report: &mut Report) {
+        let register = self.functions.spawn("register").await;
+        let runs = self.size(100, 10);
+        let address =
+            |kind: &str, i: usize| format!("{kind}-{i}-{}@example.com", std::process::id());
+        let call = |email: String, client: usize| {
+            let mut event = event(
+                "POST",
+                "/api/auth/register",
+                &[],
+                Some(&serde_json::json!({ "email": email }).to_string()),
+            );
+            event["requestContext"]["http"]["sourceIp"] =
+                format!("198.18.{}.{}", client / 250, client % 250 + 1).into();
+            event
+        };
+        for i in 0..runs {
+            let known = register.invoke(&call(address("known", i), i)).await;
+            assert_eq!(known.status(), 202, "{}", known.answer);
+        }
+        let (mut new, mut known) = (Sample::default(), Sample::default());
+        let mut bodies = std::collections::BTreeSet::new();
+        for i in 0..runs {
+            let pair = [("new", runs + 2 * i), ("known", runs + 2 * i + 1)];
+            // Alternate which goes first, so that drift touches both alike.
+            let order = if i % 2 == 0 {
+                [pair[0], pair[1]]
+            } else {
+                [pair[1], pair[0]]
+            };
+            for (kind, client) in order {
+                let answer = register.invoke(&call(address(kind, i), client)).await;
+                assert_eq!(answer.status(), 202, "{}", answer.answer);
+                bodies.insert(answer.answer["body"].to_string());
+                if kind == "new" {
+                    new.push(answer.took())
+                } else {
+                    known.push(answer.took())
+                }
+            }
+        }
+        register.stop().await;
+        let section = "Registration: a new address and a known one";
+        let gap = (new.p50() - known.p50()).abs();
+        let spread = (new.percentile(75.0) - new.percentile(25.0))
+            .max(known.percentile(75.0) - known.percentile(25.0));
+        report.add(Row {
+            ours: format!("new {} · known {} (p50)", ms(new.p50()), ms(known.p50())),
+            beside: format!(
+                "p90: new {} · known {}",
+                ms(new.percentile(90.0)),
+                ms(known.percentile(90.0))
+            ),
+            target: "the medians within the spread of either (interquartile range)".into(),
+            met: Some(gap <= spread),
+            ..row(
+                section,
+                format!(
+                    "{runs} of each, interleaved, against bi-local; Δp50 {}",
+                    ms(gap)
+                ),
+            )
+        });
+        report.add(Row {
+            ours: format!(
+                "{} distinct answer bod{}",
+                bodies.len(),
+                if bodies.len() == 1 { "y" } else { "ies" }
+            ),
+            target: "one".into(),
+            met: Some(bodies.len() == 1),
+            ..row(section, "the answers, byte for byte")
+        });
+    }
+
     /// The session check, warm, one invocation at a time, interleaved with the floor and
     /// with NextAuth so that the machine's drift touches all three alike.
     pub async fn warm_session(&self, report: &mut Report, cookie: &str) {
