@@ -4,12 +4,15 @@
 
 use crate::common;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bi_local::sdk::{Passkey, enrolled_user, http, realm_url};
 use bi_local::{Authenticator, Fault, Options, Target};
 use common::{Answer, ORIGIN, Stack, TEST_POLICY, event};
-use passkey_auth::routes::register::ACCEPTED_MESSAGE;
+use passkey_auth::dynamo::DynamoSessionStore;
+use passkey_auth::management::BiManagementClient;
+use passkey_auth::routes::register::{ACCEPTED_MESSAGE, Register};
 use serde_json::{Value, json};
 
 fn api_fault(
@@ -82,6 +85,60 @@ async fn new_and_known_addresses_get_byte_identical_answers_and_one_email_each()
             .to_str()
             .expect("location")
             .starts_with(&format!("{ORIGIN}/bind?"))
+    );
+}
+
+/// Beyond Identity answers a new address (201) and a known one (409) in its own time, so
+/// a registration that reached it answers no sooner than the floor, whichever way it
+/// answered, and a failure there too; one refused before it is not held back.
+#[tokio::test]
+async fn a_registration_that_reached_beyond_identity_answers_at_the_floor() {
+    let stack = Stack::start().await;
+    let floor = Duration::from_millis(400);
+    let api = BiManagementClient::new(stack.management.management.clone(), TEST_POLICY)
+        .expect("api client");
+    let store = DynamoSessionStore::new(stack.db.clone(), stack.table.clone());
+    let register =
+        Arc::new(Register::new(stack.management.clone(), api, store).with_answer_floor(floor));
+    let timed = |body: &'static str| {
+        let register = register.clone();
+        async move {
+            let e = event(
+                "POST",
+                "/api/auth/register",
+                &[("origin", ORIGIN), ("content-type", "application/json")],
+                &[],
+                Some(body),
+            );
+            let started = Instant::now();
+            let answer = common::invoke(
+                move |r| {
+                    let register = register.clone();
+                    async move { register.handle(&r, passkey_auth::now()).await }
+                },
+                e,
+            )
+            .await;
+            (answer.status(), started.elapsed())
+        }
+    };
+    for (body, status) in [
+        (r#"{"email":"quinn@example.com"}"#, 202),
+        (r#"{"email":"quinn@example.com"}"#, 202),
+    ] {
+        let (answered, took) = timed(body).await;
+        assert_eq!(answered, status);
+        assert!(took >= floor, "{body} answered after {took:?}");
+    }
+    stack.bi.inject([api_fault(Some(400), None, None, Some(1))]);
+    let (answered, took) = timed(r#"{"email":"ruth@example.com"}"#).await;
+    assert_eq!(answered, 502);
+    assert!(took >= floor, "a failure answered after {took:?}");
+    let (answered, took) = timed(r#"{"email":"not an address"}"#).await;
+    assert_eq!(answered, 400);
+    assert!(
+        took < floor,
+        "refused before Beyond Identity, after {took:?}"
     );
 }
 

@@ -187,6 +187,7 @@ pub struct Stack {
     pub db: aws_sdk_dynamodb::Client,
     pub table: String,
     pub config: SignInConfig,
+    pub management: ManagementFunctionConfig,
     pub signin: Arc<SignIn<OidcClient>>,
     pub callback: Arc<Callback<OidcClient, Store>>,
     pub backchannel: Arc<BackchannelLogout<OidcClient, Store>>,
@@ -320,13 +321,18 @@ impl Stack {
                 sessions(),
             )),
             session: Arc::new(SessionRoutes::new(config.app.clone(), sessions())),
-            register: Arc::new(Register::new(management.clone(), api(), store())),
+            // No answer floor: the tests that are about it set their own.
+            register: Arc::new(
+                Register::new(management.clone(), api(), store())
+                    .with_answer_floor(std::time::Duration::ZERO),
+            ),
             passkeys: Arc::new(PasskeyRoutes::new(management.clone(), api(), store())),
             bi,
             dynamo,
             db,
             table,
             config,
+            management,
         }
     }
 }
