@@ -345,11 +345,12 @@ class Site(unittest.TestCase):
         self.assertEqual(policy["HeadersConfig"]["HeaderBehavior"], "whitelist")
         forwarded = {h.lower() for h in policy["HeadersConfig"]["Headers"]}
         # The headers the code reads from a request (Cookie travels as cookies).
-        code = "".join(source(f) for f in ["shared/src/http.rs", "shared/src/routes/register.rs"])
-        read = {"origin", "content-type", "cloudfront-viewer-address"}
+        code = "".join(source(f) for f in ["shared/src/http.rs", "shared/src/routes/register.rs", "shared/src/routes/signin.rs"])
+        read = {"origin", "content-type", "cloudfront-viewer-address", "sec-fetch-site"}
         self.assertIn("header::ORIGIN", code)
         self.assertIn("header::CONTENT_TYPE", code)
         self.assertIn('"cloudfront-viewer-address"', code)
+        self.assertIn('"sec-fetch-site"', code)
         self.assertLessEqual(read, forwarded)
         self.assertNotIn("host", forwarded, "API Gateway needs its own Host")
 
