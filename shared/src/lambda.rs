@@ -136,30 +136,45 @@ pub fn make_safe(request: &mut LambdaRequest) {
             make_safe_domain(&mut event.request_context.domain_name);
         }
         LambdaRequest::ApiGatewayV1(event) => {
-            rooted(&mut event.path);
-            let query = query_len(&event.query_string_parameters)
-                + query_len(&event.multi_value_query_string_parameters);
-            if bounded(&mut event.path, query) {
-                event.query_string_parameters = Default::default();
-                event.multi_value_query_string_parameters = Default::default();
-            }
-            make_safe_headers(&mut event.headers);
-            make_safe_headers(&mut event.multi_value_headers);
+            make_safe_v1(V1Parts {
+                path: &mut event.path,
+                query: &mut event.query_string_parameters,
+                multi_value_query: &mut event.multi_value_query_string_parameters,
+                headers: &mut event.headers,
+                multi_value_headers: &mut event.multi_value_headers,
+            });
             make_safe_domain(&mut event.request_context.domain_name);
         }
-        LambdaRequest::Alb(event) => {
-            rooted(&mut event.path);
-            let query = query_len(&event.query_string_parameters)
-                + query_len(&event.multi_value_query_string_parameters);
-            if bounded(&mut event.path, query) {
-                event.query_string_parameters = Default::default();
-                event.multi_value_query_string_parameters = Default::default();
-            }
-            make_safe_headers(&mut event.headers);
-            make_safe_headers(&mut event.multi_value_headers);
-        }
+        LambdaRequest::Alb(event) => make_safe_v1(V1Parts {
+            path: &mut event.path,
+            query: &mut event.query_string_parameters,
+            multi_value_query: &mut event.multi_value_query_string_parameters,
+            headers: &mut event.headers,
+            multi_value_headers: &mut event.multi_value_headers,
+        }),
         _ => {}
     }
+}
+
+/// What a REST API and an ALB event share: a path, its query as single- and multi-value
+/// maps, and the headers in both forms.
+struct V1Parts<'a> {
+    path: &'a mut Option<String>,
+    query: &'a mut QueryMap,
+    multi_value_query: &'a mut QueryMap,
+    headers: &'a mut HeaderMap,
+    multi_value_headers: &'a mut HeaderMap,
+}
+
+fn make_safe_v1(parts: V1Parts<'_>) {
+    rooted(parts.path);
+    let query = query_len(parts.query) + query_len(parts.multi_value_query);
+    if bounded(parts.path, query) {
+        *parts.query = QueryMap::default();
+        *parts.multi_value_query = QueryMap::default();
+    }
+    make_safe_headers(parts.headers);
+    make_safe_headers(parts.multi_value_headers);
 }
 
 /// `lambda_http::run`, with [`make_safe`] before each event is converted.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use bi_local::sdk::{Passkey, enrolled_user, http};
-use common::{Answer, Stack, event, post, session_id};
+use common::{Stack, error_of, event, post, session_id};
 use passkey_auth::dynamo::DynamoSessionStore;
 use passkey_auth::routes::session::SessionRoutes;
 use passkey_auth::session::{Session, SessionId, SessionRecords, SessionStore, StoreError, User};
@@ -30,10 +30,6 @@ async fn sessions_of(stack: &Stack, cookie: &str) -> Vec<Value> {
         .as_array()
         .expect("a list")
         .clone()
-}
-
-fn error_of(answer: &Answer) -> (u16, Value) {
-    (answer.status(), answer.json()["error"].clone())
 }
 
 #[tokio::test]

@@ -6,8 +6,8 @@ use crate::common;
 
 use bi_local::Options;
 use bi_local::sdk::enrolled_user;
-use common::{Stack, event};
-use serde_json::{Value, json};
+use common::{Stack, error_of, event};
+use serde_json::json;
 
 /// The provider session (`sid`) each stored session recorded from its ID token.
 async fn provider_sids(stack: &Stack) -> Vec<String> {
@@ -17,10 +17,6 @@ async fn provider_sids(stack: &Stack) -> Vec<String> {
         .iter()
         .filter_map(|item| item.get("provider_sid")?.as_s().ok().cloned())
         .collect()
-}
-
-fn error_of(answer: &common::Answer) -> (u16, Value) {
-    (answer.status(), answer.json()["error"].clone())
 }
 
 #[tokio::test]

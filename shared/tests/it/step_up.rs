@@ -11,15 +11,11 @@ use std::time::{Duration, Instant};
 
 use bi_local::sdk::enrolled_user;
 use bi_local::{Fault, Flaw, Target};
-use common::{Answer, Stack, event, invoke, post};
+use common::{Answer, Stack, error_of, event, invoke, post};
 use passkey_auth::now;
 use serde_json::{Value, json};
 
 const END_OTHERS: &str = "/api/auth/signin?callbackUrl=%2F&intent=end-other-sessions";
-
-fn error_of(answer: &Answer) -> (u16, Value) {
-    (answer.status(), answer.json()["error"].clone())
-}
 
 async fn sessions_of(stack: &Stack, cookie: &str) -> Answer {
     stack

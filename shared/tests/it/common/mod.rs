@@ -404,6 +404,11 @@ pub fn event(
 /// A Lambda response as the runtime sends it back to API Gateway or the Function URL.
 pub struct Answer(pub Value);
 
+/// An error answer's status and `error` code.
+pub fn error_of(answer: &Answer) -> (u16, Value) {
+    (answer.status(), answer.json()["error"].clone())
+}
+
 impl Answer {
     pub fn status(&self) -> u16 {
         self.0["statusCode"].as_u64().expect("statusCode") as u16
