@@ -77,6 +77,14 @@ impl Intent {
     }
 }
 
+impl Flow {
+    /// Whether the provider's `auth_time` (when it sends one) fits this sign-in: any for a
+    /// plain one; for a step-up, not before the flow began (less [`CLOCK_SKEW`]).
+    pub fn fresh_enough(&self, auth_time: Option<i64>) -> bool {
+        !self.intent.is_step_up() || auth_time.is_none_or(|at| at >= self.created_at - CLOCK_SKEW)
+    }
+}
+
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FlowError {
     #[error("the flow cookie is not one this app sealed")]
@@ -171,6 +179,24 @@ mod tests {
             created_at: now,
             intent: Intent::EndOtherSessions,
         }
+    }
+
+    #[test]
+    fn a_step_up_needs_an_auth_time_no_older_than_its_flow_less_the_skew() {
+        let step_up = flow(1_000);
+        assert!(step_up.fresh_enough(None), "a provider that does not say");
+        assert!(step_up.fresh_enough(Some(940)));
+        assert!(!step_up.fresh_enough(Some(939)));
+        let reauthenticate = Flow {
+            intent: Intent::Reauthenticate,
+            ..flow(1_000)
+        };
+        assert!(!reauthenticate.fresh_enough(Some(939)));
+        let plain = Flow {
+            intent: Intent::SignIn,
+            ..flow(1_000)
+        };
+        assert!(plain.fresh_enough(Some(0)));
     }
 
     #[test]

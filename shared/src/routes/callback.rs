@@ -23,7 +23,7 @@ use crate::audit::{Audit, Outcome, Subject, event};
 use crate::config::SignInConfig;
 use crate::device::ClientInfo;
 use crate::error::AuthError;
-use crate::flow::{CLOCK_SKEW, FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer, Intent};
+use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer, Intent};
 use crate::http::{
     CookieValue, Reply, check_front_door, clear_cookie, client_address, cookie, cookie_values,
     set_cookie, single_query,
@@ -159,11 +159,7 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
 
         // A step-up must be a new ceremony: when the provider says when the user
         // authenticated, that must not be before this sign-in began.
-        if flow.intent.is_step_up()
-            && redeemed
-                .auth_time
-                .is_some_and(|at| at < flow.created_at - CLOCK_SKEW)
-        {
+        if !flow.fresh_enough(redeemed.auth_time) {
             return Err(AuthError::StaleAuthentication);
         }
 

@@ -132,17 +132,12 @@ pub fn write(path: &Path, values: &[(&str, String)]) -> Result<(), WriteError> {
     Ok(())
 }
 
-#[cfg(unix)]
+/// Options that create a file its owner alone may read and write (on Unix).
 fn owner_only() -> std::fs::OpenOptions {
-    use std::os::unix::fs::OpenOptionsExt as _;
     let mut options = std::fs::OpenOptions::new();
-    options.mode(0o600);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options
-}
-
-#[cfg(not(unix))]
-fn owner_only() -> std::fs::OpenOptions {
-    std::fs::OpenOptions::new()
 }
 
 /// Single-quoted when the value holds anything a shell or a `.env` reader could misread.

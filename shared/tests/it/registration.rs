@@ -657,9 +657,12 @@ async fn an_enrolment_link_tells_whose_passkey_it_makes_and_nothing_else_does() 
         assert_eq!(answer.json()["error"], "not_found");
     }
     let other_site = alices.replace(ORIGIN, "https://evil.example");
+    // A link of this site, but longer than any /bind link: refused unread.
+    let padded = format!("{alices}&pad={}", "a".repeat(2048));
     let no_token = alices.split("&token=").next().expect("a link").to_owned();
     for body in [
         json!({ "link": other_site }).to_string(),
+        json!({ "link": padded }).to_string(),
         json!({ "link": no_token }).to_string(),
         json!({ "link": 7 }).to_string(),
         json!({ "link": "x".repeat(3000) }).to_string(),
