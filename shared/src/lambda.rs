@@ -121,10 +121,15 @@ fn query_len(query: &QueryMap) -> usize {
 pub fn make_safe(request: &mut LambdaRequest) {
     match request {
         LambdaRequest::ApiGatewayV2(event) => {
-            if let Some(path) = &mut event.raw_path {
+            // Almost every event needs nothing: it is copied only when a byte must change.
+            if let Some(path) = &mut event.raw_path
+                && !path.bytes().all(|b| allowed(b) && b != b'?')
+            {
                 *path = encode(path, true);
             }
-            if let Some(query) = &mut event.raw_query_string {
+            if let Some(query) = &mut event.raw_query_string
+                && !query.bytes().all(allowed)
+            {
                 *query = encode(query, false);
             }
             rooted(&mut event.raw_path);
