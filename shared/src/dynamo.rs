@@ -1,11 +1,7 @@
 //! The DynamoDB adapter of [`SessionStore`]: one item per session, keyed by the token's
 //! hash, read with one consistent `GetItem`.
 //!
-//! Session item: `pk` (`session#<hex sha256>`), `kind` = `session`, `user_key` and `created_at`
-//! (the `by-user` index), `iss`, `sub`, `name`, `email`, `last_seen_at`,
-//! `idle_expires_at`, `absolute_expires_at`, `authenticated_at`, `user_agent`, `network`,
-//! and `expires_at` (the table's TTL attribute: the earlier limit; TTL deletion is lazy,
-//! so expiry is also checked in code on every read).
+//! Session item: written and read by [`passkey_verifier::item`], which describes it.
 //!
 //! User item (one per user): `pk` (`user#<hex sha256 of the user key>`), `kind` = `user`,
 //! `sessions` (a string set of the user's session keys, added in the same transaction
@@ -35,8 +31,8 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update};
-use passkey_verifier::item::{n, read_n, read_s, s, unavailable};
-use passkey_verifier::{DynamoRecords, session_from_item};
+use passkey_verifier::item::{n, read_n, read_s, s, unavailable, unbuilt};
+use passkey_verifier::{DynamoRecords, session_from_item, session_item};
 
 use crate::ratelimit::CounterStore;
 use crate::session::{Session, SessionId, SessionRecords, SessionStore, StoreError, User};
@@ -109,33 +105,10 @@ impl SessionStore for DynamoSessionStore {
         session: &Session,
         began_at: i64,
     ) -> Result<bool, StoreError> {
-        let mut put = Put::builder()
+        let put = Put::builder()
             .table_name(&self.table)
-            .item("pk", s(id.as_str()))
-            .item("kind", s("session"))
-            .item("user_key", s(&session.user.key()))
-            .item("iss", s(&session.user.issuer))
-            .item("sub", s(&session.user.subject))
-            .item("created_at", n(session.created_at))
-            .item("last_seen_at", n(session.last_seen_at))
-            .item("idle_expires_at", n(session.idle_expires_at))
-            .item("absolute_expires_at", n(session.absolute_expires_at))
-            .item("authenticated_at", n(session.authenticated_at))
-            .item("expires_at", n(session.expires_at()))
+            .set_item(Some(session_item(id, session)))
             .condition_expression("attribute_not_exists(pk)");
-        let optional = [
-            ("name", &session.user.name),
-            ("email", &session.user.email),
-            ("user_agent", &session.client.user_agent),
-            ("network", &session.client.network),
-            ("provider_sid", &session.provider_sid),
-            ("provider_logout_url", &session.provider_logout_url),
-        ];
-        for (name, value) in optional {
-            if let Some(value) = value {
-                put = put.item(name, s(value));
-            }
-        }
         let name_it = Update::builder()
             .table_name(&self.table)
             .key("pk", s(&user_pk(&session.user)))
@@ -150,12 +123,12 @@ impl SessionStore for DynamoSessionStore {
             .transact_write_items()
             .transact_items(
                 TransactWriteItem::builder()
-                    .put(put.build().map_err(unavailable)?)
+                    .put(put.build().map_err(unbuilt)?)
                     .build(),
             )
             .transact_items(
                 TransactWriteItem::builder()
-                    .update(name_it.build().map_err(unavailable)?)
+                    .update(name_it.build().map_err(unbuilt)?)
                     .build(),
             );
         if let Some(sid) = &session.provider_sid {
@@ -172,7 +145,7 @@ impl SessionStore for DynamoSessionStore {
                 .expression_attribute_values(":keep", n(session.absolute_expires_at));
             transaction = transaction.transact_items(
                 TransactWriteItem::builder()
-                    .update(in_provider_session.build().map_err(unavailable)?)
+                    .update(in_provider_session.build().map_err(unbuilt)?)
                     .build(),
             );
         }
@@ -353,7 +326,7 @@ impl DynamoSessionStore {
         for id in ids {
             keys = keys.keys(HashMap::from([("pk".to_owned(), s(id.as_str()))]));
         }
-        let mut pending = Some(keys.build().map_err(unavailable)?);
+        let mut pending = Some(keys.build().map_err(unbuilt)?);
         let mut found = Vec::with_capacity(ids.len());
         // DynamoDB may answer part of a batch and hand back the rest; a few rounds, then
         // an error rather than a silently short list.

@@ -169,6 +169,17 @@ impl AuthError {
     }
 }
 
+/// A store that failed: 503 `session_store_unavailable`, its cause logged with the place
+/// of the `?` that met it (never an item's values: see `passkey_verifier::item::unavailable`).
+impl From<crate::store::StoreError> for AuthError {
+    #[track_caller]
+    fn from(error: crate::store::StoreError) -> Self {
+        let at = std::panic::Location::caller();
+        tracing::error!(%error, %at, "the session store failed");
+        Self::StoreUnavailable
+    }
+}
+
 impl From<crate::management::ManagementError> for AuthError {
     fn from(error: crate::management::ManagementError) -> Self {
         use crate::management::ManagementError as E;

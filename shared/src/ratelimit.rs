@@ -106,15 +106,11 @@ impl<S: CounterStore> RateLimiter<S> {
     /// [`RateLimiter::hit`] as a route needs it: `429` with `Retry-After` when over the
     /// limit, `503` when the counter cannot be reached (never a silent pass).
     pub async fn enforce(&self, limit: &Limit, subject: &str, now: i64) -> Result<(), AuthError> {
-        match self.hit(limit, subject, now).await {
-            Ok(Verdict::Allowed) => Ok(()),
-            Ok(Verdict::Limited { retry_after }) => {
+        match self.hit(limit, subject, now).await? {
+            Verdict::Allowed => Ok(()),
+            Verdict::Limited { retry_after } => {
                 tracing::info!(limit = limit.name, "rate limit reached");
                 Err(AuthError::RateLimited { retry_after })
-            }
-            Err(error) => {
-                tracing::error!(%error, "rate limit check failed");
-                Err(AuthError::StoreUnavailable)
             }
         }
     }

@@ -17,6 +17,7 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use bi_local::sdk::enrolled_user;
 use common::{ORIGIN, Stack, event, post, session_id};
 use passkey_auth::audit::Audit;
@@ -250,4 +251,108 @@ async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clea
         !everything.contains(code),
         "the authorization code is in the logs"
     );
+}
+
+/// A DynamoDB fault during sign-in is answered 503-style (the sign-in's error page with
+/// `session_store_unavailable`), and its cause is logged with the place it was met:
+/// never the authorization code, the state, the flow cookie or the provider's tokens.
+#[tokio::test]
+async fn a_store_fault_in_the_callback_logs_its_cause_and_nothing_secret() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = passkey_auth::telemetry::subscriber(
+        true,
+        tracing_subscriber::filter::LevelFilter::INFO,
+        move || writer.clone(),
+    );
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let stack = Stack::start().await;
+    let (identity, passkey) = enrolled_user(&stack.bi, "ann@example.com").await;
+    let sub = identity["id"].as_str().expect("an identity id");
+
+    // After the code is redeemed: the user's item is one DynamoDB cannot add a session to
+    // (its `sessions` is a number), so the sign-in's transaction fails.
+    let user_key = format!("{} {sub}", stack.config.provider.issuer);
+    stack
+        .db
+        .put_item()
+        .table_name(&stack.table)
+        .item(
+            "pk",
+            AttributeValue::S(format!("user#{}", passkey_verifier::hex::sha256(&user_key))),
+        )
+        .item("kind", AttributeValue::S("user".into()))
+        .item("sessions", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .expect("a malformed user item");
+    let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+    let answer = stack.get_callback(&callback, &[&flow]).await;
+    assert_fault_answered_and_logged(&answer, &captured, "ValidationException");
+    assert_nothing_secret_logged(&captured, &callback, &flow);
+
+    // Before: the table is gone when the flow is claimed.
+    let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
+    stack
+        .db
+        .delete_table()
+        .table_name(&stack.table)
+        .send()
+        .await
+        .expect("the table deleted");
+    let answer = stack.get_callback(&callback, &[&flow]).await;
+    assert_fault_answered_and_logged(&answer, &captured, "ResourceNotFoundException");
+    assert_nothing_secret_logged(&captured, &callback, &flow);
+}
+
+fn assert_fault_answered_and_logged(answer: &common::Answer, captured: &Captured, code: &str) {
+    assert_eq!(answer.status(), 303);
+    assert!(
+        answer
+            .location()
+            .contains("error=session_store_unavailable"),
+        "{}",
+        answer.location()
+    );
+    assert!(answer.cookie("__Host-session").is_none());
+    let faults: Vec<Value> = captured
+        .text()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["fields"]["message"] == "the session store failed")
+        .collect();
+    let last = faults.last().expect("the fault is logged");
+    assert_eq!(last["level"], "ERROR");
+    let cause = last["fields"]["error"].as_str().expect("a cause");
+    assert!(
+        cause.contains(&format!("DynamoDB answered {code}")),
+        "the cause is DynamoDB's own: {cause}"
+    );
+    let at = last["fields"]["at"].as_str().expect("a place");
+    assert!(
+        at.starts_with("shared/src/routes/callback.rs:"),
+        "logged where it was met: {at}"
+    );
+}
+
+fn assert_nothing_secret_logged(captured: &Captured, callback: &str, flow: &str) {
+    let everything = captured.text();
+    let param = |name: &str| {
+        callback
+            .split(&format!("{name}="))
+            .nth(1)
+            .and_then(|c| c.split('&').next())
+            .expect("a parameter")
+            .to_owned()
+    };
+    let flow_value = flow.split_once('=').map_or(flow, |(_, v)| v);
+    for (what, secret) in [
+        ("the authorization code", param("code")),
+        ("the state", param("state")),
+        ("the flow cookie", flow_value.to_owned()),
+    ] {
+        assert!(!everything.contains(&secret), "{what} is in the logs");
+    }
+    // Every token the provider issues is a JWT: a JSON header, base64url-encoded.
+    assert!(!everything.contains("eyJ"), "a token is in the logs");
 }

@@ -40,10 +40,9 @@ mod records;
 mod token;
 
 pub use cookies::{CookieValue, session_cookie};
+pub use item::{session_from_item, session_item};
 pub use model::{ClientInfo, Session, User};
-pub use records::{
-    DEFAULT_IDLE_TIMEOUT, DynamoRecords, SessionRecords, TOUCH_INTERVAL, resolve, session_from_item,
-};
+pub use records::{DEFAULT_IDLE_TIMEOUT, DynamoRecords, SessionRecords, TOUCH_INTERVAL, resolve};
 pub use token::{SESSION_COOKIE, SessionId, SessionToken};
 
 use std::time::Duration;

@@ -1,15 +1,13 @@
 //! The session check: one consistent read, expiry in code, activity written back at most
 //! hourly and only while the session exists.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::item::{n, read_n, read_s, s, unavailable};
-use crate::{ClientInfo, Session, SessionId, StoreError, User};
+use crate::item::{n, s, session_from_item, unavailable};
+use crate::{Session, SessionId, StoreError};
 
 /// Activity is written back at most this often, so a busy session costs one write an hour.
 pub const TOUCH_INTERVAL: Duration = Duration::from_secs(3600);
@@ -75,34 +73,6 @@ pub async fn resolve<R: SessionRecords>(
         records.touch(id, &session).await?;
     }
     Ok(Some(session))
-}
-
-/// A session item as the table holds it; `None` for any other item or a malformed one.
-pub fn session_from_item(item: &HashMap<String, AttributeValue>) -> Option<Session> {
-    if read_s(item, "kind").as_deref() != Some("session") {
-        return None;
-    }
-    Some(Session {
-        user: User {
-            issuer: read_s(item, "iss")?,
-            subject: read_s(item, "sub")?,
-            name: read_s(item, "name"),
-            email: read_s(item, "email"),
-        },
-        created_at: read_n(item, "created_at")?,
-        last_seen_at: read_n(item, "last_seen_at")?,
-        idle_expires_at: read_n(item, "idle_expires_at")?,
-        absolute_expires_at: read_n(item, "absolute_expires_at")?,
-        // Sessions written before it was recorded authenticated when they were created.
-        authenticated_at: read_n(item, "authenticated_at")
-            .or_else(|| read_n(item, "created_at"))?,
-        client: ClientInfo {
-            user_agent: read_s(item, "user_agent"),
-            network: read_s(item, "network"),
-        },
-        provider_sid: read_s(item, "provider_sid"),
-        provider_logout_url: read_s(item, "provider_logout_url"),
-    })
 }
 
 /// The session items of the table (`SESSION_TABLE`).

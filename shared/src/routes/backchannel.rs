@@ -109,24 +109,20 @@ impl<P: IdentityProvider, S: SessionStore> BackchannelLogout<P, S> {
         let first_use = self
             .sessions
             .claim_logout_token(issuer, &claims.jti, claims.expires_at)
-            .await
-            .map_err(|_| AuthError::StoreUnavailable)?;
+            .await?;
         if !first_use {
             return Err(AuthError::InvalidLogoutToken(
                 "this logout token was already used",
             ));
         }
-        self.sessions
+        Ok(self
+            .sessions
             .end_provider_session(
                 issuer,
                 claims.subject.as_deref(),
                 claims.sid.as_deref(),
                 now,
             )
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "a back-channel logout could not end its sessions");
-                AuthError::StoreUnavailable
-            })
+            .await?)
     }
 }

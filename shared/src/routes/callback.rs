@@ -146,11 +146,7 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
         // Single use on the server too: a flow cookie replayed from elsewhere (it is
         // valid for ten minutes) finds its state already claimed.
         let flow_expires = flow.created_at + FLOW_TTL.as_secs() as i64;
-        let first_use = self
-            .sessions
-            .claim_flow(&flow.state, flow_expires)
-            .await
-            .map_err(|_| AuthError::StoreUnavailable)?;
+        let first_use = self.sessions.claim_flow(&flow.state, flow_expires).await?;
         if !first_use {
             return Err(AuthError::ReplayedFlow);
         }
@@ -166,10 +162,7 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
         // A new session on every sign-in; every one this browser presented ends (a
         // cookie sent twice is no reason to keep either alive).
         for old in cookie_values(request.headers(), SESSION_COOKIE) {
-            self.sessions
-                .end(&old)
-                .await
-                .map_err(|_| AuthError::StoreUnavailable)?;
+            self.sessions.end(&old).await?;
         }
         let user_key = redeemed.user.key();
         let authenticated = Authenticated {
@@ -191,11 +184,7 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
             let ended = self
                 .sessions
                 .revoke_all_for_sign_in(&authenticated.user, flow.created_at, now)
-                .await
-                .map_err(|error| {
-                    tracing::error!(%error, "could not end the other sessions");
-                    AuthError::StoreUnavailable
-                })?;
+                .await?;
             Some(ended)
         } else {
             None
@@ -204,8 +193,7 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
         let (token, session) = self
             .sessions
             .start(authenticated, flow.created_at, now)
-            .await
-            .map_err(|_| AuthError::StoreUnavailable)?
+            .await?
             .ok_or(AuthError::SignInSuperseded)?;
         // The session cookie first: where a front door can carry only one Set-Cookie (an
         // ALB without multi-value headers), it is the one that arrives.

@@ -40,11 +40,7 @@ pub(crate) async fn signed_in<S: SessionStore>(
     };
     sessions
         .resolve_keyed(&value, now)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "session check failed");
-            AuthError::StoreUnavailable
-        })?
+        .await?
         .ok_or(AuthError::Unauthenticated)
 }
 

@@ -38,9 +38,6 @@ impl<R: SessionRecords> SessionReader<R> {
             .get_all(COOKIE)
             .iter()
             .filter_map(|value| value.to_str().ok());
-        match self.verifier.user(cookies).await {
-            Ok(signed_in) => Ok(signed_in.map(|s| s.user)),
-            Err(_) => Err(AuthError::StoreUnavailable),
-        }
+        Ok(self.verifier.user(cookies).await?.map(|s| s.user))
     }
 }

@@ -114,13 +114,9 @@ impl<S: SessionStore> SessionRoutes<S> {
             CookieValue::One(value) if SessionToken::parse(&value).is_none() => {
                 Ok(signed_out().cookie(clear_cookie(SESSION_COOKIE)))
             }
-            CookieValue::One(value) => match self.sessions.resolve(&value, now).await {
-                Ok(Some(session)) => Ok(Reply::json(StatusCode::OK, session_json(&session))),
-                Ok(None) => Ok(signed_out()),
-                Err(error) => {
-                    tracing::error!(%error, "session check failed");
-                    Err(AuthError::StoreUnavailable)
-                }
+            CookieValue::One(value) => match self.sessions.resolve(&value, now).await? {
+                Some(session) => Ok(Reply::json(StatusCode::OK, session_json(&session))),
+                None => Ok(signed_out()),
             },
         }
     }
@@ -133,10 +129,7 @@ impl<S: SessionStore> SessionRoutes<S> {
         check_json_post(request, &self.config.origin_str(), "POST")?;
         let mut redirect = None;
         if let CookieValue::One(value) = cookie(request.headers(), SESSION_COOKIE) {
-            let ended = self.sessions.end(&value).await.map_err(|error| {
-                tracing::error!(%error, "sign-out could not delete the session");
-                AuthError::StoreUnavailable
-            })?;
+            let ended = self.sessions.end(&value).await?;
             redirect = ended.and_then(|session| session.provider_logout_url);
             let session = SessionToken::parse(&value).map(|token| token.id());
             self.audit.record(
@@ -178,14 +171,7 @@ impl<S: SessionStore> SessionRoutes<S> {
             return Err(AuthError::MethodNotAllowed { allowed: "GET" });
         }
         let (current, session) = signed_in(&self.sessions, request, now).await?;
-        let listed = self
-            .sessions
-            .list(&session.user, now)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "could not list the user's sessions");
-                AuthError::StoreUnavailable
-            })?;
+        let listed = self.sessions.list(&session.user, now).await?;
         let sessions: Vec<Value> = listed
             .iter()
             .map(|(id, session)| listed_json(id, session, &current))
@@ -207,14 +193,7 @@ impl<S: SessionStore> SessionRoutes<S> {
         {
             return Err(AuthError::ReauthenticationRequired);
         }
-        let ended = self
-            .sessions
-            .revoke(&session.user, &body.id, now)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "could not end a session");
-                AuthError::StoreUnavailable
-            })?;
+        let ended = self.sessions.revoke(&session.user, &body.id, now).await?;
         if !ended {
             return Err(AuthError::NotFound);
         }
@@ -231,14 +210,7 @@ impl<S: SessionStore> SessionRoutes<S> {
     async fn sign_out_everywhere(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
         check_json_post(request, &self.config.origin_str(), "POST")?;
         let (current, session) = recently_signed_in(&self.sessions, request, now).await?;
-        let ended = self
-            .sessions
-            .revoke_all(&session.user, now)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "could not sign out everywhere");
-                AuthError::StoreUnavailable
-            })?;
+        let ended = self.sessions.revoke_all(&session.user, now).await?;
         self.record(event::SIGN_OUT_EVERYWHERE, request, &session, &current);
         Ok(
             Reply::json(StatusCode::OK, json!({"ok": true, "ended": ended}))
