@@ -14,10 +14,10 @@ bootstrap: ## Install what the other commands need (run by them anyway)
 	@scripts/bootstrap.sh
 
 tenant-check: ## Check the real Beyond Identity tenant in .env: a checklist with the fix for each problem
-	@cargo run --quiet -p passkey-auth --bin passkey-auth -- tenant check
+	@cargo run --quiet -p passkey-auth-operator -- tenant check
 
 tenant-setup: ## Create the application and authenticator config in the realm of .env, and write their values into .env
-	@cargo run --quiet -p passkey-auth --bin passkey-auth -- tenant setup
+	@cargo run --quiet -p passkey-auth-operator -- tenant setup
 
 mutants: ## Mutation testing of the security core (slow; FILE=path, SHARD=k/n, JOBS=2); writes docs/MUTATION.md
 	@FILE="$(FILE)" SHARD="$(SHARD)" JOBS="$(JOBS)" scripts/mutants.sh

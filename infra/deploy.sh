@@ -261,8 +261,8 @@ TXT
 if [ -n "$TENANT_CHECK" ]; then
   say "checking the Beyond Identity tenant for ${APP_ORIGIN:-$url} (passkey-auth tenant check)"
   if [ -n "$DRY_RUN" ]; then
-    run cargo run --quiet -p passkey-auth --bin passkey-auth -- tenant check
-  elif ! AUTH_URL="${APP_ORIGIN:-$url}" cargo run --quiet -p passkey-auth --bin passkey-auth -- tenant check; then
+    run cargo run --quiet -p passkey-auth-operator -- tenant check
+  elif ! AUTH_URL="${APP_ORIGIN:-$url}" cargo run --quiet -p passkey-auth-operator -- tenant check; then
     printf '\n\033[33mThe stack is deployed, but sign-in will fail until the problems above are fixed\033[0m (then: AUTH_URL=%s make tenant-check).\n' "${APP_ORIGIN:-$url}" >&2
   fi
 fi

@@ -78,7 +78,7 @@ EOF
   start_bg "haproxy (TLS) on 127.0.0.1:$TLS_PORT" "$LOG_DIR/haproxy.log" haproxy -db -f "$tls/haproxy.cfg"
   wait_for_port "$TLS_PORT" 10 haproxy
   # The functions, and the bench's own client of the same configuration, trust the
-  # test CA through AWS_CA_BUNDLE (passkey_auth::aws).
+  # test CA through AWS_CA_BUNDLE (passkey_auth::outbound::aws).
   export BENCH_DYNAMODB_TLS="https://127.0.0.1:$TLS_PORT" BENCH_CA_BUNDLE="$tls/ca.pem" AWS_CA_BUNDLE="$tls/ca.pem"
 else
   say "haproxy or openssl is missing: the TLS rows are left out"

@@ -4,7 +4,7 @@
 # whole core is about 800 mutants, at under 9 s each with JOBS=2 on two cores).
 #
 #   make mutants                      every file of the core (hours)
-#   make mutants FILE=shared/src/flow.rs   (several: FILE="a.rs b.rs")
+#   make mutants FILE=shared/src/oidc/flow.rs   (several: FILE="a.rs b.rs")
 #   make mutants SHARD=1/8            one eighth of the core's mutants
 #   make mutants JOBS=2 FILE=…        two mutants at once, each in a copy of the tree
 #
@@ -26,14 +26,11 @@
 source "$(dirname "$0")/lib.sh"
 
 CORE=(
-  shared/src/flow.rs shared/src/http.rs "shared/src/session/*.rs" "shared/src/oidc/*.rs"
-  shared/src/jwks.rs shared/src/ratelimit.rs shared/src/email.rs shared/src/secret.rs
-  shared/src/audit.rs shared/src/lambda.rs shared/src/secrets.rs shared/src/aws.rs
-  shared/src/dynamo.rs shared/src/device.rs shared/src/operator.rs shared/src/logout.rs
-  shared/src/management.rs shared/src/jws.rs "shared/src/config/*.rs"
+  "shared/src/config/*.rs" "shared/src/oidc/*.rs" "shared/src/session/*.rs" "shared/src/http/*.rs"
+  "shared/src/routes/*.rs" shared/src/store/dynamo.rs shared/src/outbound/aws.rs
+  shared/src/telemetry/audit.rs shared/src/email.rs shared/src/management.rs
   "verifier/src/*.rs"
-  "shared/src/routes/*.rs"
-  "shared/src/tenant/*.rs"
+  operator/src/sessions.rs "operator/src/tenant/*.rs"
 )
 files=("${CORE[@]}")
 # shellcheck disable=SC2206 # FILE is a space-separated list of paths or globs
@@ -59,11 +56,12 @@ export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
 start_dynamodb "$port" "$SESSION_TABLE"
 
 # The session check lives in passkey-verifier; the tests that exercise it most are
-# passkey-auth's (function tests through the routes), so both packages' tests run for
-# every mutant of either. (cargo-mutants' baseline runs only the mutated package's tests,
+# passkey-auth's (function tests through the routes), and the operator's command is built
+# on both: the three packages' tests run for every mutant of any of them. (cargo-mutants' baseline runs only the mutated package's tests,
 # so its time cannot set the mutants' timeout: --timeout does, about 5x the suite.)
 args=(--profile mutants --package passkey-auth --package passkey-verifier
-  --test-package passkey-auth,passkey-verifier --timeout 120 --output "$LOG_DIR")
+  --package passkey-auth-operator --test-package passkey-auth,passkey-verifier,passkey-auth-operator
+  --timeout 120 --output "$LOG_DIR")
 if [ "${JOBS:-1}" -gt 1 ]; then
   args+=(--jobs "$JOBS" --gitignore false)
 else

@@ -10,7 +10,7 @@
 // production and bi-local alike.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineConfig, type Connect, type Plugin } from 'vite';
+import { type Connect, defineConfig, type Plugin } from 'vite';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 type Sources = Record<string, string[]>;
@@ -98,7 +98,7 @@ function pageRoutes(hosted: boolean): Plugin {
     if (hosted && isSdkPage(path)) {
       res.statusCode = 404;
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-      res.end('Not found: with Beyond Identity\'s hosted pages, the site has no SDK page.\n');
+      res.end("Not found: with Beyond Identity's hosted pages, the site has no SDK page.\n");
       return;
     }
     if (security.sdkPages.paths.includes(path)) {
@@ -117,7 +117,8 @@ function pageRoutes(hosted: boolean): Plugin {
 function withoutSdkPages(hosted: boolean): Plugin {
   return {
     name: 'without-sdk-pages',
-    transformIndexHtml: (html) => (hosted ? html.replace(/<!-- sdk-pages -->[\s\S]*?<!-- \/sdk-pages -->\s*/g, '') : html),
+    transformIndexHtml: (html) =>
+      hosted ? html.replace(/<!-- sdk-pages -->[\s\S]*?<!-- \/sdk-pages -->\s*/g, '') : html,
   };
 }
 
@@ -141,7 +142,10 @@ export default defineConfig(({ mode }) => {
   };
   // The stand-in talks to bi-local from the SDK pages.
   const biLocalSources: Sources = standin ? { 'connect-src': [biLocal] } : {};
-  const devServerSources: Sources = { 'style-src': ["'unsafe-inline'"], 'connect-src': [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] };
+  const devServerSources: Sources = {
+    'style-src': ["'unsafe-inline'"],
+    'connect-src': [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`],
+  };
   const serve = { host: '127.0.0.1', port, strictPort: true, proxy };
   return {
     appType: 'mpa',

@@ -9,10 +9,10 @@ use bi_local::keys::{Defects, SigningKey, encode};
 use criterion::{Criterion, criterion_group, criterion_main};
 use openidconnect::core::{CoreIdToken, CoreJsonWebKeySet, CoreJwsSigningAlgorithm};
 use openidconnect::{IssuerUrl, Nonce};
-use passkey_auth::flow::{Flow, FlowSealer, Intent};
+use passkey_auth::config::secret::AuthSecret;
 use passkey_auth::http::safe_callback_url;
+use passkey_auth::oidc::flow::{Flow, FlowSealer, Intent};
 use passkey_auth::oidc::id_token_verifier;
-use passkey_auth::secret::AuthSecret;
 use passkey_auth::session::SessionToken;
 use serde_json::json;
 

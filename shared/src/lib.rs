@@ -32,33 +32,17 @@
 //! }
 //! ```
 
-pub mod audit;
-pub mod aws;
 pub mod config;
-pub mod device;
-pub mod dynamo;
 pub mod email;
 pub mod error;
-pub mod flow;
-pub mod hex;
 pub mod http;
-pub mod jwks;
-pub mod jws;
-pub mod lambda;
-pub mod logout;
 pub mod management;
-pub mod memory;
 pub mod oidc;
-pub mod operator;
 pub mod outbound;
-pub mod ratelimit;
 pub mod routes;
-pub mod secret;
-pub mod secrets;
 pub mod session;
 pub mod store;
 pub mod telemetry;
-pub mod tenant;
 
 pub use config::{
     AppConfig, ConfigError, Env, ManagementFunctionConfig, OperatorConfig, ProviderConfig,

@@ -14,8 +14,8 @@ use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::config::secret::Secret;
 use crate::config::{ManagementConfig, ManagementCredentials};
-use crate::secret::Secret;
 
 /// The management calls the functions make. [`BiManagementClient`] is the real one.
 pub trait ManagementApi: Send + Sync {

@@ -20,8 +20,8 @@ use std::sync::{Arc, Mutex};
 use aws_sdk_dynamodb::types::AttributeValue;
 use bi_local::sdk::enrolled_user;
 use common::{ORIGIN, Stack, event, post, session_id};
-use passkey_auth::audit::Audit;
-use passkey_auth::secret::Secret;
+use passkey_auth::config::secret::Secret;
+use passkey_auth::telemetry::audit::Audit;
 use serde_json::{Value, json};
 
 const AUDIT_KEY: &str = "an-audit-key-of-at-least-32-characters";

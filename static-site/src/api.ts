@@ -49,7 +49,8 @@ export async function session(): Promise<Session | null> {
   return answer.user ? (answer as Session) : null;
 }
 
-export const register = (email: string) => call<{ ok: boolean; message: string }>('POST', '/api/auth/register', { email });
+export const register = (email: string) =>
+  call<{ ok: boolean; message: string }>('POST', '/api/auth/register', { email });
 
 /** Whose passkey an enrolment link makes (`/bind` asks before it binds). */
 export interface BindingOwner {

@@ -5,7 +5,7 @@ import type { Passkey } from '@beyondidentity/bi-sdk-js';
 import { signInUrl } from './api';
 import { noteDevicePasskeys } from './device-passkeys';
 import { localize, t, tn } from './i18n';
-import { JUST_BOUND, LIMITS, describe, limit, retryable, sdk } from './sdk';
+import { describe, JUST_BOUND, LIMITS, limit, retryable, sdk } from './sdk';
 import { announce, byId, el, reloadButton } from './ui';
 
 localize();

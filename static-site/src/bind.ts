@@ -3,10 +3,10 @@
 // else's link must not bind their passkey here and sign in as them (login CSRF). Then it
 // binds the passkey and signs in with it.
 import './style.css';
-import { ApiError, bindingOwner, signInUrl, type BindingOwner } from './api';
+import { ApiError, type BindingOwner, bindingOwner, signInUrl } from './api';
 import { apiMessage } from './errors';
 import { localize, t } from './i18n';
-import { JUST_BOUND, LIMITS, describe, limit, retryable, sdk } from './sdk';
+import { describe, JUST_BOUND, LIMITS, limit, retryable, sdk } from './sdk';
 import { announce, byId, el, reloadButton } from './ui';
 
 localize();

@@ -9,7 +9,7 @@ import { noteDevicePasskeys } from './device-passkeys';
 import { apiMessage } from './errors';
 import { localize, t } from './i18n';
 import { reauthenticate, takePending } from './pending';
-import { LIMITS, describe, limit, retryable, sdk } from './sdk';
+import { describe, LIMITS, limit, retryable, sdk } from './sdk';
 import { announce, busy, byId, el, reloadButton } from './ui';
 
 localize();
@@ -50,7 +50,11 @@ async function forgetRevoked(embedded: Embedded, passkeys: Passkey[]): Promise<P
 }
 
 function passkeyItem(embedded: Embedded, passkey: Passkey): HTMLLIElement {
-  const forget = el('button', { type: 'button', class: 'secondary', 'aria-label': t('device.forgetLabel', { name: passkey.identity.username }) }, t('device.forget'));
+  const forget = el(
+    'button',
+    { type: 'button', class: 'secondary', 'aria-label': t('device.forgetLabel', { name: passkey.identity.username }) },
+    t('device.forget'),
+  );
   forget.addEventListener('click', async () => {
     const done = busy(forget, t('device.forgetting'));
     try {

@@ -15,7 +15,8 @@ export function explain(code: string): string {
  */
 export function apiMessage(error: unknown): string {
   if (!(error instanceof ApiError)) return t('common.generic');
-  if (error.code === 'rate_limited' && error.retryAfter) return tn('common.rateLimited', Math.ceil(error.retryAfter / 60));
+  if (error.code === 'rate_limited' && error.retryAfter)
+    return tn('common.rateLimited', Math.ceil(error.retryAfter / 60));
   if (lang === 'en' && error.message) return error.message;
   const key = `api.${error.code}`;
   return has(key) ? t(key) : t('common.generic');

@@ -4,25 +4,25 @@
 // mode (a build with no SDK at all) Beyond Identity's hosted page adds a passkey.
 import './style.css';
 import {
+  type AccountPasskey,
   ApiError,
   bindJob,
   endSession,
+  type ListedSession,
   listPasskeys,
   listSessions,
   register,
   revokePasskey,
+  type Session,
   session,
   signInUrl,
   signOut,
   signOutEverywhere,
-  type AccountPasskey,
-  type ListedSession,
-  type Session,
 } from './api';
 import { devicePasskeys } from './device-passkeys';
 import { apiMessage, explain } from './errors';
 import { localize, t, tn, when } from './i18n';
-import { reauthenticate, remember, takePending, type Pending } from './pending';
+import { type Pending, reauthenticate, remember, takePending } from './pending';
 import { announce, busy, byId, el, reloadButton } from './ui';
 
 localize();
@@ -44,7 +44,10 @@ function show(current: Session | null): void {
   sections.loading.hidden = true;
   sections.signedIn.hidden = !current;
   sections.signedOut.hidden = !!current;
-  if (current) byId('who-heading').textContent = t('home.signedInAs', { name: current.user.name ?? current.user.email ?? current.user.id });
+  if (current)
+    byId('who-heading').textContent = t('home.signedInAs', {
+      name: current.user.name ?? current.user.email ?? current.user.id,
+    });
 }
 
 /** The session ended elsewhere (revoked, signed out everywhere): show the signed-out page. */
@@ -62,14 +65,28 @@ function sectionProblem(id: string, message: string): void {
 }
 
 function sessionItem(listed: ListedSession): HTMLLIElement {
-  const label = listed.network ? t('home.sessionFrom', { device: listed.device, network: listed.network }) : listed.device;
+  const label = listed.network
+    ? t('home.sessionFrom', { device: listed.device, network: listed.network })
+    : listed.device;
   const what = el(
     'span',
     { class: 'what' },
     el('strong', {}, label, ...(listed.current ? [el('span', { class: 'badge' }, t('home.thisBrowser'))] : [])),
-    el('span', { class: 'hint' }, t('home.sessionTimes', { created: when(listed.created_at), seen: when(listed.last_seen_at) })),
+    el(
+      'span',
+      { class: 'hint' },
+      t('home.sessionTimes', { created: when(listed.created_at), seen: when(listed.last_seen_at) }),
+    ),
   );
-  const end = el('button', { type: 'button', class: 'secondary', 'aria-label': t(listed.current ? 'home.endLabelThisBrowser' : 'home.endLabel', { label }) }, t('home.end'));
+  const end = el(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      'aria-label': t(listed.current ? 'home.endLabelThisBrowser' : 'home.endLabel', { label }),
+    },
+    t('home.end'),
+  );
   end.addEventListener('click', async () => {
     const done = busy(end, t('home.ending'));
     try {
@@ -108,7 +125,8 @@ async function refreshSessions(): Promise<void> {
     byId('sessions').replaceChildren(...ordered.map(sessionItem));
     sectionProblem('sessions-error', '');
   } catch (error) {
-    if (!signedOutMeanwhile(error)) sectionProblem('sessions-error', t('home.sessionsProblem', { reason: apiMessage(error) }));
+    if (!signedOutMeanwhile(error))
+      sectionProblem('sessions-error', t('home.sessionsProblem', { reason: apiMessage(error) }));
   }
 }
 
@@ -126,7 +144,9 @@ async function revoke(passkey: AccountPasskey, confirmed: boolean): Promise<void
     return;
   }
   // This browser's copy can no longer sign in: /device forgets it (it runs the SDK).
-  const here = devicePasskeys().has(passkey.id) ? [el('p', {}, el('a', { href: '/device' }, t('home.removeFromDevice')))] : [];
+  const here = devicePasskeys().has(passkey.id)
+    ? [el('p', {}, el('a', { href: '/device' }, t('home.removeFromDevice')))]
+    : [];
   announce(t('home.revoked'), 'success', ...here);
   await refreshAccountPasskeys();
 }
@@ -138,9 +158,22 @@ function passkeyItem(passkey: AccountPasskey, onThisDevice: boolean): HTMLLIElem
     ...(onThisDevice ? [el('span', { class: 'badge' }, t('home.onThisDevice'))] : []),
     ...(active ? [] : [el('span', { class: 'badge revoked' }, t('home.revokedBadge'))]),
   ];
-  const what = el('span', { class: 'what' }, el('strong', {}, name, ...badges), el('span', { class: 'hint' }, t('home.added', { when: when(passkey.created_at) })));
+  const what = el(
+    'span',
+    { class: 'what' },
+    el('strong', {}, name, ...badges),
+    el('span', { class: 'hint' }, t('home.added', { when: when(passkey.created_at) })),
+  );
   if (!active) return el('li', {}, what);
-  const button = el('button', { type: 'button', class: 'secondary', 'aria-label': t(onThisDevice ? 'home.revokeLabelOnThisDevice' : 'home.revokeLabel', { name }) }, t('home.revoke'));
+  const button = el(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      'aria-label': t(onThisDevice ? 'home.revokeLabelOnThisDevice' : 'home.revokeLabel', { name }),
+    },
+    t('home.revoke'),
+  );
   button.addEventListener('click', async () => {
     const done = busy(button, t('home.revoking'));
     await revoke(passkey, false);
@@ -161,7 +194,8 @@ async function refreshAccountPasskeys(): Promise<void> {
     byId('add-passkey').textContent = t(held ? 'home.renewPasskey' : 'home.addPasskey');
     sectionProblem('account-passkeys-error', '');
   } catch (error) {
-    if (!signedOutMeanwhile(error)) sectionProblem('account-passkeys-error', t('home.passkeysProblem', { reason: apiMessage(error) }));
+    if (!signedOutMeanwhile(error))
+      sectionProblem('account-passkeys-error', t('home.passkeysProblem', { reason: apiMessage(error) }));
   }
 }
 
@@ -252,11 +286,18 @@ async function load(): Promise<void> {
   show(current);
   if (!current) {
     if (enrolled) {
-      announce(t('home.enrolled'), 'info', el('p', {}, el('a', { class: 'button', href: signInUrl('/') }, t('home.enrolledSignIn'))));
+      announce(
+        t('home.enrolled'),
+        'info',
+        el('p', {}, el('a', { class: 'button', href: signInUrl('/') }, t('home.enrolledSignIn'))),
+      );
     }
     return;
   }
-  const pending = takePending(HOSTED ? ['end-session', 'revoke-passkey', 'add-passkey'] : ['end-session', 'revoke-passkey'], current.user.id);
+  const pending = takePending(
+    HOSTED ? ['end-session', 'revoke-passkey', 'add-passkey'] : ['end-session', 'revoke-passkey'],
+    current.user.id,
+  );
   if (pending && !code) {
     await resume(pending);
     // Adding a passkey leaves for Beyond Identity's page: nothing more to show.
@@ -298,7 +339,9 @@ byId<HTMLButtonElement>('add-passkey').addEventListener('click', (event) => {
   location.assign('/device');
 });
 
-byId<HTMLButtonElement>('sign-out-everywhere').addEventListener('click', (event) => everywhere(event.currentTarget as HTMLButtonElement));
+byId<HTMLButtonElement>('sign-out-everywhere').addEventListener('click', (event) =>
+  everywhere(event.currentTarget as HTMLButtonElement),
+);
 
 byId<HTMLButtonElement>('sign-out').addEventListener('click', async (event) => {
   const done = busy(event.currentTarget as HTMLButtonElement, t('home.signingOut'));

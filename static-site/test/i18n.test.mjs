@@ -16,7 +16,9 @@ const { outputFiles } = await build({
   format: 'esm',
   write: false,
 });
-const { en, fr, pickLanguage, t, tn } = await import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString('base64')}`);
+const { en, fr, pickLanguage, t, tn } = await import(
+  `data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString('base64')}`
+);
 const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
 for (const [name, catalog] of Object.entries({ fr })) {
@@ -34,8 +36,10 @@ for (const [name, catalog] of Object.entries({ fr })) {
 
 test('plural keys come in pairs', () => {
   const keys = Object.keys(en);
-  for (const key of keys.filter((k) => k.endsWith('.one'))) assert.ok(keys.includes(key.replace(/\.one$/, '.other')), key);
-  for (const key of keys.filter((k) => k.endsWith('.other'))) assert.ok(keys.includes(key.replace(/\.other$/, '.one')), key);
+  for (const key of keys.filter((k) => k.endsWith('.one')))
+    assert.ok(keys.includes(key.replace(/\.one$/, '.other')), key);
+  for (const key of keys.filter((k) => k.endsWith('.other')))
+    assert.ok(keys.includes(key.replace(/\.other$/, '.one')), key);
 });
 
 test("the language is the first of the browser's that has a catalog, English otherwise", () => {

@@ -11,21 +11,47 @@ const { outputFiles } = await build({
   format: 'esm',
   write: false,
 });
-const { describe, errorType } = await import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString('base64')}`);
+const { describe, errorType } = await import(
+  `data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString('base64')}`
+);
 
 // The typed errors: the changelog's list (2.0.1) and the WebAssembly's enum.
 const TYPED = [
-  'PolicyDenied', 'UserSuspended', 'UserDeleted', 'DeviceDeleted', 'CredentialNotFound', 'DuplicateCredential',
-  'BiometricsLidClosed', 'BiometricsNotAvailable', 'BiometricsNotEnrolled', 'BiometricsCanceled', 'BiometricsTimedOut',
-  'SelectCredentialCanceled', 'SelectCredentialTimedOut', 'ChannelClosed', 'ClientDenied', 'VersionRetired',
-  'InvalidUrl', 'V1ServiceError', 'LoginHintMismatch', 'OperationForbidden', 'NetworkError', 'ClockDrift',
+  'PolicyDenied',
+  'UserSuspended',
+  'UserDeleted',
+  'DeviceDeleted',
+  'CredentialNotFound',
+  'DuplicateCredential',
+  'BiometricsLidClosed',
+  'BiometricsNotAvailable',
+  'BiometricsNotEnrolled',
+  'BiometricsCanceled',
+  'BiometricsTimedOut',
+  'SelectCredentialCanceled',
+  'SelectCredentialTimedOut',
+  'ChannelClosed',
+  'ClientDenied',
+  'VersionRetired',
+  'InvalidUrl',
+  'V1ServiceError',
+  'LoginHintMismatch',
+  'OperationForbidden',
+  'NetworkError',
+  'ClockDrift',
 ];
 const GENERIC = 'Something went wrong with the passkey. Please try again.';
 
 test('every typed SDK error has its own words, whatever the field is called', () => {
   const seen = new Map();
   for (const type of TYPED) {
-    for (const error of [{ type }, { type, data: { message: 'x' } }, { errorType: type }, { error_type: type }, Object.assign(new Error('raw'), { type })]) {
+    for (const error of [
+      { type },
+      { type, data: { message: 'x' } },
+      { errorType: type },
+      { error_type: type },
+      Object.assign(new Error('raw'), { type }),
+    ]) {
       assert.equal(errorType(error), type);
       const words = describe(error);
       assert.notEqual(words, GENERIC, type);

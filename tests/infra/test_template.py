@@ -134,12 +134,12 @@ class Functions(unittest.TestCase):
         self.assertIn("SignInConfig::load_for_signin(", source("functions/signin/src/main.rs"))
         secrets = {"AUTH_SECRET", "BEYOND_IDENTITY_CLIENT_SECRET", "BEYOND_IDENTITY_MGMT_CLIENT_SECRET", "BEYOND_IDENTITY_API_TOKEN", "ORIGIN_VERIFY_SECRET", "AUDIT_KEY"}
         for crate, (logical, resource) in function_resources().items():
-            self.assertIn("secrets::resolve(", source(f"functions/{crate}/src/main.rs"), crate)
+            self.assertIn("parameter_store::resolve(", source(f"functions/{crate}/src/main.rs"), crate)
             env = resource["Properties"]["Environment"]["Variables"]
             self.assertFalse(secrets & set(env), f"{crate} has a secret in its environment: {sorted(secrets & set(env))}")
             listed = set(env.get("SECRET_NAMES", "").split(",")) - {""}
             named = {n.removesuffix("?") for n in listed}
-            # A deployed function fails closed on a missing secret (shared/src/secrets.rs):
+            # A deployed function fails closed on a missing secret (shared/src/config/parameter_store.rs):
             # only the two management credentials, of which deploy.sh stores one, may be
             # absent, and where one is listed both are, optional.
             self.assertEqual({n for n in listed if n.endswith("?")},
@@ -166,14 +166,14 @@ class Functions(unittest.TestCase):
 
 class Permissions(unittest.TestCase):
     def test_each_role_grants_exactly_the_dynamodb_calls_its_function_makes_down_to_the_key(self):
-        dynamo = source("shared/src/dynamo.rs")
+        dynamo = source("shared/src/store/dynamo.rs")
         # The session check's reads and writes are the verifier's (the adapter delegates).
         records = source("verifier/src/records.rs")
         records_impl = records[records.index("impl SessionRecords for DynamoRecords"):]
         self.assertIn('format!("session#{}", crate::hex::sha256(', source("verifier/src/token.rs"))
-        self.assertIn('format!("flow#{}", crate::hex::sha256(', source("shared/src/session.rs"))
-        self.assertIn('format!("user#{}", crate::hex::sha256(', dynamo)
-        self.assertIn('"rate#{}#{}#{index}"', source("shared/src/ratelimit.rs"))
+        self.assertIn('format!("flow#{}", hex::sha256(', source("shared/src/session.rs"))
+        self.assertIn('format!("user#{}", hex::sha256(', dynamo)
+        self.assertIn('"rate#{}#{}#{index}"', source("shared/src/http/ratelimit.rs"))
         # Each call the adapter makes, and the key prefix it works on ("index": the by-user
         # index). Every SDK call in a method's body must be listed here, and only those.
         sdk_calls = {".put_item()": "dynamodb:PutItem", ".get_item()": "dynamodb:GetItem", ".update_item()": "dynamodb:UpdateItem", ".delete_item()": "dynamodb:DeleteItem", ".query()": "dynamodb:Query", ".scan()": "dynamodb:Scan", ".batch_get_item()": "dynamodb:BatchGetItem", "Put::builder()": "dynamodb:PutItem", "Update::builder()": "dynamodb:UpdateItem", ".batch_write_item()": "dynamodb:BatchWriteItem"}
@@ -204,7 +204,7 @@ class Permissions(unittest.TestCase):
                 self.assertIn("index_name(BY_USER)", body)
             store_ops[method] = {(sdk_calls[call], prefix) for call, prefix in listed}
         # Methods of the adapter that call its own helpers.
-        self.assertIn('format!("sid#{}", crate::hex::sha256(', dynamo)
+        self.assertIn('format!("sid#{}", hex::sha256(', dynamo)
         # The item whose `sessions` set is read is the caller's: the user's or the provider session's.
         for method, key in {"list": "user_pk", "provider_sessions": "sid_pk"}.items():
             self.assertRegex(rust_fn(dynamo, method), rf"self\s*\.\s*named_sessions\(&{key}\(", method)
@@ -230,7 +230,7 @@ class Permissions(unittest.TestCase):
             body = rust_fn(session, method)
             rules[method] |= set().union(*(rules[m] for m in methods if m != method and re.search(rf"self\s*\.\s*{m}\(", body)))
         # A claim's key prefix is its caller's: a used logout token's `jti`, not a flow.
-        self.assertIn('format!("logout#{}", crate::hex::sha256(', session)
+        self.assertIn('format!("logout#{}", hex::sha256(', session)
         rules["claim_logout_token"] = {("dynamodb:PutItem", "logout#")}
         # The rate limiter counts with `increment`, through `hit` or `enforce`; the routes'
         # `signed_in` and `recently_signed_in` check the session with `resolve`.
@@ -345,7 +345,7 @@ class Site(unittest.TestCase):
         self.assertEqual(policy["HeadersConfig"]["HeaderBehavior"], "whitelist")
         forwarded = {h.lower() for h in policy["HeadersConfig"]["Headers"]}
         # The headers the code reads from a request (Cookie travels as cookies).
-        code = "".join(source(f) for f in ["shared/src/http.rs", "shared/src/routes/register.rs", "shared/src/routes/signin.rs"])
+        code = "".join(source(f) for f in ["shared/src/http/mod.rs", "shared/src/routes/register.rs", "shared/src/routes/signin.rs"])
         read = {"origin", "content-type", "cloudfront-viewer-address", "sec-fetch-site"}
         self.assertIn("header::ORIGIN", code)
         self.assertIn("header::CONTENT_TYPE", code)
@@ -361,7 +361,7 @@ class FrontDoor(unittest.TestCase):
         api = next(o for o in origins if o["Id"] == "api")
         headers = {h["HeaderName"].lower(): h["HeaderValue"] for h in api["OriginCustomHeaders"]}
         self.assertEqual(headers, {"x-origin-verify": {"Ref": "OriginVerifySecret"}})
-        self.assertIn('ORIGIN_VERIFY_HEADER: &str = "x-origin-verify"', source("shared/src/http.rs"))
+        self.assertIn('ORIGIN_VERIFY_HEADER: &str = "x-origin-verify"', source("shared/src/http/mod.rs"))
         self.assertTrue(TEMPLATE["Parameters"]["OriginVerifySecret"]["NoEcho"])
         for crate, (logical, resource) in function_resources().items():
             env = resource["Properties"]["Environment"]["Variables"]
@@ -400,14 +400,14 @@ class FrontDoor(unittest.TestCase):
 
 class Observability(unittest.TestCase):
     def test_the_metric_filters_read_the_audit_schema_the_code_writes(self):
-        audit = source("shared/src/audit.rs")
+        audit = source("shared/src/telemetry/audit.rs")
         for field in ["audit", "outcome", "reason", "user", "session", "client"]:
             self.assertRegex(audit, rf"\b{field}\b")
         self.assertIn('SIGN_IN: &str = "sign_in"', audit)
         self.assertIn('"refused"', audit)
         self.assertIn('"limited"', audit)
         self.assertIn('"session_store_unavailable"', source("shared/src/error.rs"))
-        self.assertIn("error = error.code()", source("shared/src/http.rs"))
+        self.assertIn("error = error.code()", source("shared/src/http/mod.rs"))
         filters = {n: r["Properties"] for n, r in of_type("AWS::Logs::MetricFilter").items()}
         patterns = {p["MetricTransformations"][0]["MetricName"]: p["FilterPattern"] for p in filters.values()}
         self.assertEqual(patterns["SignInRefusals"], '{ $.fields.audit = "sign_in" && $.fields.outcome = "refused" }')

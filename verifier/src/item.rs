@@ -9,7 +9,7 @@
 //! table's TTL attribute: the earlier limit; TTL deletion is lazy, so expiry is also
 //! checked in code on every read). Absent optional values are absent attributes. The other
 //! items (user, provider session, counter, claim) are the sign-in functions' alone:
-//! `passkey_auth::dynamo` describes them.
+//! `passkey_auth::store::dynamo` describes them.
 
 use std::collections::HashMap;
 

@@ -3,8 +3,8 @@
 //! `passkey_auth::routes::authorizer`. Needs the session table and nothing else.
 
 use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
-use passkey_auth::dynamo::client;
 use passkey_auth::routes::authorizer::Authorizer;
+use passkey_auth::store::dynamo::client;
 use passkey_auth::{Env, SessionConfig};
 use passkey_verifier::Verifier;
 use serde_json::Value;
@@ -14,8 +14,8 @@ use serde_json::Value;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     passkey_auth::telemetry::init();
-    let aws = passkey_auth::aws::config().await?;
-    let env = passkey_auth::secrets::resolve(Env::from_process(), &aws).await?;
+    let aws = passkey_auth::outbound::aws::config().await?;
+    let env = passkey_auth::config::parameter_store::resolve(Env::from_process(), &aws).await?;
     let config = SessionConfig::load(&env)?;
     let verifier = Verifier::new(client(&aws), config.table).with_idle_timeout(config.idle_timeout);
     let authorizer = Authorizer::new(verifier);

@@ -2,9 +2,9 @@
 //! /api/auth/passkeys/revoke`: see `passkey_auth::routes::passkeys`.
 
 use lambda_http::{Error, Request, service_fn};
-use passkey_auth::dynamo::{DynamoSessionStore, client};
 use passkey_auth::management::{BiManagementClient, RetryPolicy};
 use passkey_auth::routes::passkeys::PasskeyRoutes;
+use passkey_auth::store::dynamo::{DynamoSessionStore, client};
 use passkey_auth::{Env, ManagementFunctionConfig};
 
 // One event at a time per execution environment: one thread is enough, and it starts
@@ -12,14 +12,14 @@ use passkey_auth::{Env, ManagementFunctionConfig};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     passkey_auth::telemetry::init();
-    let aws = passkey_auth::aws::config().await?;
-    // Secrets come from Parameter Store when deployed (passkey_auth::secrets).
-    let env = passkey_auth::secrets::resolve(Env::from_process(), &aws).await?;
+    let aws = passkey_auth::outbound::aws::config().await?;
+    // Secrets come from Parameter Store when deployed (passkey_auth::config::parameter_store).
+    let env = passkey_auth::config::parameter_store::resolve(Env::from_process(), &aws).await?;
     let config = ManagementFunctionConfig::load(&env)?;
     let api = BiManagementClient::new(config.management.clone(), RetryPolicy::default())?;
     let store = DynamoSessionStore::new(client(&aws), config.app.sessions.table.clone());
     let route = PasskeyRoutes::new(config, api, store);
-    passkey_auth::lambda::run(service_fn(|request: Request| {
+    passkey_auth::http::lambda::run(service_fn(|request: Request| {
         let route = &route;
         async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }
     }))

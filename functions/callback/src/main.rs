@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use lambda_http::{Error, Request, service_fn};
-use passkey_auth::dynamo::{DynamoSessionStore, client};
 use passkey_auth::http::route_path;
 use passkey_auth::oidc::OidcClient;
 use passkey_auth::routes::backchannel::{BACKCHANNEL_LOGOUT_PATH, BackchannelLogout};
 use passkey_auth::routes::callback::Callback;
+use passkey_auth::store::dynamo::{DynamoSessionStore, client};
 use passkey_auth::{Env, Sessions, SignInConfig};
 
 // One event at a time per execution environment: one thread is enough, and it starts
@@ -17,9 +17,9 @@ use passkey_auth::{Env, Sessions, SignInConfig};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     passkey_auth::telemetry::init();
-    let aws = passkey_auth::aws::config().await?;
-    // Secrets come from Parameter Store when deployed (passkey_auth::secrets).
-    let env = passkey_auth::secrets::resolve(Env::from_process(), &aws).await?;
+    let aws = passkey_auth::outbound::aws::config().await?;
+    // Secrets come from Parameter Store when deployed (passkey_auth::config::parameter_store).
+    let env = passkey_auth::config::parameter_store::resolve(Env::from_process(), &aws).await?;
     let config = SignInConfig::load(&env)?;
     let provider = Arc::new(OidcClient::new(
         config.provider.clone(),
@@ -30,7 +30,7 @@ async fn main() -> Result<(), Error> {
     let logout = BackchannelLogout::new(config.clone(), provider.clone(), sessions);
     let sessions = Sessions::new(store, config.app.sessions.clone());
     let callback = Callback::new(config, provider, sessions)?;
-    passkey_auth::lambda::run(service_fn(|request: Request| {
+    passkey_auth::http::lambda::run(service_fn(|request: Request| {
         let (callback, logout) = (&callback, &logout);
         async move {
             let now = passkey_auth::now();

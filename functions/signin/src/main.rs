@@ -10,13 +10,13 @@ use passkey_auth::{Env, SignInConfig};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     passkey_auth::telemetry::init();
-    let aws = passkey_auth::aws::config().await?;
-    // Secrets come from Parameter Store when deployed (passkey_auth::secrets).
-    let env = passkey_auth::secrets::resolve(Env::from_process(), &aws).await?;
+    let aws = passkey_auth::outbound::aws::config().await?;
+    // Secrets come from Parameter Store when deployed (passkey_auth::config::parameter_store).
+    let env = passkey_auth::config::parameter_store::resolve(Env::from_process(), &aws).await?;
     let config = SignInConfig::load_for_signin(&env)?;
     let provider = OidcClient::new(config.provider.clone(), &config.app.redirect_uri())?;
     let route = SignIn::new(config, provider)?;
-    passkey_auth::lambda::run(service_fn(|request: Request| {
+    passkey_auth::http::lambda::run(service_fn(|request: Request| {
         let route = &route;
         async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }
     }))

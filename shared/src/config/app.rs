@@ -6,7 +6,7 @@ use url::Url;
 
 use super::CALLBACK_PATH;
 use super::reader::{Reader, parse_duration, parse_origin};
-use crate::secret::{AuthSecret, Secret};
+use crate::config::secret::{AuthSecret, Secret};
 
 /// The app itself: its public origin, its secret and its sessions.
 #[derive(Clone, Debug)]
@@ -66,7 +66,7 @@ pub struct FlowConfig {
 }
 
 pub(super) fn read_app(r: &mut Reader<'_>) -> Option<AppConfig> {
-    let origin_value = r.env.get("AUTH_URL").or_else(|| r.env.get("NEXTAUTH_URL"));
+    let origin_value = r.env.var("AUTH_URL").or_else(|| r.env.var("NEXTAUTH_URL"));
     if origin_value.is_none() {
         r.problems.push(
             "AUTH_URL is missing: the app's public origin, e.g. https://app.example.com".into(),
@@ -74,7 +74,7 @@ pub(super) fn read_app(r: &mut Reader<'_>) -> Option<AppConfig> {
     }
     let origin = r.parsed("AUTH_URL", origin_value, parse_origin);
     let sessions = read_sessions(r);
-    let origin_secret = match r.env.get("ORIGIN_VERIFY_SECRET") {
+    let origin_secret = match r.env.var("ORIGIN_VERIFY_SECRET") {
         Some(secret) if secret.len() < 32 => {
             r.problems.push(
                 "ORIGIN_VERIFY_SECRET must be at least 32 characters (deploy.sh generates one)"
@@ -84,7 +84,7 @@ pub(super) fn read_app(r: &mut Reader<'_>) -> Option<AppConfig> {
         }
         other => other.map(Secret::new),
     };
-    let audit_key = match r.env.get("AUDIT_KEY") {
+    let audit_key = match r.env.var("AUDIT_KEY") {
         Some(key) if key.len() < 32 => {
             r.problems
                 .push("AUDIT_KEY must be at least 32 characters (deploy.sh generates one)".into());
@@ -102,15 +102,15 @@ pub(super) fn read_app(r: &mut Reader<'_>) -> Option<AppConfig> {
 
 pub(super) fn read_sessions(r: &mut Reader<'_>) -> Option<SessionConfig> {
     let table = r.required("SESSION_TABLE", "the DynamoDB table that holds sessions");
-    let idle = match r.env.get("SESSION_IDLE_TIMEOUT") {
+    let idle = match r.env.var("SESSION_IDLE_TIMEOUT") {
         None => Some(SessionConfig::DEFAULT_IDLE_TIMEOUT),
         v => r.parsed("SESSION_IDLE_TIMEOUT", v, parse_duration),
     };
-    let max_age = match r.env.get("SESSION_MAX_AGE") {
+    let max_age = match r.env.var("SESSION_MAX_AGE") {
         None => Some(SessionConfig::DEFAULT_MAX_AGE),
         v => r.parsed("SESSION_MAX_AGE", v, parse_duration),
     };
-    let recent_sign_in = match r.env.get("SESSION_RECENT_SIGN_IN") {
+    let recent_sign_in = match r.env.var("SESSION_RECENT_SIGN_IN") {
         None => Some(SessionConfig::DEFAULT_RECENT_SIGN_IN),
         v => r.parsed("SESSION_RECENT_SIGN_IN", v, parse_duration),
     };

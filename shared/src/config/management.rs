@@ -3,7 +3,7 @@
 use url::Url;
 
 use super::reader::Reader;
-use crate::secret::Secret;
+use crate::config::secret::Secret;
 
 /// How the functions reach the management API.
 #[derive(Clone, Debug)]
@@ -55,7 +55,7 @@ impl Authenticator {
 }
 
 fn read_authenticator(r: &mut Reader<'_>) -> Authenticator {
-    match r.env.get("BEYOND_IDENTITY_AUTHENTICATOR") {
+    match r.env.var("BEYOND_IDENTITY_AUTHENTICATOR") {
         None | Some("embedded") => Authenticator::Embedded,
         Some("hosted") => Authenticator::Hosted,
         Some(_) => {
@@ -87,7 +87,7 @@ pub(super) fn read_base(
     region: Option<&str>,
     host: &str,
 ) -> Option<String> {
-    match r.env.get(name) {
+    match r.env.var(name) {
         Some(value) => r.parsed(name, Some(value), |v| {
             let url = Url::parse(v).map_err(|_| "is not a URL".to_owned())?;
             if !matches!(url.scheme(), "http" | "https")
@@ -103,7 +103,7 @@ pub(super) fn read_base(
 }
 
 pub(super) fn read_management(r: &mut Reader<'_>) -> Option<ManagementConfig> {
-    let region = match r.env.get("BEYOND_IDENTITY_REGION") {
+    let region = match r.env.var("BEYOND_IDENTITY_REGION") {
         Some(region @ ("us" | "eu")) => Some(region),
         Some(_) => {
             r.problems
@@ -112,9 +112,9 @@ pub(super) fn read_management(r: &mut Reader<'_>) -> Option<ManagementConfig> {
         }
         None => None,
     };
-    let overridden = r.env.get("BEYOND_IDENTITY_AUTH_BASE_URL").is_some()
-        && r.env.get("BEYOND_IDENTITY_API_BASE_URL").is_some();
-    if region.is_none() && !overridden && r.env.get("BEYOND_IDENTITY_REGION").is_none() {
+    let overridden = r.env.var("BEYOND_IDENTITY_AUTH_BASE_URL").is_some()
+        && r.env.var("BEYOND_IDENTITY_API_BASE_URL").is_some();
+    if region.is_none() && !overridden && r.env.var("BEYOND_IDENTITY_REGION").is_none() {
         r.problems.push(
             "BEYOND_IDENTITY_REGION is missing: us or eu (or set BEYOND_IDENTITY_AUTH_BASE_URL and BEYOND_IDENTITY_API_BASE_URL)"
                 .into(),
@@ -132,7 +132,7 @@ pub(super) fn read_management(r: &mut Reader<'_>) -> Option<ManagementConfig> {
         "the authenticator config of the application",
     );
     let authenticator = read_authenticator(r);
-    let credentials = match r.env.get("BEYOND_IDENTITY_API_TOKEN") {
+    let credentials = match r.env.var("BEYOND_IDENTITY_API_TOKEN") {
         Some(token) => Some(ManagementCredentials::StaticToken(Secret::new(token))),
         None => {
             let what = "the Management API application of the admin realm (or set BEYOND_IDENTITY_API_TOKEN)";

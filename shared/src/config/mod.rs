@@ -9,8 +9,10 @@ use std::fmt;
 
 mod app;
 mod management;
+pub mod parameter_store;
 mod provider;
 mod reader;
+pub mod secret;
 
 pub use app::{AppConfig, FlowConfig, SessionConfig};
 pub use management::{Authenticator, ManagementConfig, ManagementCredentials};
@@ -53,10 +55,6 @@ impl Env {
 
     /// A variable's value, trimmed; `None` when unset or empty.
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.get(name)
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 }
@@ -546,6 +544,28 @@ mod tests {
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("1w").is_err());
         assert!(parse_duration("h").is_err());
+        assert_eq!(
+            parse_duration("366d"),
+            Ok(Duration::from_secs(366 * 86_400))
+        );
+        assert_eq!(
+            parse_duration("31622400"),
+            Ok(Duration::from_secs(31_622_400))
+        );
+        for too_long in [
+            "367d",
+            "31622401",
+            "8785h",
+            "18446744073709551615d",
+            "99999999999999999999",
+        ] {
+            assert!(parse_duration(too_long).is_err(), "{too_long}");
+        }
+        assert_eq!(
+            parse_duration("18446744073709551615d"),
+            Err("must be at most 366d".to_owned()),
+            "a product that overflows is refused, not wrapped"
+        );
         let mut env = full();
         env.push(("SESSION_IDLE_TIMEOUT", "30m"));
         assert!(SignInConfig::load(&Env::from_pairs(env)).is_err());

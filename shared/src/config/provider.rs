@@ -2,7 +2,7 @@
 
 use super::DISCOVERY_SUFFIX;
 use super::reader::{Reader, parse_issuer};
-use crate::secret::Secret;
+use crate::config::secret::Secret;
 
 /// The OpenID provider and this app's client registration with it.
 #[derive(Clone, Debug)]
@@ -21,8 +21,8 @@ pub struct ProviderConfig {
 /// The issuer (`BEYOND_IDENTITY_ISSUER`, or `BEYOND_IDENTITY_DISCOVERY` without its suffix).
 pub(super) fn read_issuer(r: &mut Reader<'_>) -> Option<String> {
     match (
-        r.env.get("BEYOND_IDENTITY_ISSUER"),
-        r.env.get("BEYOND_IDENTITY_DISCOVERY"),
+        r.env.var("BEYOND_IDENTITY_ISSUER"),
+        r.env.var("BEYOND_IDENTITY_DISCOVERY"),
     ) {
         (Some(issuer), _) => r.parsed("BEYOND_IDENTITY_ISSUER", Some(issuer), parse_issuer),
         // The discovery URL cannot tell whether the issuer ends in `/` (OpenID Connect
@@ -61,7 +61,7 @@ pub(super) fn read_provider(r: &mut Reader<'_>, needs_secret: bool) -> Option<Pr
     };
     let mut scopes: Vec<String> = r
         .env
-        .get("AUTH_SCOPES")
+        .var("AUTH_SCOPES")
         .unwrap_or("openid email profile")
         .split_whitespace()
         .map(str::to_owned)

@@ -15,7 +15,7 @@ pub(super) struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub(super) fn required(&mut self, name: &str, what: &str) -> Option<&'a str> {
-        let value = self.env.get(name);
+        let value = self.env.var(name);
         if value.is_none() {
             self.problems.push(format!("{name} is missing: {what}"));
         }
@@ -78,7 +78,12 @@ pub(super) fn parse_issuer(value: &str) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
-/// `3600`, `30m`, `12h`, `7d`.
+/// The longest duration a setting may hold: a year and a day. No session should outlive
+/// it, and every time computed from one (`now` plus it, in seconds) stays far from
+/// overflowing.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 86_400);
+
+/// `3600`, `30m`, `12h`, `7d`: more than zero, at most [`MAX_DURATION`].
 pub fn parse_duration(value: &str) -> Result<Duration, String> {
     let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => value.split_at(i),
@@ -87,13 +92,17 @@ pub fn parse_duration(value: &str) -> Result<Duration, String> {
     let n: u64 = number
         .parse()
         .map_err(|_| format!("is not a duration such as 3600, 30m, 12h or 7d: {value:?}"))?;
-    let seconds = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
+    let unit_seconds: u64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => return Err(format!("has an unknown unit {unit:?}; use s, m, h or d")),
     };
+    let seconds = n
+        .checked_mul(unit_seconds)
+        .filter(|s| *s <= MAX_DURATION.as_secs())
+        .ok_or_else(|| "must be at most 366d".to_owned())?;
     if seconds == 0 {
         return Err("must be more than zero".into());
     }

@@ -17,10 +17,10 @@ use url::Url;
 
 use crate::config::ProviderConfig;
 use crate::error::AuthError;
-use crate::flow::Flow;
-use crate::jwks::{JwksPolicy, KeyCache, kid_of};
-use crate::jws::signed_by_one_of;
-use crate::logout::{self, LogoutClaims};
+use crate::oidc::flow::Flow;
+use crate::oidc::jwks::{JwksPolicy, KeyCache, kid_of};
+use crate::oidc::jws::signed_by_one_of;
+use crate::oidc::logout_token::{self, LogoutClaims};
 use crate::session::User;
 
 use super::discovery::{Discovered, Metadata, asymmetric};
@@ -142,8 +142,8 @@ impl IdentityProvider for OidcClient {
             AuthError::InvalidLogoutToken(reason)
         };
         let discovered = self.discovered().await?;
-        let jws = logout::split(token).map_err(refuse)?;
-        logout::check_type(&jws.header).map_err(refuse)?;
+        let jws = logout_token::split(token).map_err(refuse)?;
+        logout_token::check_type(&jws.header).map_err(refuse)?;
         let alg: CoreJwsSigningAlgorithm = serde_json::from_value(jws.header["alg"].clone())
             .map_err(|_| refuse("the token's alg is not a signing algorithm"))?;
         if !discovered.algorithms.contains(&alg) {
@@ -162,7 +162,7 @@ impl IdentityProvider for OidcClient {
         if !signed {
             return Err(refuse("the signature is not the provider's"));
         }
-        logout::check_claims(
+        logout_token::check_claims(
             &jws.claims,
             &self.config.issuer,
             &self.config.client_id,

@@ -13,7 +13,7 @@ use openidconnect::{
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::jwks::KeyCache;
+use crate::oidc::jwks::KeyCache;
 
 /// The discovery fields `openidconnect` does not model.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

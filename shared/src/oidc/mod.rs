@@ -2,7 +2,7 @@
 //! exchange and a complete ID-token check, on the `openidconnect` crate.
 //!
 //! What `openidconnect` leaves to the application is done here: the provider's keys are
-//! cached with the rules of [`crate::jwks`] (an unknown `kid` is fetched for at once, and
+//! cached with the rules of [`crate::oidc::jwks`] (an unknown `kid` is fetched for at once, and
 //! a set older than ten minutes is fetched again, so rotations work and removed keys
 //! stop being trusted in a warm container); `exp` gets a
 //! documented clock-skew allowance and `iat` a bound; only asymmetric algorithms the
@@ -20,13 +20,17 @@ use std::future::Future;
 use url::Url;
 
 use crate::error::AuthError;
-use crate::flow::Flow;
-use crate::logout::LogoutClaims;
+use crate::oidc::flow::Flow;
+use crate::oidc::logout_token::LogoutClaims;
 use crate::session::User;
 
 mod client;
 mod discovery;
 mod errors;
+pub mod flow;
+pub mod jwks;
+pub mod jws;
+pub mod logout_token;
 mod provider_session;
 mod verify;
 
@@ -48,7 +52,7 @@ pub trait IdentityProvider: Send + Sync {
         code: &str,
         flow: &Flow,
     ) -> impl Future<Output = Result<Redeemed, AuthError>> + Send;
-    /// Verifies a back-channel logout token ([`crate::logout`]) with the provider's keys.
+    /// Verifies a back-channel logout token ([`crate::oidc::logout_token`]) with the provider's keys.
     fn verify_logout_token(
         &self,
         token: &str,

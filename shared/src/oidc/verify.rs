@@ -6,7 +6,7 @@ use openidconnect::core::{CoreIdTokenVerifier, CoreJsonWebKeySet, CoreJwsSigning
 use openidconnect::{ClaimsVerificationError, ClientId, IssuerUrl, SignatureVerificationError};
 
 use crate::error::AuthError;
-use crate::jws::CLOCK_SKEW;
+use crate::oidc::jws::CLOCK_SKEW;
 
 /// How an ID token is verified (`openidconnect`'s checks of signature, issuer, audience,
 /// expiry and nonce, set as this client needs them): only asymmetric algorithms, so the

@@ -2,7 +2,7 @@
 //! receiver (served by the `callback` function, which holds the provider's keys).
 //!
 //! The provider posts `logout_token=<JWT>` (`application/x-www-form-urlencoded`) when a
-//! user's session there ends. The token is verified as [`crate::logout`] describes, its
+//! user's session there ends. The token is verified as [`crate::oidc::logout_token`] describes, its
 //! `jti` is claimed in the table so that it works once, and the sessions it names end:
 //! by `sid` (the provider session the sign-in recorded from the ID token), by `sub` (every
 //! session of that user), or both. Each is refused on its very next request, as after any
@@ -20,13 +20,13 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-use crate::audit::{Audit, Outcome, Subject, event};
 use crate::config::SignInConfig;
 use crate::error::AuthError;
 use crate::http::{Reply, check_front_door, client_address};
-use crate::logout::MAX_LOGOUT_TOKEN;
 use crate::oidc::IdentityProvider;
+use crate::oidc::logout_token::MAX_LOGOUT_TOKEN;
 use crate::session::{SessionStore, Sessions};
+use crate::telemetry::audit::{Audit, Outcome, Subject, event};
 
 pub const BACKCHANNEL_LOGOUT_PATH: &str = "/api/auth/backchannel-logout";
 

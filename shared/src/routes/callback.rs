@@ -19,17 +19,17 @@ use lambda_http::http::Method;
 use lambda_http::http::header::USER_AGENT;
 use lambda_http::{Body, Request, Response};
 
-use crate::audit::{Audit, Outcome, Subject, event};
 use crate::config::SignInConfig;
-use crate::device::ClientInfo;
 use crate::error::AuthError;
-use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer, Intent};
 use crate::http::{
     CookieValue, Reply, check_front_door, clear_cookie, client_address, cookie, cookie_values,
     set_cookie, single_query,
 };
 use crate::oidc::IdentityProvider;
+use crate::oidc::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer, Intent};
+use crate::session::device::ClientInfo;
 use crate::session::{Authenticated, SESSION_COOKIE, SessionStore, Sessions};
+use crate::telemetry::audit::{Audit, Outcome, Subject, event};
 
 pub struct Callback<P, S> {
     config: SignInConfig,

@@ -21,16 +21,16 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 
-use crate::audit::{Audit, Outcome, Subject, event};
 use crate::config::ManagementFunctionConfig;
 use crate::error::AuthError;
+use crate::http::ratelimit::{BIND_JOBS_PER_USER, CounterStore, RateLimiter};
 use crate::http::{
     Reply, action_body, check_front_door, check_json_post, client_address, route_path,
 };
 use crate::management::{Credential, Delivery, ManagementApi, ManagementError};
-use crate::ratelimit::{BIND_JOBS_PER_USER, CounterStore, RateLimiter};
 use crate::routes::{recently_signed_in, signed_in};
 use crate::session::{SessionStore, Sessions};
+use crate::telemetry::audit::{Audit, Outcome, Subject, event};
 
 pub const BIND_JOB_PATH: &str = "/api/auth/bind-job";
 pub const PASSKEYS_PATH: &str = "/api/auth/passkeys";

@@ -6,9 +6,9 @@ use lambda_http::http::header::COOKIE;
 use passkey_verifier::{DynamoRecords, SessionRecords, Verifier};
 
 use crate::config::{AppConfig, ConfigError};
-use crate::dynamo::client;
 use crate::error::AuthError;
 use crate::session::User;
+use crate::store::dynamo::client;
 
 /// Reads sessions; build one per container and share it.
 pub struct SessionReader<R = DynamoRecords> {
@@ -18,7 +18,7 @@ pub struct SessionReader<R = DynamoRecords> {
 impl SessionReader<DynamoRecords> {
     /// A reader on the DynamoDB table named by the configuration.
     pub async fn from_config(config: &AppConfig) -> Result<Self, ConfigError> {
-        let aws = crate::aws::config().await?;
+        let aws = crate::outbound::aws::config().await?;
         let verifier = Verifier::new(client(&aws), config.sessions.table.clone())
             .with_idle_timeout(config.sessions.idle_timeout);
         Ok(Self::new(verifier))

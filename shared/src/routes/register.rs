@@ -27,15 +27,15 @@ use serde::Deserialize;
 use serde_json::json;
 use url::Url;
 
-use crate::audit::{Audit, Outcome, Subject, event};
 use crate::config::ManagementFunctionConfig;
 use crate::email;
 use crate::error::AuthError;
-use crate::http::{Reply, check_front_door, check_json_post, client_address, route_path};
-use crate::management::{Delivery, ManagementApi, ManagementError, NewIdentity};
-use crate::ratelimit::{
+use crate::http::ratelimit::{
     BINDING_OWNER_PER_CLIENT, CounterStore, REGISTER_PER_ADDRESS, REGISTER_PER_CLIENT, RateLimiter,
 };
+use crate::http::{Reply, check_front_door, check_json_post, client_address, route_path};
+use crate::management::{Delivery, ManagementApi, ManagementError, NewIdentity};
+use crate::telemetry::audit::{Audit, Outcome, Subject, event};
 
 /// The soonest a registration that reached Beyond Identity answers, counted from its
 /// start: above what its three calls take, so that every answer comes at the floor

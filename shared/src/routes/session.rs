@@ -1,6 +1,7 @@
 //! `GET /api/auth/session` and `POST /api/auth/signout`, and the user's own sessions:
 //! `GET /api/auth/sessions`, `POST /api/auth/sessions/revoke {"id"}` and `POST
-//! /api/auth/signout-everywhere` (which needs a recent sign-in).
+//! /api/auth/signout-everywhere` (both of which need a recent sign-in to end a session
+//! other than the current one).
 //!
 //! Ending a session deletes its item, so the session check's one consistent read finds
 //! nothing on the very next request; the hourly activity write is conditional on the
@@ -10,16 +11,15 @@
 //! ([`crate::session::SessionStore`]).
 //!
 //! The session answer has NextAuth's shape: `{"user":{"id","name","email","image":null},
-//! "expires":"<RFC 3339>"}` when signed in and `{}` when not. A cookie that names no
-//! live session is cleared. When the store cannot be reached the answer is 503, never
-//! a guess.
+//! "expires":"<RFC 3339>"}` when signed in and `{}` when not. A cookie that is no token
+//! at all is cleared; one whose session has ended is left alone (`session` says why).
+//! When the store cannot be reached the answer is 503, never a guess.
 
 use chrono::{DateTime, SecondsFormat};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 
-use crate::audit::{Audit, Outcome, Subject, event};
 use crate::config::AppConfig;
 use crate::error::AuthError;
 use crate::http::{
@@ -28,6 +28,7 @@ use crate::http::{
 };
 use crate::routes::{recently_signed_in, signed_in};
 use crate::session::{SESSION_COOKIE, Session, SessionId, SessionStore, SessionToken, Sessions};
+use crate::telemetry::audit::{Audit, Outcome, Subject, event};
 
 pub const SESSION_PATH: &str = "/api/auth/session";
 pub const SIGNOUT_PATH: &str = "/api/auth/signout";
@@ -51,7 +52,7 @@ fn rfc3339(at: i64) -> String {
 fn listed_json(id: &SessionId, session: &Session, current: &SessionId) -> Value {
     json!({
         "id": id.public_id(),
-        "device": crate::device::device_of(&session.client),
+        "device": crate::session::device::device_of(&session.client),
         "network": session.client.network,
         "created_at": rfc3339(session.created_at),
         "last_seen_at": rfc3339(session.last_seen_at),

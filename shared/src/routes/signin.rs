@@ -16,9 +16,9 @@ use lambda_http::{Body, Request, Response};
 
 use crate::config::SignInConfig;
 use crate::error::AuthError;
-use crate::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer, Intent};
 use crate::http::{Reply, check_front_door, safe_callback_url, set_cookie, single_query};
 use crate::oidc::IdentityProvider;
+use crate::oidc::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer, Intent};
 use crate::routes::random_value;
 
 pub struct SignIn<P> {

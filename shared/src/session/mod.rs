@@ -3,8 +3,11 @@
 //! key, expiry, the hourly activity write) is `passkey_verifier`'s, the crate other
 //! services use: one implementation for the functions and for them.
 
+pub mod device;
 mod store;
 mod users;
+
+use passkey_verifier::hex;
 
 use crate::config::SessionConfig;
 pub use crate::store::StoreError;
@@ -123,7 +126,7 @@ impl<S: SessionStore> Sessions<S> {
     /// Marks a sign-in flow used; `false` if it already was (a replay).
     pub async fn claim_flow(&self, state: &str, expires_at: i64) -> Result<bool, StoreError> {
         self.store
-            .claim(&format!("flow#{}", crate::hex::sha256(state)), expires_at)
+            .claim(&format!("flow#{}", hex::sha256(state)), expires_at)
             .await
     }
 
@@ -136,7 +139,7 @@ impl<S: SessionStore> Sessions<S> {
         jti: &str,
         expires_at: i64,
     ) -> Result<bool, StoreError> {
-        let key = format!("logout#{}", crate::hex::sha256(&format!("{issuer} {jti}")));
+        let key = format!("logout#{}", hex::sha256(&format!("{issuer} {jti}")));
         self.store.claim(&key, expires_at).await
     }
 
@@ -149,7 +152,7 @@ impl<S: SessionStore> Sessions<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::memory::MemorySessionStore;
+    use crate::store::memory::MemorySessionStore;
     use std::sync::Arc;
     use std::time::Duration;
 

@@ -5,8 +5,8 @@ use std::future::Future;
 
 use super::{Session, SessionId, SessionRecords, StoreError, User};
 
-/// Where sessions live. The DynamoDB adapter is [`crate::dynamo::DynamoSessionStore`];
-/// [`crate::memory::MemorySessionStore`] is the test double.
+/// Where sessions live. The DynamoDB adapter is [`crate::store::dynamo::DynamoSessionStore`];
+/// [`crate::store::memory::MemorySessionStore`] is the test double.
 ///
 /// Every session of a user is also named in the user's own item (`user#…`), written in
 /// the same transaction as the session: a user's sessions are found with consistent

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::types::AttributeValue;
 use bi_local::sdk::{Passkey, enrolled_user, http};
 use common::{Stack, error_of, event, post, session_id};
-use passkey_auth::dynamo::DynamoSessionStore;
 use passkey_auth::routes::session::SessionRoutes;
 use passkey_auth::session::{Session, SessionId, SessionRecords, SessionStore, StoreError, User};
+use passkey_auth::store::dynamo::DynamoSessionStore;
 use passkey_auth::{Sessions, now};
 use serde_json::{Value, json};
 

@@ -172,7 +172,7 @@ async fn every_logout_token_fault_is_refused_and_ends_nothing() {
     assert!(stack.is_signed_in(&cookie).await);
 
     // Requests that are not a logout token at all.
-    let limit = passkey_auth::logout::MAX_LOGOUT_TOKEN + 64;
+    let limit = passkey_auth::oidc::logout_token::MAX_LOGOUT_TOKEN + 64;
     let form = |body: &str, content_type: &str| {
         event(
             "POST",

@@ -9,8 +9,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bi_local::sdk::{Passkey, enrolled_user};
 use common::{Answer, Stack};
-use passkey_auth::flow::{Flow, FlowSealer, Intent};
-use passkey_auth::secret::AuthSecret;
+use passkey_auth::config::secret::AuthSecret;
+use passkey_auth::oidc::flow::{Flow, FlowSealer, Intent};
 
 fn refused(answer: &Answer, code: &str) {
     assert_eq!(answer.status(), 303, "{:?}", answer.0);

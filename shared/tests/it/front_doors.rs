@@ -420,7 +420,7 @@ async fn malformed_hosts_schemes_and_paths_get_an_answer_through_every_front_doo
     };
     let too_long = format!(
         "/api/auth/session?x={}",
-        "a".repeat(passkey_auth::lambda::MAX_URI)
+        "a".repeat(passkey_auth::http::lambda::MAX_URI)
     );
     for door in DOORS {
         for (host, proto) in [

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bi_local::{Fault, Flaw, Target};
 use common::Stack;
-use passkey_auth::jwks::JwksPolicy;
+use passkey_auth::oidc::jwks::JwksPolicy;
 use serde_json::json;
 
 fn flaw(flaw: Flaw) -> Fault {
@@ -92,16 +92,32 @@ async fn a_token_without_kid_is_accepted_with_one_key_and_refused_with_several()
 
 #[tokio::test]
 async fn a_key_rotated_after_the_first_sign_in_is_fetched_once_and_accepted() {
+    // Each JWKS request takes one use of this rule (1 ms, then the real answer): the uses
+    // left count the fetches.
+    let counter = |uses| Fault {
+        times: Some(uses),
+        ..http_fault(Target::Jwks, None, Some(1))
+    };
     let stack = Stack::start().await;
     let (_, passkey) = enrolled_user(&stack.bi, "ivan@example.com").await;
     stack.sign_in(&passkey).await;
+    stack.bi.inject([counter(10)]);
+    stack.sign_in(&passkey).await;
+    assert_eq!(
+        stack.bi.faults_left(),
+        [counter(10)],
+        "a known key: no fetch"
+    );
     stack.rotate_keys(false).await;
     // The warm container still holds the old key set; the unknown kid makes it fetch
     // the JWKS again, once, and the sign-in succeeds.
     stack.sign_in(&passkey).await;
+    assert_eq!(stack.bi.faults_left(), [counter(9)], "one fetch");
     // Rotated again at once (or rolled back): another kid, fetched for at once too.
     stack.rotate_keys(false).await;
     stack.sign_in(&passkey).await;
+    assert_eq!(stack.bi.faults_left(), [counter(8)], "one more");
+    assert_eq!(stack.items("session").await.len(), 4);
 }
 
 /// Only a token that names a key the cache does not hold makes the client ask for the

@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{Method, StatusCode, Uri};
+use passkey_auth::config::secret::Secret;
 use passkey_auth::config::{Authenticator, ManagementConfig, ManagementCredentials};
 use passkey_auth::management::{BiManagementClient, ManagementApi, ManagementError, RetryPolicy};
-use passkey_auth::secret::Secret;
 use serde_json::{Value, json};
 
 const REALM: &str = "/v1/tenants/t/realms/r";

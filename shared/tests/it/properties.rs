@@ -3,10 +3,10 @@
 //! any input proptest can make, not only for the cases someone thought of.
 
 use lambda_http::http::{HeaderMap, HeaderValue, header};
+use passkey_auth::config::secret::AuthSecret;
 use passkey_auth::email::{mailbox_key, normalize};
-use passkey_auth::flow::{Flow, FlowSealer, Intent};
-use passkey_auth::http::{CookieValue, cookie, safe_callback_url};
-use passkey_auth::secret::AuthSecret;
+use passkey_auth::http::{CookieValue, cookie, cookie_values, safe_callback_url};
+use passkey_auth::oidc::flow::{Flow, FlowSealer, Intent};
 use proptest::prelude::*;
 use url::Url;
 
@@ -28,9 +28,25 @@ fn token() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
+    /// Whatever the headers hold, the one value a route trusts is the one value there is:
+    /// found once, it is that value (with no `;` in it); found twice or more, it is none.
     #[test]
-    fn any_cookie_header_is_read_without_panic(values in prop::collection::vec(".{0,200}", 0..4)) {
-        let _ = cookie(&headers(&values), "__Host-session");
+    fn any_cookie_header_gives_one_value_only_when_there_is_exactly_one(
+        values in prop::collection::vec(
+            prop_oneof![".{0,200}", "[ ;]{0,2}(__Host-session ?= ?[^;]{0,20};)?.{0,40}"],
+            0..4,
+        )
+    ) {
+        let headers = headers(&values);
+        let every = cookie_values(&headers, "__Host-session");
+        match cookie(&headers, "__Host-session") {
+            CookieValue::Absent => prop_assert!(every.is_empty()),
+            CookieValue::One(value) => {
+                prop_assert_eq!(&every, &vec![value.clone()]);
+                prop_assert!(!value.contains(';'));
+            }
+            CookieValue::Several => prop_assert!(every.len() > 1),
+        }
     }
 
     #[test]

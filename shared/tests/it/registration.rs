@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use bi_local::sdk::{Passkey, enrolled_user, http, realm_url};
 use bi_local::{Authenticator, Fault, Options, Target};
 use common::{Answer, ORIGIN, Stack, TEST_POLICY, event};
-use passkey_auth::dynamo::DynamoSessionStore;
 use passkey_auth::management::BiManagementClient;
 use passkey_auth::routes::register::{ACCEPTED_MESSAGE, Register};
+use passkey_auth::store::dynamo::DynamoSessionStore;
 use serde_json::{Value, json};
 
 fn api_fault(

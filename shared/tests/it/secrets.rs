@@ -7,7 +7,7 @@ use crate::common;
 use std::process::Command;
 
 use common::LocalDynamo;
-use passkey_auth::secrets::{SecretsError, resolve};
+use passkey_auth::config::parameter_store::{SecretsError, resolve};
 use passkey_auth::{Env, SignInConfig};
 
 fn put(endpoint: &str, name: &str, value: &str) {
@@ -72,7 +72,9 @@ async fn a_function_reads_its_secrets_before_its_configuration() {
     );
     let env = resolve(
         env,
-        &passkey_auth::aws::config().await.expect("AWS settings"),
+        &passkey_auth::outbound::aws::config()
+            .await
+            .expect("AWS settings"),
     )
     .await
     .expect("resolved");
@@ -108,7 +110,9 @@ async fn a_required_secret_missing_from_parameter_store_stops_the_function() {
     ]);
     let Err(error) = resolve(
         env,
-        &passkey_auth::aws::config().await.expect("AWS settings"),
+        &passkey_auth::outbound::aws::config()
+            .await
+            .expect("AWS settings"),
     )
     .await
     else {
@@ -131,7 +135,9 @@ async fn without_a_prefix_the_settings_are_used_as_they_are_and_limits_hold() {
     let env = Env::from_pairs([("AUTH_SECRET", "local")]);
     let same = resolve(
         env,
-        &passkey_auth::aws::config().await.expect("AWS settings"),
+        &passkey_auth::outbound::aws::config()
+            .await
+            .expect("AWS settings"),
     )
     .await
     .expect("nothing to resolve");
@@ -145,7 +151,9 @@ async fn without_a_prefix_the_settings_are_used_as_they_are_and_limits_hold() {
     assert!(matches!(
         resolve(
             env,
-            &passkey_auth::aws::config().await.expect("AWS settings")
+            &passkey_auth::outbound::aws::config()
+                .await
+                .expect("AWS settings")
         )
         .await,
         Err(SecretsError::TooMany(11))
@@ -160,7 +168,9 @@ async fn without_a_prefix_the_settings_are_used_as_they_are_and_limits_hold() {
     assert!(matches!(
         resolve(
             env,
-            &passkey_auth::aws::config().await.expect("AWS settings")
+            &passkey_auth::outbound::aws::config()
+                .await
+                .expect("AWS settings")
         )
         .await,
         Err(SecretsError::Unavailable(_))

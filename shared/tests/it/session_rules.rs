@@ -4,9 +4,9 @@ use crate::common;
 
 use bi_local::sdk::enrolled_user;
 use common::{ORIGIN, Stack, event};
-use passkey_auth::dynamo::DynamoSessionStore;
 use passkey_auth::http::MAX_BODY;
 use passkey_auth::routes::session::SessionRoutes;
+use passkey_auth::store::dynamo::DynamoSessionStore;
 use passkey_auth::{AppConfig, Env, Sessions};
 use serde_json::json;
 

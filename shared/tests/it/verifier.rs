@@ -47,7 +47,7 @@ async fn a_service_sees_the_same_user_and_the_same_refusals_as_the_functions() {
     let request = |cookies: &[&str]| {
         let mut request: lambda_http::request::LambdaRequest =
             serde_json::from_value(event("GET", "/anything", &[], cookies, None)).expect("event");
-        passkey_auth::lambda::make_safe(&mut request);
+        passkey_auth::http::lambda::make_safe(&mut request);
         lambda_http::Request::from(request)
     };
     let user = reader

@@ -32,7 +32,8 @@ export const en = {
   'home.ending': 'Ending…',
   'home.ended': 'The session on {label} was ended.',
   'home.endedOthers': 'Every other session of yours has ended: you are signed in here only.',
-  'home.enrolled': 'A passkey was just set up in this browser. Sign in with it only if you asked for it on this site yourself: a link someone else sent you would sign you in to their account.',
+  'home.enrolled':
+    'A passkey was just set up in this browser. Sign in with it only if you asked for it on this site yourself: a link someone else sent you would sign you in to their account.',
   'home.enrolledSignIn': 'Sign in with the new passkey',
   'home.endedAfterSignIn': 'The session was ended.',
   'home.signOutEverywhere': 'Sign out everywhere',
@@ -61,7 +62,8 @@ export const en = {
   'home.emailSubmit': 'Email me a link',
   'home.emailMissing': 'Enter your email address.',
   'home.sending': 'Sending…',
-  'home.sent': 'If this address can be used, an email with a link to set up your passkey is on its way. Open it on this device.',
+  'home.sent':
+    'If this address can be used, an email with a link to set up your passkey is on its way. Open it on this device.',
   'home.deviceLink': 'Passkeys on this device',
 
   'device.title': 'Passkeys on this device',
@@ -87,7 +89,8 @@ export const en = {
   'bind.title': 'Set up your passkey',
   'bind.checking': 'Checking this link…',
   'bind.confirmWho': 'This link sets up a passkey for {who}',
-  'bind.confirmWarning': 'Continue only if this is your own address: a link someone else sent you would sign you in to their account.',
+  'bind.confirmWarning':
+    'Continue only if this is your own address: a link someone else sent you would sign you in to their account.',
   'bind.confirm': 'Set up my passkey',
   'bind.notMine': 'This is not my address',
   'bind.linkNotValid': 'This link is not valid for this site.',
@@ -112,7 +115,8 @@ export const en = {
   'authenticate.signingIn': 'Signing you in as {name}…',
 
   // The callback's `?error=` codes.
-  'callback.missing_flow': 'The sign-in could not be matched to this browser. Please sign in again (cookies must be enabled).',
+  'callback.missing_flow':
+    'The sign-in could not be matched to this browser. Please sign in again (cookies must be enabled).',
   'callback.invalid_flow': 'The sign-in took too long or was interrupted. Please sign in again.',
   'callback.state_mismatch': 'The sign-in response did not match this browser’s request. Please sign in again.',
   'callback.issuer_mismatch': 'The sign-in response came from an unexpected provider and was refused.',
@@ -126,7 +130,8 @@ export const en = {
   'callback.invalid_userinfo': 'The sign-in response failed a security check and was refused.',
   'callback.session_store_unavailable': 'We could not start your session. Please try again in a moment.',
   'callback.bad_request': 'The sign-in response was malformed. Please sign in again.',
-  'callback.signed_out_everywhere': 'You signed out everywhere while this sign-in was under way, so it was stopped. Please sign in again.',
+  'callback.signed_out_everywhere':
+    'You signed out everywhere while this sign-in was under way, so it was stopped. Please sign in again.',
   'callback.stale_authentication': 'The sign-in service did not confirm it was you just now. Please sign in again.',
   'callback.unknown': 'The sign-in did not complete. Please try again.',
 
@@ -171,7 +176,8 @@ export const en = {
   'sdk.NetworkError': 'Beyond Identity cannot be reached. Check your connection and try again.',
   'sdk.ChannelClosed': 'The connection to Beyond Identity closed. Please try again.',
   'sdk.Timeout': 'The passkey service is not answering. Please try again.',
-  'sdk.BlockedByPolicy': "This site's security policy stops the passkey service from starting. Please tell the site's owner.",
+  'sdk.BlockedByPolicy':
+    "This site's security policy stops the passkey service from starting. Please tell the site's owner.",
   'sdk.unknown': 'Something went wrong with the passkey. Please try again.',
 };
 

@@ -5,7 +5,8 @@ import type { Messages } from './en';
 export const fr: Messages = {
   'common.tryAgain': 'Réessayer',
   'common.generic': 'Une erreur s’est produite. Veuillez réessayer.',
-  'common.confirmItIsYou': 'Pour votre sécurité, confirmez que c’est bien vous : nouvelle connexion avec votre clé d’accès…',
+  'common.confirmItIsYou':
+    'Pour votre sécurité, confirmez que c’est bien vous : nouvelle connexion avec votre clé d’accès…',
   'common.unknownTime': 'inconnu',
   'common.rateLimited.one': 'Trop de tentatives. Veuillez réessayer dans {n} minute.',
   'common.rateLimited.other': 'Trop de tentatives. Veuillez réessayer dans {n} minutes.',
@@ -33,7 +34,8 @@ export const fr: Messages = {
   'home.ending': 'Fin de la session…',
   'home.ended': 'La session sur {label} a pris fin.',
   'home.endedOthers': 'Toutes vos autres sessions ont pris fin : vous n’êtes connecté qu’ici.',
-  'home.enrolled': 'Une clé d’accès vient d’être créée dans ce navigateur. Ne vous connectez avec elle que si vous l’avez demandée vous-même sur ce site : un lien envoyé par quelqu’un d’autre vous connecterait à son compte.',
+  'home.enrolled':
+    'Une clé d’accès vient d’être créée dans ce navigateur. Ne vous connectez avec elle que si vous l’avez demandée vous-même sur ce site : un lien envoyé par quelqu’un d’autre vous connecterait à son compte.',
   'home.enrolledSignIn': 'Se connecter avec la nouvelle clé d’accès',
   'home.endedAfterSignIn': 'La session a pris fin.',
   'home.signOutEverywhere': 'Se déconnecter partout',
@@ -62,7 +64,8 @@ export const fr: Messages = {
   'home.emailSubmit': 'M’envoyer un lien',
   'home.emailMissing': 'Saisissez votre adresse e-mail.',
   'home.sending': 'Envoi…',
-  'home.sent': 'Si cette adresse peut être utilisée, un e-mail avec un lien pour créer votre clé d’accès est en route. Ouvrez-le sur cet appareil.',
+  'home.sent':
+    'Si cette adresse peut être utilisée, un e-mail avec un lien pour créer votre clé d’accès est en route. Ouvrez-le sur cet appareil.',
   'home.deviceLink': 'Clés d’accès de cet appareil',
 
   'device.title': 'Clés d’accès de cet appareil',
@@ -75,7 +78,8 @@ export const fr: Messages = {
   'device.add': 'Ajouter une clé d’accès sur cet appareil',
   'device.adding': 'Ajout…',
   'device.added': 'Une clé d’accès a été ajoutée sur cet appareil.',
-  'device.replacedAndRevoked': 'Une nouvelle clé d’accès a remplacé celle de cet appareil, et l’ancienne a été révoquée.',
+  'device.replacedAndRevoked':
+    'Une nouvelle clé d’accès a remplacé celle de cet appareil, et l’ancienne a été révoquée.',
   'device.replaced':
     'Une nouvelle clé d’accès a remplacé celle de cet appareil. L’ancienne figure toujours sous « Vos clés d’accès » sur la page de votre compte : révoquez-la là.',
   'device.forget': 'Oublier',
@@ -88,7 +92,8 @@ export const fr: Messages = {
   'bind.title': 'Créer votre clé d’accès',
   'bind.checking': 'Vérification de ce lien…',
   'bind.confirmWho': 'Ce lien crée une clé d’accès pour {who}',
-  'bind.confirmWarning': 'Ne continuez que s’il s’agit de votre propre adresse : un lien envoyé par quelqu’un d’autre vous connecterait à son compte.',
+  'bind.confirmWarning':
+    'Ne continuez que s’il s’agit de votre propre adresse : un lien envoyé par quelqu’un d’autre vous connecterait à son compte.',
   'bind.confirm': 'Créer ma clé d’accès',
   'bind.notMine': 'Ce n’est pas mon adresse',
   'bind.linkNotValid': 'Ce lien n’est pas valide pour ce site.',
@@ -106,28 +111,34 @@ export const fr: Messages = {
   'authenticate.holds.one': 'Cet appareil contient {n} clé d’accès.',
   'authenticate.holds.other': 'Cet appareil contient {n} clés d’accès.',
   'authenticate.invalidLink': 'Ce lien de connexion n’est pas valide.',
-  'authenticate.noPasskey': 'Cet appareil ne contient encore aucune clé d’accès. Inscrivez-vous, ou demandez un lien pour en créer une ici.',
+  'authenticate.noPasskey':
+    'Cet appareil ne contient encore aucune clé d’accès. Inscrivez-vous, ou demandez un lien pour en créer une ici.',
   'authenticate.setUp': 'Créer une clé d’accès',
   'authenticate.cancelled': 'Connexion annulée.',
   'authenticate.startAgain': 'Recommencer',
   'authenticate.signingIn': 'Connexion en tant que {name}…',
 
-  'callback.missing_flow': 'La connexion n’a pas pu être associée à ce navigateur. Veuillez vous reconnecter (les cookies doivent être activés).',
+  'callback.missing_flow':
+    'La connexion n’a pas pu être associée à ce navigateur. Veuillez vous reconnecter (les cookies doivent être activés).',
   'callback.invalid_flow': 'La connexion a pris trop de temps ou a été interrompue. Veuillez vous reconnecter.',
-  'callback.state_mismatch': 'La réponse de connexion ne correspond pas à la demande de ce navigateur. Veuillez vous reconnecter.',
+  'callback.state_mismatch':
+    'La réponse de connexion ne correspond pas à la demande de ce navigateur. Veuillez vous reconnecter.',
   'callback.issuer_mismatch': 'La réponse de connexion venait d’un fournisseur inattendu et a été refusée.',
   'callback.flow_mismatch': 'La connexion a été commencée avec une ancienne configuration. Veuillez vous reconnecter.',
   'callback.replayed_flow': 'Ce lien de connexion a déjà été utilisé. Veuillez vous reconnecter.',
   'callback.access_denied': 'La connexion a été annulée ou refusée.',
   'callback.missing_code': 'La réponse de connexion était incomplète. Veuillez vous reconnecter.',
-  'callback.provider_unavailable': 'Le service de connexion est indisponible pour le moment. Veuillez réessayer dans un instant.',
+  'callback.provider_unavailable':
+    'Le service de connexion est indisponible pour le moment. Veuillez réessayer dans un instant.',
   'callback.code_rejected': 'La connexion n’a pas pu aboutir. Veuillez vous reconnecter.',
   'callback.invalid_id_token': 'La réponse de connexion a échoué à un contrôle de sécurité et a été refusée.',
   'callback.invalid_userinfo': 'La réponse de connexion a échoué à un contrôle de sécurité et a été refusée.',
   'callback.session_store_unavailable': 'Votre session n’a pas pu démarrer. Veuillez réessayer dans un instant.',
   'callback.bad_request': 'La réponse de connexion était mal formée. Veuillez vous reconnecter.',
-  'callback.signed_out_everywhere': 'Vous vous êtes déconnecté partout pendant cette connexion, elle a donc été arrêtée. Veuillez vous reconnecter.',
-  'callback.stale_authentication': 'Le service de connexion n’a pas confirmé que c’était bien vous à l’instant. Veuillez vous reconnecter.',
+  'callback.signed_out_everywhere':
+    'Vous vous êtes déconnecté partout pendant cette connexion, elle a donc été arrêtée. Veuillez vous reconnecter.',
+  'callback.stale_authentication':
+    'Le service de connexion n’a pas confirmé que c’était bien vous à l’instant. Veuillez vous reconnecter.',
   'callback.unknown': 'La connexion n’a pas abouti. Veuillez réessayer.',
 
   'api.network': 'Le service est injoignable. Vérifiez votre connexion et réessayez.',
@@ -136,7 +147,8 @@ export const fr: Messages = {
   'api.invalid_email': 'Cette adresse e-mail ne peut pas être utilisée. Vérifiez-la et réessayez.',
   'api.bad_request': 'La demande n’a pas été comprise. Rechargez la page et réessayez.',
   'api.unauthenticated': 'Veuillez d’abord vous connecter.',
-  'api.reauthentication_required': 'Cette action demande une connexion récente. Veuillez vous reconnecter pour continuer.',
+  'api.reauthentication_required':
+    'Cette action demande une connexion récente. Veuillez vous reconnecter pour continuer.',
   'api.confirmation_required': 'Veuillez d’abord confirmer.',
   'api.not_found': 'Introuvable : l’élément a peut-être déjà été supprimé.',
   'api.rate_limited': 'Trop de tentatives. Veuillez réessayer plus tard.',
@@ -150,7 +162,8 @@ export const fr: Messages = {
   'sdk.SelectCredentialCanceled': 'La demande a été annulée.',
   'sdk.BiometricsTimedOut': 'La demande a expiré avant d’être confirmée.',
   'sdk.SelectCredentialTimedOut': 'La demande a expiré avant le choix d’une clé d’accès.',
-  'sdk.BiometricsNotAvailable': 'Cet appareil ne peut pas confirmer votre identité (aucun verrouillage d’écran ni biométrie disponible).',
+  'sdk.BiometricsNotAvailable':
+    'Cet appareil ne peut pas confirmer votre identité (aucun verrouillage d’écran ni biométrie disponible).',
   'sdk.BiometricsNotEnrolled': 'Configurez un verrouillage d’écran ou la biométrie sur cet appareil, puis réessayez.',
   'sdk.BiometricsLidClosed': 'Ouvrez l’écran de l’ordinateur pour utiliser son lecteur d’empreintes, puis réessayez.',
   'sdk.CredentialNotFound': 'Cette clé d’accès n’est plus valide. Créez-en une nouvelle sur cet appareil.',
@@ -169,6 +182,7 @@ export const fr: Messages = {
   'sdk.NetworkError': 'Beyond Identity est injoignable. Vérifiez votre connexion et réessayez.',
   'sdk.ChannelClosed': 'La connexion à Beyond Identity a été fermée. Veuillez réessayer.',
   'sdk.Timeout': 'Le service de clés d’accès ne répond pas. Veuillez réessayer.',
-  'sdk.BlockedByPolicy': 'La politique de sécurité de ce site empêche le service de clés d’accès de démarrer. Veuillez prévenir le propriétaire du site.',
+  'sdk.BlockedByPolicy':
+    'La politique de sécurité de ce site empêche le service de clés d’accès de démarrer. Veuillez prévenir le propriétaire du site.',
   'sdk.unknown': 'Un problème est survenu avec la clé d’accès. Veuillez réessayer.',
 };

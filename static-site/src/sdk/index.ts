@@ -38,7 +38,10 @@ export class SdkError extends Error {
 export function limit<T>(call: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SdkError('Timeout', `${what} took longer than ${Math.round(ms / 1000)} s.`)), ms);
+    timer = setTimeout(
+      () => reject(new SdkError('Timeout', `${what} took longer than ${Math.round(ms / 1000)} s.`)),
+      ms,
+    );
   });
   return Promise.race([call, late]).finally(() => clearTimeout(timer));
 }
@@ -48,7 +51,12 @@ function blockedByPolicy(): Promise<never> {
   return new Promise((_, reject) => {
     document.addEventListener('securitypolicyviolation', (event) => {
       if (event.effectiveDirective === 'script-src' || event.effectiveDirective === 'script-src-elem') {
-        reject(new SdkError('BlockedByPolicy', `the page's security policy blocked the passkey SDK (${event.effectiveDirective} ${event.blockedURI}).`));
+        reject(
+          new SdkError(
+            'BlockedByPolicy',
+            `the page's security policy blocked the passkey SDK (${event.effectiveDirective} ${event.blockedURI}).`,
+          ),
+        );
       }
     });
   });
@@ -56,7 +64,10 @@ function blockedByPolicy(): Promise<never> {
 
 export function sdk(): Promise<Embedded> {
   instance ??= limit(
-    Promise.race([import('@beyondidentity/bi-sdk-js').then((module) => module.Embedded.initialize()), blockedByPolicy()]),
+    Promise.race([
+      import('@beyondidentity/bi-sdk-js').then((module) => module.Embedded.initialize()),
+      blockedByPolicy(),
+    ]),
     LIMITS.start,
     'Starting the passkey SDK',
   );

@@ -64,7 +64,11 @@ function base64url(bytes: ArrayBuffer): string {
 }
 
 async function sign(key: CryptoKey, message: string): Promise<string> {
-  const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, new TextEncoder().encode(message));
+  const signature = await crypto.subtle.sign(
+    { name: 'ECDSA', hash: 'SHA-256' },
+    key,
+    new TextEncoder().encode(message),
+  );
   return base64url(signature);
 }
 

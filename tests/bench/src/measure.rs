@@ -138,10 +138,12 @@ impl NextAuth {
     }
 }
 
-/// The DynamoDB client of the functions (`passkey_auth::aws::config`), on `endpoint`.
+/// The DynamoDB client of the functions (`passkey_auth::outbound::aws::config`), on `endpoint`.
 async fn dynamodb(endpoint: &str) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::config::Builder::from(
-        &passkey_auth::aws::config().await.expect("AWS settings"),
+        &passkey_auth::outbound::aws::config()
+            .await
+            .expect("AWS settings"),
     )
     .endpoint_url(endpoint)
     .build();

@@ -18,10 +18,9 @@ use bi_local::{BiLocal, Options};
 use lambda_http::request::LambdaRequest;
 use lambda_http::tower::Service;
 use lambda_http::{Adapter, Body, Context, LambdaEvent, Request, Response, service_fn};
-use passkey_auth::dynamo::DynamoSessionStore;
-use passkey_auth::jwks::JwksPolicy;
 use passkey_auth::management::{BiManagementClient, RetryPolicy};
 use passkey_auth::oidc::OidcClient;
+use passkey_auth::oidc::jwks::JwksPolicy;
 use passkey_auth::routes::backchannel::BackchannelLogout;
 use passkey_auth::routes::callback::Callback;
 use passkey_auth::routes::passkeys::PasskeyRoutes;
@@ -29,6 +28,7 @@ use passkey_auth::routes::register::Register;
 use passkey_auth::routes::session::SessionRoutes;
 use passkey_auth::routes::signin::SignIn;
 use passkey_auth::session::{SessionId, SessionToken};
+use passkey_auth::store::dynamo::DynamoSessionStore;
 use passkey_auth::{Env, ManagementFunctionConfig, Sessions, SignInConfig};
 use serde_json::{Value, json};
 
@@ -454,7 +454,7 @@ where
     Fut: std::future::Future<Output = Response<Body>> + Send + 'static,
 {
     let mut request: LambdaRequest = serde_json::from_value(event).expect("a valid event");
-    passkey_auth::lambda::make_safe(&mut request);
+    passkey_auth::http::lambda::make_safe(&mut request);
     let mut adapter = Adapter::from(service_fn(move |r: Request| {
         let fut = handler(r);
         async move { Ok::<_, std::convert::Infallible>(fut.await) }

@@ -12,7 +12,7 @@
 
 use serde_json::Value;
 
-use crate::jws::{self, CLOCK_SKEW, Jws, Malformed};
+use crate::oidc::jws::{self, CLOCK_SKEW, Jws, Malformed};
 
 /// The event member that makes a JWT a logout token.
 pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";

@@ -6,6 +6,8 @@
 //! second one, which `make bench` showed in every zip; without it reqwest takes the
 //! process's default rustls provider, which the first call here installs.
 
+pub mod aws;
+
 /// A client builder with AWS-LC as the TLS provider; callers set their own limits.
 pub fn client_builder() -> reqwest::ClientBuilder {
     // Err only when a provider is installed already: then that one is used.

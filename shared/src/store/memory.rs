@@ -1,7 +1,7 @@
 //! The in-memory double of the DynamoDB store, for tests: sessions, single-use claims and
 //! rate-limit counters, and a switch that makes it unreachable.
 
-use crate::ratelimit::CounterStore;
+use crate::http::ratelimit::CounterStore;
 use crate::session::{Session, SessionId, SessionRecords, SessionStore, User};
 use crate::store::StoreError;
 

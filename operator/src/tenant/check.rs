@@ -8,9 +8,9 @@ use super::report::Report;
 use super::{
     CHECK_SCOPES, PRODUCT_SCOPES, issuer_ids, redirect_uri, token_scopes, with_placeholders,
 };
-use crate::config::{Authenticator, Env, ManagementFunctionConfig, SignInConfig};
-use crate::management::{BiManagementClient, RetryPolicy};
-use crate::oidc::http_client;
+use passkey_auth::config::{Authenticator, Env, ManagementFunctionConfig, SignInConfig};
+use passkey_auth::management::{BiManagementClient, RetryPolicy};
+use passkey_auth::oidc::http_client;
 
 const CONSOLE: &str = "in the Beyond Identity console";
 /// The OpenID Connect scopes Beyond Identity accepts on any request.
@@ -96,7 +96,7 @@ async fn provider(report: &mut Report, http: &reqwest::Client, config: &SignInCo
         }
     };
     let advertised = discovery["issuer"].as_str().unwrap_or_default();
-    report.expect(
+    report.pass_if(
         advertised == issuer,
         format!("discovery answers, and its issuer is BEYOND_IDENTITY_ISSUER exactly ({advertised})"),
         format!("set BEYOND_IDENTITY_ISSUER={advertised} (ID tokens are checked against it character for character)"),
@@ -106,12 +106,12 @@ async fn provider(report: &mut Report, http: &reqwest::Client, config: &SignInCo
             .as_array()
             .is_none_or(|values| values.iter().any(|v| v == value))
     };
-    report.expect(
+    report.pass_if(
         listed("code_challenge_methods_supported", "S256"),
         "the provider supports PKCE S256",
         "the product always sends PKCE S256: use a provider (or an application) that supports it",
     );
-    report.expect(
+    report.pass_if(
         listed(
             "token_endpoint_auth_methods_supported",
             "client_secret_basic",
@@ -124,7 +124,7 @@ async fn provider(report: &mut Report, http: &reqwest::Client, config: &SignInCo
         Some(jwks_uri) => match get_json(http, jwks_uri).await {
             Ok(jwks) => {
                 let keys = jwks["keys"].as_array().map(Vec::len).unwrap_or(0);
-                report.expect(
+                report.pass_if(
                     keys > 0,
                     format!("the provider publishes {keys} signing key(s) at {jwks_uri}"),
                     "the provider publishes no keys: no ID token could be verified",
@@ -239,7 +239,7 @@ async fn tenant(
                 } else {
                     "this check"
                 };
-                report.expect(
+                report.pass_if(
                     scopes.iter().any(|s| s == scope),
                     format!("the management token has the scope {scope} (needed by {needed_by})"),
                     format!("grant {scope} to the management credential {CONSOLE} (or create an API token with it)"),
@@ -285,7 +285,7 @@ async fn application(
         );
         return;
     };
-    report.expect(
+    report.pass_if(
         tenant_id == config.management.tenant_id && realm_id == config.management.realm_id,
         "the issuer's tenant and realm are BEYOND_IDENTITY_TENANT_ID and BEYOND_IDENTITY_REALM_ID",
         format!("set BEYOND_IDENTITY_TENANT_ID={tenant_id} and BEYOND_IDENTITY_REALM_ID={realm_id}, or use the issuer of an application in that realm"),
@@ -303,12 +303,12 @@ async fn application(
     let name = app["display_name"].as_str().unwrap_or(&app_id).to_owned();
     let where_ = format!("{CONSOLE}, Applications → {name} → External Protocol");
     let protocol = &app["protocol_config"];
-    report.expect(
+    report.pass_if(
         protocol["type"] == "oidc",
         format!("the application \"{name}\" uses OpenID Connect"),
         format!("set Protocol to OIDC {where_}"),
     );
-    report.expect(
+    report.pass_if(
         protocol["client_id"] == sign_in.provider.client_id.as_str(),
         "its client ID is BEYOND_IDENTITY_CLIENT_ID",
         format!(
@@ -316,17 +316,17 @@ async fn application(
             protocol["client_id"].as_str().unwrap_or("")
         ),
     );
-    report.expect(
+    report.pass_if(
         protocol["confidentiality"] == "confidential",
         "it is a confidential client",
         format!("set Client Type to Confidential {where_}"),
     );
-    report.expect(
+    report.pass_if(
         protocol["pkce"] == "s256",
         "it requires PKCE S256",
         format!("set PKCE to S256 {where_}"),
     );
-    report.expect(
+    report.pass_if(
         protocol["token_endpoint_auth_method"] == "client_secret_basic",
         "its token endpoint authentication is Client Secret Basic",
         format!("set Token Endpoint Auth Method to Client Secret Basic {where_}"),
@@ -335,7 +335,7 @@ async fn application(
         .as_array()
         .cloned()
         .unwrap_or_default();
-    report.expect(
+    report.pass_if(
         grants.iter().any(|g| g == "authorization_code"),
         "it may use the authorization code grant",
         format!("tick Grant Type: Authorization Code {where_}"),
@@ -345,7 +345,7 @@ async fn application(
         .as_array()
         .cloned()
         .unwrap_or_default();
-    report.expect(
+    report.pass_if(
         redirects.iter().any(|r| r == redirect.as_str()),
         format!("its redirect URIs include {redirect}"),
         format!(
@@ -356,7 +356,7 @@ async fn application(
     let subject = protocol["token_configuration"]["subject_field"]
         .as_str()
         .unwrap_or("id");
-    report.expect(
+    report.pass_if(
         subject == "id",
         format!("its tokens' subject is the identity id (subject field: {subject})"),
         format!("set Subject to id {where_} (bind-job finds the user's identity by it)"),
@@ -369,7 +369,7 @@ async fn application(
         .unwrap_or_default();
     for scope in &sign_in.provider.scopes {
         if !OPENID_SCOPES.contains(&scope.as_str()) {
-            report.expect(
+            report.pass_if(
                 allowed.contains(&scope.as_str()),
                 format!("it may request the scope {scope} (AUTH_SCOPES)"),
                 format!("allow {scope} for the application {CONSOLE} (its resource server's scopes), or take it out of AUTH_SCOPES"),
@@ -377,7 +377,7 @@ async fn application(
         }
     }
     match (app["authenticator_config_id"].as_str(), config_id) {
-        (Some(linked), Some(configured)) => report.expect(
+        (Some(linked), Some(configured)) => report.pass_if(
             linked == configured,
             "its authenticator config is BEYOND_IDENTITY_APPLICATION_CONFIG_ID",
             format!("set BEYOND_IDENTITY_APPLICATION_CONFIG_ID={linked}"),
@@ -419,7 +419,7 @@ async fn authenticator_config(
 /// The Hosted Web config: Beyond Identity's pages bind and sign in, with a passkey
 /// among their methods (with email one-time passwords alone, no passkey is ever made).
 fn hosted_config(report: &mut Report, inner: &Value, where_: &str) {
-    report.expect(
+    report.pass_if(
         inner["type"] == "hosted_web",
         "the authenticator config is Hosted Web (BEYOND_IDENTITY_AUTHENTICATOR=hosted)",
         format!("set Configuration Type to Hosted Web {where_}, or take BEYOND_IDENTITY_AUTHENTICATOR=hosted out of .env to use the Embedded SDK"),
@@ -431,7 +431,7 @@ fn hosted_config(report: &mut Report, inner: &Value, where_: &str) {
         .as_array()
         .map(|m| m.iter().filter_map(|m| m["type"].as_str()).collect())
         .unwrap_or_default();
-    report.expect(
+    report.pass_if(
         methods
             .iter()
             .any(|m| matches!(*m, "webauthn_passkey" | "software_passkey")),
@@ -453,17 +453,17 @@ fn hosted_config(report: &mut Report, inner: &Value, where_: &str) {
 /// The Embedded SDK config: Automatic, invoked at AUTH_URL, which may call Beyond Identity
 /// from the browser (its trusted origins).
 fn embedded_config(report: &mut Report, inner: &Value, origin: &str, where_: &str) {
-    report.expect(
+    report.pass_if(
         inner["type"] == "embedded",
         "the authenticator config is Embedded SDK",
         format!("set Configuration Type to Embedded SDK {where_}, or set BEYOND_IDENTITY_AUTHENTICATOR=hosted in .env to use Beyond Identity's hosted pages"),
     );
-    report.expect(
+    report.pass_if(
         inner["invocation_type"].as_str().unwrap_or("automatic") == "automatic",
         "its invocation type is Automatic",
         format!("set Invocation Type to Automatic {where_} (Manual answers /authorize with JSON, which the sign-in does not follow)"),
     );
-    report.expect(
+    report.pass_if(
         inner["invoke_url"]
             .as_str()
             .map(|u| u.trim_end_matches('/'))
@@ -475,7 +475,7 @@ fn embedded_config(report: &mut Report, inner: &Value, origin: &str, where_: &st
         .as_array()
         .cloned()
         .unwrap_or_default();
-    report.expect(
+    report.pass_if(
         trusted
             .iter()
             .filter_map(Value::as_str)

@@ -1,5 +1,5 @@
 //! Compact JWS, below the two kinds of provider token the functions verify: ID tokens
-//! ([`crate::oidc`]) and logout tokens ([`crate::logout`]). Taking a token apart, checking
+//! ([`crate::oidc`]) and logout tokens ([`crate::oidc::logout_token`]). Taking a token apart, checking
 //! its signature against the provider's keys, and the clock skew both allow.
 
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! The AWS configuration, loaded once per cold start and shared by everything that
-//! calls AWS: the DynamoDB client ([`crate::dynamo::client`]) and the Parameter Store
-//! read ([`crate::secrets::resolve`]). Loading it resolves the region and builds the
+//! calls AWS: the DynamoDB client ([`crate::store::dynamo::client`]) and the Parameter Store
+//! read ([`crate::config::parameter_store::resolve`]). Loading it resolves the region and builds the
 //! credential chain; doing that once is cheaper than once per client (`make bench`).
 //!
 //! The HTTPS client trusts the roots of Amazon Trust Services only, the CA of every AWS

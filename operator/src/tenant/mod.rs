@@ -19,7 +19,7 @@ pub use setup::{SetupError, SetupOutcome, setup};
 
 use serde_json::Value;
 
-use crate::config::{CALLBACK_PATH, Env};
+use passkey_auth::config::{CALLBACK_PATH, Env};
 
 /// Scopes the functions need from the management token (register and bind-job: binding
 /// jobs and whose passkey a link makes, and the account page's list and revoke of the
@@ -34,13 +34,6 @@ pub const PRODUCT_SCOPES: &[&str] = &[
 ];
 /// Scopes `tenant check` needs to read the application and its authenticator config.
 pub const CHECK_SCOPES: &[&str] = &["applications:read", "authenticator-configs:read"];
-/// Scopes `tenant setup` needs beyond those of `check`.
-pub const SETUP_SCOPES: &[&str] = &[
-    "applications:create",
-    "applications:update",
-    "authenticator-configs:create",
-    "authenticator-configs:update",
-];
 
 /// Settings the tenant commands do not use but the configuration loaders require: filled
 /// with placeholders when absent, so that a `.env` holding only Beyond Identity's values

@@ -11,7 +11,7 @@ use bi_local::sdk::{enrolled_user, http, realm_url};
 use bi_local::{Authenticator, BiLocal, Options, Settings};
 use common::{ORIGIN, Stack};
 use passkey_auth::Env;
-use passkey_auth::tenant::{self, Outcome, Report, dotenv};
+use passkey_auth_operator::tenant::{self, Outcome, Report, dotenv};
 use serde_json::{Value, json};
 
 fn env_of(s: &Settings, extra: &[(&str, &str)]) -> Env {

@@ -7,6 +7,8 @@
 use std::future::Future;
 use std::time::Duration;
 
+use passkey_verifier::hex;
+
 use crate::error::AuthError;
 use crate::store::StoreError;
 
@@ -86,11 +88,7 @@ impl<S: CounterStore> RateLimiter<S> {
         let window = limit.window.as_secs().max(1) as i64;
         let index = now.div_euclid(window);
         let window_end = (index + 1) * window;
-        let key = format!(
-            "rate#{}#{}#{index}",
-            limit.name,
-            crate::hex::sha256(subject)
-        );
+        let key = format!("rate#{}#{}#{index}", limit.name, hex::sha256(subject));
         let count = self.store.increment(&key, window_end).await?;
         if count > limit.limit {
             Ok(Verdict::Limited {
@@ -119,7 +117,7 @@ impl<S: CounterStore> RateLimiter<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::memory::MemorySessionStore;
+    use crate::store::memory::MemorySessionStore;
 
     #[tokio::test]
     async fn limits_trip_and_reset_with_the_window() {

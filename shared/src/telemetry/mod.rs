@@ -6,6 +6,8 @@
 //! runtime's own subscriber's (`lambda_runtime::tracing`): no time (CloudWatch stamps
 //! each line), no target. Nothing secret is ever passed to a log call.
 
+pub mod audit;
+
 use std::str::FromStr as _;
 
 use tracing_subscriber::filter::LevelFilter;

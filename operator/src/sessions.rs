@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat};
 
-use crate::session::{SessionStore, Sessions, StoreError, User};
+use passkey_auth::session::{SessionStore, Sessions, StoreError, User};
 
 /// Which of the user's sessions to end.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub async fn list<S: SessionStore>(
             rfc3339(session.last_seen_at),
             session.client.network.as_deref().unwrap_or("unknown"),
             rfc3339(session.expires_at()),
-            crate::device::device_of(&session.client),
+            passkey_auth::session::device::device_of(&session.client),
         );
     }
     Ok(out)
@@ -104,9 +104,9 @@ pub async fn revoke<S: SessionStore>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SessionConfig;
-    use crate::memory::MemorySessionStore;
-    use crate::session::ClientInfo;
+    use passkey_auth::config::SessionConfig;
+    use passkey_auth::session::ClientInfo;
+    use passkey_auth::store::memory::MemorySessionStore;
     use std::time::Duration;
 
     const ISSUER: &str = "https://issuer.example";
@@ -128,9 +128,9 @@ mod tests {
             Some("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"),
             "198.51.100.23",
         );
-        let authenticated = crate::session::Authenticated {
+        let authenticated = passkey_auth::session::Authenticated {
             client,
-            ..crate::session::Authenticated::user(user(ISSUER, subject))
+            ..passkey_auth::session::Authenticated::user(user(ISSUER, subject))
         };
         let (token, _) = sessions
             .start(authenticated, at, at)

@@ -38,7 +38,7 @@ impl Report {
     }
 
     /// Passes `what` when `ok`, else fails with `fix`.
-    pub fn expect(&mut self, ok: bool, what: impl Into<String>, fix: impl Into<String>) {
+    pub fn pass_if(&mut self, ok: bool, what: impl Into<String>, fix: impl Into<String>) {
         if ok {
             self.pass(what);
         } else {

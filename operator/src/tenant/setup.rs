@@ -7,8 +7,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::{redirect_uri, with_placeholders};
-use crate::config::{Authenticator, ConfigError, Env, ManagementFunctionConfig};
-use crate::management::{BiManagementClient, ManagementError, RetryPolicy};
+use passkey_auth::config::{Authenticator, ConfigError, Env, ManagementFunctionConfig};
+use passkey_auth::management::{BiManagementClient, ManagementError, RetryPolicy};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {

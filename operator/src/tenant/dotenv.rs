@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::io::{self, Write as _};
 use std::path::Path;
 
-use crate::config::Env;
+use passkey_auth::config::Env;
 
 /// One line's variable, if it sets one.
 fn parse_line(line: &str) -> Option<(String, String)> {

@@ -12,7 +12,7 @@
 
 use aws_lc_rs::hmac;
 
-use crate::secret::Secret;
+use crate::config::secret::Secret;
 
 /// The events.
 pub mod event {
@@ -76,7 +76,7 @@ impl Audit {
 
     /// The keyed hash of a value, as it appears in the logs.
     pub fn pseudonym(&self, value: &str) -> String {
-        crate::hex::lower(&hmac::sign(&self.key, value.as_bytes()).as_ref()[..16])
+        passkey_verifier::hex::lower(&hmac::sign(&self.key, value.as_bytes()).as_ref()[..16])
     }
 
     pub fn record(&self, audit: &str, outcome: Outcome, reason: &str, subject: Subject<'_>) {

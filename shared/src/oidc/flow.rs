@@ -12,7 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
-use crate::secret::{AuthSecret, KeyPurpose};
+use crate::config::secret::{AuthSecret, KeyPurpose};
 
 pub const FLOW_COOKIE: &str = "__Host-auth-flow";
 /// How long a sign-in may take from `signin` to `callback`.

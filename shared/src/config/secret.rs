@@ -143,7 +143,7 @@ mod tests {
     fn the_flow_cookie_key_is_a_known_answer() {
         let a = AuthSecret::parse(&"ab".repeat(32)).expect("hex");
         assert_eq!(
-            crate::hex::lower(a.key(KeyPurpose::FlowCookie)),
+            passkey_verifier::hex::lower(a.key(KeyPurpose::FlowCookie)),
             "f19adf30d27bb68d8d275b182683eb5762be1e1932d9984d409a3c97734789cb"
         );
     }

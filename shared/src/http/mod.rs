@@ -1,6 +1,9 @@
 //! HTTP helpers shared by the routes: cookies, JSON answers, security headers, redirect
 //! targets and the request rules for state-changing POSTs.
 
+pub mod lambda;
+pub mod ratelimit;
+
 use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -47,7 +50,7 @@ pub fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
 pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
 
 /// The first check of every route. A request whose address was too long to convert
-/// (`crate::lambda`) is refused with 414. When the app sits behind CloudFront
+/// (`crate::http::lambda`) is refused with 414. When the app sits behind CloudFront
 /// (`ORIGIN_VERIFY_SECRET` is set), a request must carry CloudFront's secret header: the
 /// API's own address is not a way around CloudFront, its headers and its limits.
 /// Compared in constant time.
@@ -55,9 +58,9 @@ pub fn check_front_door(
     request: &Request,
     app: &crate::config::AppConfig,
 ) -> Result<(), AuthError> {
-    if route_path(request) == crate::lambda::TOO_LONG_PATH {
+    if route_path(request) == crate::http::lambda::TOO_LONG_PATH {
         return Err(AuthError::UriTooLong {
-            limit: crate::lambda::MAX_URI,
+            limit: crate::http::lambda::MAX_URI,
         });
     }
     let Some(secret) = &app.origin_secret else {

@@ -32,9 +32,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update};
 use passkey_verifier::item::{n, read_n, read_s, s, unavailable, unbuilt};
-use passkey_verifier::{DynamoRecords, session_from_item, session_item};
+use passkey_verifier::{DynamoRecords, hex, session_from_item, session_item};
 
-use crate::ratelimit::CounterStore;
+use crate::http::ratelimit::CounterStore;
 use crate::session::{Session, SessionId, SessionRecords, SessionStore, StoreError, User};
 
 /// The index that lists a user's sessions by `user_key`.
@@ -51,7 +51,7 @@ pub struct DynamoSessionStore {
     records: DynamoRecords,
 }
 
-/// The DynamoDB client of the function's AWS configuration ([`crate::aws::config`]).
+/// The DynamoDB client of the function's AWS configuration ([`crate::outbound::aws::config`]).
 pub fn client(aws: &SdkConfig) -> Client {
     Client::new(aws)
 }
@@ -69,12 +69,12 @@ impl DynamoSessionStore {
 
 /// The key of a provider session's item: the issuer and its `sid`, hashed.
 fn sid_pk(issuer: &str, sid: &str) -> String {
-    format!("sid#{}", crate::hex::sha256(&format!("{issuer} {sid}")))
+    format!("sid#{}", hex::sha256(&format!("{issuer} {sid}")))
 }
 
 /// The key of a user's own item.
 fn user_pk(user: &User) -> String {
-    format!("user#{}", crate::hex::sha256(&user.key()))
+    format!("user#{}", hex::sha256(&user.key()))
 }
 
 fn is_condition_failure<E, R>(error: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
