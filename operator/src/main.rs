@@ -8,7 +8,7 @@
 //! ```
 //!
 //! The `.env` (default `./.env`) is read as `make dev` reads it; the process environment
-//! wins over it.
+//! wins over it. `passkey-auth --help`, and each command's `--help`, say the rest.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
