@@ -1,16 +1,24 @@
-// The functions' routes, as the pages call them.
+// The functions' routes, as the pages call them. The shapes of their answers are the
+// functions' own types (shared/src/routes/answers.rs), generated into ./generated.
 
-export interface User {
-  id: string;
-  name: string | null;
-  email: string | null;
-  image: null;
-}
+import type {
+  AccountPasskey,
+  BindingLink,
+  BindingOwner,
+  Done,
+  Ended,
+  ErrorAnswer,
+  ListedSession,
+  PasskeyList,
+  PasskeyRevoked,
+  Registered,
+  SessionAnswer,
+  SessionList,
+  SignedOut,
+  SignedOutAnswer,
+} from './generated/answers';
 
-export interface Session {
-  user: User;
-  expires: string;
-}
+export type { AccountPasskey, BindingOwner, ListedSession, SessionAnswer };
 
 /** An error answer from a function: `{error, message}` and the status. */
 export class ApiError extends Error {
@@ -39,60 +47,37 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) {
     const retry = Number(response.headers.get('retry-after')) || undefined;
-    throw new ApiError(response.status, answer.error ?? 'error', answer.message ?? `Error ${response.status}`, retry);
+    const { error, message } = answer as Partial<ErrorAnswer>;
+    throw new ApiError(response.status, error ?? 'error', message ?? `Error ${response.status}`, retry);
   }
   return answer as T;
 }
 
-export async function session(): Promise<Session | null> {
-  const answer = await call<Partial<Session>>('GET', '/api/auth/session');
-  return answer.user ? (answer as Session) : null;
+export async function session(): Promise<SessionAnswer | null> {
+  const answer = await call<SessionAnswer | SignedOut>('GET', '/api/auth/session');
+  return 'user' in answer ? answer : null;
 }
 
-export const register = (email: string) =>
-  call<{ ok: boolean; message: string }>('POST', '/api/auth/register', { email });
+export const register = (email: string) => call<Registered>('POST', '/api/auth/register', { email });
 
 /** Whose passkey an enrolment link makes (`/bind` asks before it binds). */
-export interface BindingOwner {
-  email: string;
-  name: string | null;
-}
-
 export const bindingOwner = (link: string) => call<BindingOwner>('POST', '/api/auth/binding-owner', { link });
 
-export const bindJob = () => call<{ credential_binding_link: string }>('POST', '/api/auth/bind-job', {});
+export const bindJob = () => call<BindingLink>('POST', '/api/auth/bind-job', {});
 
 /** Sign-out; `redirect` is where the browser goes next when the provider's session must end too (RP-initiated logout). */
-export const signOut = () => call<{ ok: boolean; redirect?: string }>('POST', '/api/auth/signout', {});
+export const signOut = () => call<SignedOutAnswer>('POST', '/api/auth/signout', {});
 
-/** One of the user's sessions, as `GET /api/auth/sessions` lists it. */
-export interface ListedSession {
-  id: string;
-  device: string;
-  network: string | null;
-  created_at: string;
-  last_seen_at: string;
-  current: boolean;
-}
+export const listSessions = () => call<SessionList>('GET', '/api/auth/sessions');
 
-export const listSessions = () => call<{ sessions: ListedSession[] }>('GET', '/api/auth/sessions');
+export const endSession = (id: string) => call<Done>('POST', '/api/auth/sessions/revoke', { id });
 
-export const endSession = (id: string) => call<{ ok: boolean }>('POST', '/api/auth/sessions/revoke', { id });
+export const signOutEverywhere = () => call<Ended>('POST', '/api/auth/signout-everywhere', {});
 
-export const signOutEverywhere = () => call<{ ok: boolean; ended: number }>('POST', '/api/auth/signout-everywhere', {});
-
-/** One of the user's credentials at Beyond Identity. */
-export interface AccountPasskey {
-  id: string;
-  state: 'ACTIVE' | 'REVOKED' | string;
-  created_at: string | null;
-  updated_at: string | null;
-}
-
-export const listPasskeys = () => call<{ passkeys: AccountPasskey[] }>('GET', '/api/auth/passkeys');
+export const listPasskeys = () => call<PasskeyList>('GET', '/api/auth/passkeys');
 
 export const revokePasskey = (id: string, confirm: boolean) =>
-  call<{ ok: boolean; passkey: AccountPasskey }>('POST', '/api/auth/passkeys/revoke', { id, confirm });
+  call<PasskeyRevoked>('POST', '/api/auth/passkeys/revoke', { id, confirm });
 
 /**
  * Where sign-in starts; `then` is a same-origin path to come back to. A step-up asks the

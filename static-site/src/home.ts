@@ -13,7 +13,7 @@ import {
   listSessions,
   register,
   revokePasskey,
-  type Session,
+  type SessionAnswer,
   session,
   signInUrl,
   signOut,
@@ -39,7 +39,7 @@ const sections = {
 /** The signed-in user's id, for the actions that wait for a fresh sign-in. */
 let me = '';
 
-function show(current: Session | null): void {
+function show(current: SessionAnswer | null): void {
   me = current?.user.id ?? '';
   sections.loading.hidden = true;
   sections.signedIn.hidden = !current;
@@ -275,7 +275,7 @@ async function load(): Promise<void> {
   // say the link was theirs: someone else's link must not sign this browser in as them.
   const enrolled = params.has(ENROLLED);
   if (enrolled) history.replaceState(null, '', location.pathname);
-  let current: Session | null;
+  let current: SessionAnswer | null;
   try {
     current = await session();
   } catch (error) {

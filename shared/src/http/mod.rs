@@ -7,11 +7,13 @@ pub mod ratelimit;
 use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use url::Url;
 
 use crate::config::AppConfig;
 use crate::error::AuthError;
+use crate::routes::answers::ErrorAnswer;
 
 /// The largest JSON body a route reads.
 pub const MAX_BODY: usize = 4096;
@@ -154,7 +156,7 @@ fn secure(mut response: Response<Body>) -> Response<Body> {
 /// An answer under construction: status, body, cookies.
 pub struct Reply {
     status: StatusCode,
-    body: Option<Value>,
+    body: Option<String>,
     location: Option<String>,
     cookies: Vec<String>,
     allow: Option<&'static str>,
@@ -162,7 +164,13 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn json(status: StatusCode, body: Value) -> Self {
+    /// A JSON answer: one of [`crate::routes::answers`].
+    pub fn json(status: StatusCode, body: &impl Serialize) -> Self {
+        // Our answers are structs of strings, numbers and options: they always serialise.
+        let body = serde_json::to_string(body).unwrap_or_else(|error| {
+            tracing::error!(%error, "an answer could not be serialised");
+            r#"{"error":"internal_error","message":"an internal error occurred"}"#.to_owned()
+        });
         Self {
             status,
             body: Some(body),
@@ -205,7 +213,10 @@ impl Reply {
         }
         let mut reply = Self::json(
             error.status(),
-            json!({"error": error.code(), "message": error.to_string()}),
+            &ErrorAnswer {
+                error: error.code().to_owned(),
+                message: error.to_string(),
+            },
         );
         if let AuthError::MethodNotAllowed { allowed } = error {
             reply.allow = Some(allowed);
@@ -220,14 +231,15 @@ impl Reply {
     }
 
     pub fn into_response(self) -> Response<Body> {
-        let body = match &self.body {
-            Some(v) => Body::Text(v.to_string()),
+        let is_json = self.body.is_some();
+        let body = match self.body {
+            Some(text) => Body::Text(text),
             None => Body::Empty,
         };
         let mut response = Response::new(body);
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
-        if self.body.is_some() {
+        if is_json {
             headers.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),

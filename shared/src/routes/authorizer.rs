@@ -1,7 +1,8 @@
 //! The session as an API Gateway Lambda authorizer, for the team's own routes: the
 //! `authorizer` function.
 //!
-//! Two event shapes, told apart by the event itself:
+//! Two event shapes, told apart by the event itself and read with `aws_lambda_events`'
+//! request types (an event that does not parse as its shape is denied):
 //!
 //! - **HTTP API, payload 2.0, simple responses** (`"version": "2.0"`): the cookies arrive in
 //!   `cookies`; the answer is `{"isAuthorized", "context"}`.
@@ -24,9 +25,13 @@
 //! another. A cached allow outlives a revocation by at most the cache's TTL (the template
 //! sets 0 by default; see docs/authorizer-and-verifier.md).
 
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayV2CustomAuthorizerV2Request,
+};
 use lambda_http::http::{HeaderMap, HeaderValue, header};
 use passkey_verifier::{DynamoRecords, SessionRecords, SignedIn, Verifier};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::http::{CookieValue, cookie};
 use crate::session::SESSION_COOKIE;
@@ -34,8 +39,23 @@ use crate::session::SESSION_COOKIE;
 /// What the authorizer decided, before it is shaped for the event's kind.
 #[derive(Debug, PartialEq, Eq)]
 enum Decision {
-    Allow { principal: String, context: Value },
+    Allow { principal: String, context: Context },
     Deny,
+}
+
+/// What the integration is told of the session: nothing when denied.
+#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+struct Context {
+    #[serde(flatten)]
+    session: Option<SessionContext>,
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize)]
+struct SessionContext {
+    sub: String,
+    email: String,
+    name: String,
+    session: String,
 }
 
 /// The two event shapes this authorizer answers.
@@ -44,6 +64,39 @@ enum Kind {
     HttpApi,
     /// REST API `REQUEST` authorizer, with the stage ARN its policy allows.
     RestApi { stage_arn: String },
+}
+
+/// An HTTP API simple response.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SimpleResponse {
+    is_authorized: bool,
+    context: Context,
+}
+
+/// A REST API authorizer's IAM policy. (aws_lambda_events' own response type also writes
+/// `"usageIdentifierKey": null`, which API Gateway's documented output never has.)
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PolicyResponse<'a> {
+    principal_id: &'a str,
+    policy_document: PolicyDocument<'a>,
+    context: Context,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyDocument<'a> {
+    version: &'static str,
+    statement: [Statement<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Statement<'a> {
+    action: &'static str,
+    effect: &'static str,
+    resource: &'a str,
 }
 
 pub struct Authorizer<R = DynamoRecords> {
@@ -57,11 +110,11 @@ impl<R: SessionRecords> Authorizer<R> {
 
     /// The authorizer's answer to one API Gateway event.
     pub async fn handle(&self, event: &Value, now: i64) -> Value {
-        let Some(kind) = kind_of(event) else {
+        let Some((kind, cookies)) = read(event) else {
             tracing::warn!("an event that is no API Gateway authorizer request; denied");
-            return json!({"isAuthorized": false, "context": {}});
+            return answer(&Kind::HttpApi, Decision::Deny);
         };
-        let decision = self.decide(&cookies_of(event, &kind), now).await;
+        let decision = self.decide(&cookies, now).await;
         answer(&kind, decision)
     }
 
@@ -71,12 +124,14 @@ impl<R: SessionRecords> Authorizer<R> {
         };
         match self.verifier.user_of_cookie(&value, now).await {
             Ok(Some(SignedIn { user, session, .. })) => Decision::Allow {
-                context: json!({
-                    "sub": user.subject,
-                    "email": user.email.unwrap_or_default(),
-                    "name": user.name.unwrap_or_default(),
-                    "session": session,
-                }),
+                context: Context {
+                    session: Some(SessionContext {
+                        sub: user.subject.clone(),
+                        email: user.email.unwrap_or_default(),
+                        name: user.name.unwrap_or_default(),
+                        session,
+                    }),
+                },
                 principal: user.subject,
             },
             Ok(None) => Decision::Deny,
@@ -88,94 +143,77 @@ impl<R: SessionRecords> Authorizer<R> {
     }
 }
 
-fn kind_of(event: &Value) -> Option<Kind> {
-    if event["type"] != "REQUEST" {
+/// The event's kind and its cookies (as `Cookie` headers), read with aws_lambda_events'
+/// request types; `None` for an event of neither shape.
+fn read(event: &Value) -> Option<(Kind, HeaderMap)> {
+    let mut cookies = HeaderMap::new();
+    if event.get("version").and_then(Value::as_str) == Some("2.0") {
+        let request = ApiGatewayV2CustomAuthorizerV2Request::deserialize(event).ok()?;
+        if request.type_.as_deref() != Some("REQUEST") {
+            return None;
+        }
+        for value in &request.cookies {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                cookies.append(header::COOKIE, value);
+            }
+        }
+        return Some((Kind::HttpApi, cookies));
+    }
+    let request = ApiGatewayCustomAuthorizerRequestTypeRequest::deserialize(event).ok()?;
+    if request.type_.as_deref() != Some("REQUEST") {
         return None;
     }
-    if event["version"] == "2.0" {
-        return Some(Kind::HttpApi);
+    let stage_arn = stage_arn(request.method_arn.as_deref()?)?;
+    // `multiValueHeaders` holds every `Cookie` header; `headers` only the last.
+    let source = if request.multi_value_headers.contains_key(header::COOKIE) {
+        &request.multi_value_headers
+    } else {
+        &request.headers
+    };
+    for value in source.get_all(header::COOKIE) {
+        cookies.append(header::COOKIE, value.clone());
     }
-    // arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/{method}/{path…}
-    let mut fields = event["methodArn"].as_str()?.splitn(6, ':');
+    Some((Kind::RestApi { stage_arn }, cookies))
+}
+
+/// `arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/{method}/{path…}` → the
+/// stage's ARN with every method and path (`…/{api}/{stage}/*/*`).
+fn stage_arn(method_arn: &str) -> Option<String> {
+    let mut fields = method_arn.splitn(6, ':');
     let (arn, partition, service) = (fields.next()?, fields.next()?, fields.next()?);
     let (region, account, resource) = (fields.next()?, fields.next()?, fields.next()?);
     let mut path = resource.splitn(3, '/');
     let (api, stage) = (path.next()?, path.next()?);
     let well_formed =
         arn == "arn" && service == "execute-api" && !api.is_empty() && !stage.is_empty();
-    well_formed.then(|| Kind::RestApi {
-        stage_arn: format!("arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/*/*"),
-    })
-}
-
-/// The event's cookies as one header map, whichever shape carried them.
-fn cookies_of(event: &Value, kind: &Kind) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    let mut add = |value: &str| {
-        if let Ok(value) = HeaderValue::from_str(value) {
-            headers.append(header::COOKIE, value);
-        }
-    };
-    match kind {
-        Kind::HttpApi => {
-            for c in event["cookies"].as_array().into_iter().flatten() {
-                add(c.as_str().unwrap_or_default());
-            }
-        }
-        Kind::RestApi { .. } => {
-            // `multiValueHeaders` holds every `Cookie` header; `headers` only the last.
-            let multi = event["multiValueHeaders"].as_object();
-            let single = event["headers"].as_object();
-            let source = multi.filter(|m| m.keys().any(|k| k.eq_ignore_ascii_case("cookie")));
-            match source {
-                Some(multi) => {
-                    for (name, values) in multi {
-                        if name.eq_ignore_ascii_case("cookie") {
-                            for v in values.as_array().into_iter().flatten() {
-                                add(v.as_str().unwrap_or_default());
-                            }
-                        }
-                    }
-                }
-                None => {
-                    for (name, value) in single.into_iter().flatten() {
-                        if name.eq_ignore_ascii_case("cookie") {
-                            add(value.as_str().unwrap_or_default());
-                        }
-                    }
-                }
-            }
-        }
-    }
-    headers
+    well_formed.then(|| format!("arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/*/*"))
 }
 
 fn answer(kind: &Kind, decision: Decision) -> Value {
-    match (kind, decision) {
-        (Kind::HttpApi, Decision::Allow { context, .. }) => {
-            json!({"isAuthorized": true, "context": context})
-        }
-        (Kind::HttpApi, Decision::Deny) => json!({"isAuthorized": false, "context": {}}),
-        (Kind::RestApi { stage_arn }, Decision::Allow { principal, context }) => {
-            policy(&principal, "Allow", stage_arn, context)
-        }
-        (Kind::RestApi { stage_arn }, Decision::Deny) => {
-            policy("anonymous", "Deny", stage_arn, json!({}))
-        }
-    }
-}
-
-fn policy(principal: &str, effect: &str, resource: &str, context: Value) -> Value {
-    json!({
-        "principalId": principal,
-        "policyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Action": "execute-api:Invoke",
-                "Effect": effect,
-                "Resource": resource,
-            }],
-        },
-        "context": context,
-    })
+    let allowed = matches!(decision, Decision::Allow { .. });
+    let (principal, context) = match decision {
+        Decision::Allow { principal, context } => (principal, context),
+        Decision::Deny => ("anonymous".to_owned(), Context::default()),
+    };
+    let answer = match kind {
+        Kind::HttpApi => serde_json::to_value(SimpleResponse {
+            is_authorized: allowed,
+            context,
+        }),
+        Kind::RestApi { stage_arn } => serde_json::to_value(PolicyResponse {
+            principal_id: &principal,
+            policy_document: PolicyDocument {
+                version: "2012-10-17",
+                statement: [Statement {
+                    action: "execute-api:Invoke",
+                    effect: if allowed { "Allow" } else { "Deny" },
+                    resource: stage_arn,
+                }],
+            },
+            context,
+        }),
+    };
+    // Structs of strings and a bool always serialise; were one not to, `null` is no
+    // answer API Gateway accepts, and it refuses the request.
+    answer.unwrap_or(Value::Null)
 }

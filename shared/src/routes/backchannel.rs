@@ -18,13 +18,13 @@
 use lambda_http::http::header::CONTENT_TYPE;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 
 use crate::config::SignInConfig;
 use crate::error::AuthError;
 use crate::http::{Reply, check_front_door, client_address};
 use crate::oidc::IdentityProvider;
 use crate::oidc::logout_token::MAX_LOGOUT_TOKEN;
+use crate::routes::answers::Ended;
 use crate::session::{SessionStore, Sessions};
 use crate::telemetry::audit::{Audit, Outcome, Subject, event};
 
@@ -64,7 +64,7 @@ impl<P: IdentityProvider, S: SessionStore> BackchannelLogout<P, S> {
             },
         );
         match result {
-            Ok(ended) => Reply::json(StatusCode::OK, json!({"ok": true, "ended": ended})),
+            Ok(ended) => Reply::json(StatusCode::OK, &Ended { ok: true, ended }),
             Err(error) => Reply::error(&error),
         }
         .into_response()

@@ -2,6 +2,7 @@
 //! implements. The functions under `functions/` only build these once and hand them to
 //! `lambda_http`.
 
+pub mod answers;
 pub mod authorizer;
 pub mod backchannel;
 pub mod callback;

@@ -19,7 +19,6 @@
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::{Value, json};
 
 use crate::config::ManagementFunctionConfig;
 use crate::error::AuthError;
@@ -28,6 +27,7 @@ use crate::http::{
     Reply, action_body, check_front_door, check_json_post, client_address, route_path,
 };
 use crate::management::{Credential, Delivery, ManagementApi, ManagementError};
+use crate::routes::answers::{AccountPasskey, BindingLink, PasskeyList, PasskeyRevoked};
 use crate::routes::{recently_signed_in, signed_in};
 use crate::session::{SessionStore, Sessions};
 use crate::telemetry::audit::{Audit, Outcome, Subject, event};
@@ -44,13 +44,13 @@ pub struct PasskeyRoutes<M, S> {
     audit: Audit,
 }
 
-fn credential_json(credential: &Credential) -> Value {
-    json!({
-        "id": credential.id,
-        "state": credential.state,
-        "created_at": credential.create_time,
-        "updated_at": credential.update_time,
-    })
+fn account_passkey(credential: &Credential) -> AccountPasskey {
+    AccountPasskey {
+        id: credential.id.clone(),
+        state: credential.state.clone(),
+        created_at: credential.create_time.clone(),
+        updated_at: credential.update_time.clone(),
+    }
 }
 
 impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> PasskeyRoutes<M, S> {
@@ -111,7 +111,9 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> PasskeyRoutes<M, 
             .record(event::BINDING_LINK, Outcome::Succeeded, "", subject());
         Ok(Reply::json(
             StatusCode::OK,
-            json!({"credential_binding_link": link}),
+            &BindingLink {
+                credential_binding_link: link,
+            },
         ))
     }
 
@@ -121,8 +123,8 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> PasskeyRoutes<M, 
         }
         let (_, session) = signed_in(&self.sessions, request, now).await?;
         let credentials = self.api.list_credentials(&session.user.subject).await?;
-        let passkeys: Vec<Value> = credentials.iter().map(credential_json).collect();
-        Ok(Reply::json(StatusCode::OK, json!({ "passkeys": passkeys })))
+        let passkeys = credentials.iter().map(account_passkey).collect();
+        Ok(Reply::json(StatusCode::OK, &PasskeyList { passkeys }))
     }
 
     async fn revoke(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
@@ -142,7 +144,10 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> PasskeyRoutes<M, 
         if !target.is_active() {
             return Ok(Reply::json(
                 StatusCode::OK,
-                json!({"ok": true, "passkey": credential_json(target)}),
+                &PasskeyRevoked {
+                    ok: true,
+                    passkey: account_passkey(target),
+                },
             ));
         }
         let others_active = credentials
@@ -172,7 +177,10 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> PasskeyRoutes<M, 
         );
         Ok(Reply::json(
             StatusCode::OK,
-            json!({"ok": true, "passkey": credential_json(&revoked)}),
+            &PasskeyRevoked {
+                ok: true,
+                passkey: account_passkey(&revoked),
+            },
         ))
     }
 }

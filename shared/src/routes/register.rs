@@ -24,7 +24,6 @@ use std::time::Duration;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::json;
 use url::Url;
 
 use crate::config::ManagementFunctionConfig;
@@ -35,6 +34,7 @@ use crate::http::ratelimit::{
 };
 use crate::http::{Reply, check_front_door, check_json_post, client_address, route_path};
 use crate::management::{Delivery, ManagementApi, ManagementError, NewIdentity};
+use crate::routes::answers::{BindingOwner, Registered};
 use crate::telemetry::audit::{Audit, Outcome, Subject, event};
 
 /// The soonest a registration that reached Beyond Identity answers, counted from its
@@ -163,7 +163,10 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
         };
         Ok(Reply::json(
             StatusCode::OK,
-            json!({"email": owner.email, "name": owner.name}),
+            &BindingOwner {
+                email: owner.email,
+                name: owner.name,
+            },
         ))
     }
 
@@ -211,7 +214,10 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
             .record(event::REGISTER, Outcome::Succeeded, "", subject());
         Ok(Reply::json(
             StatusCode::ACCEPTED,
-            json!({"ok": true, "message": ACCEPTED_MESSAGE}),
+            &Registered {
+                ok: true,
+                message: ACCEPTED_MESSAGE.to_owned(),
+            },
         ))
     }
 

@@ -18,13 +18,15 @@
 use chrono::{DateTime, SecondsFormat};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::{Value, json};
 
 use crate::config::AppConfig;
 use crate::error::AuthError;
 use crate::http::{
     CookieValue, Reply, action_body, check_front_door, check_json_post, clear_cookie,
     client_address, cookie, route_path,
+};
+use crate::routes::answers::{
+    Done, Ended, ListedSession, SessionAnswer, SessionList, SessionUser, SignedOut, SignedOutAnswer,
 };
 use crate::routes::{recently_signed_in, signed_in};
 use crate::session::{SESSION_COOKIE, Session, SessionId, SessionStore, SessionToken, Sessions};
@@ -49,29 +51,28 @@ fn rfc3339(at: i64) -> String {
 }
 
 /// One entry of the user's list: never the token or its key.
-fn listed_json(id: &SessionId, session: &Session, current: &SessionId) -> Value {
-    json!({
-        "id": id.public_id(),
-        "device": crate::session::device::device_of(&session.client),
-        "network": session.client.network,
-        "created_at": rfc3339(session.created_at),
-        "last_seen_at": rfc3339(session.last_seen_at),
-        "current": id == current,
-    })
+fn listed_session(id: &SessionId, session: &Session, current: &SessionId) -> ListedSession {
+    ListedSession {
+        id: id.public_id(),
+        device: crate::session::device::device_of(&session.client),
+        network: session.client.network.clone(),
+        created_at: rfc3339(session.created_at),
+        last_seen_at: rfc3339(session.last_seen_at),
+        current: id == current,
+    }
 }
 
 /// The NextAuth session object.
-pub fn session_json(session: &Session) -> Value {
-    let expires = rfc3339(session.expires_at());
-    json!({
-        "user": {
-            "id": session.user.subject,
-            "name": session.user.name,
-            "email": session.user.email,
-            "image": null,
+pub fn session_answer(session: &Session) -> SessionAnswer {
+    SessionAnswer {
+        user: SessionUser {
+            id: session.user.subject.clone(),
+            name: session.user.name.clone(),
+            email: session.user.email.clone(),
+            image: (),
         },
-        "expires": expires,
-    })
+        expires: rfc3339(session.expires_at()),
+    }
 }
 
 impl<S: SessionStore> SessionRoutes<S> {
@@ -109,14 +110,14 @@ impl<S: SessionStore> SessionRoutes<S> {
         // meanwhile, or a client checks that its old token is dead), and a `Set-Cookie`
         // that clears the name would delete the new session's cookie. An ended token is
         // worthless where it is. Only a value that is no token at all is cleared.
-        let signed_out = || Reply::json(StatusCode::OK, json!({}));
+        let signed_out = || Reply::json(StatusCode::OK, &SignedOut {});
         match cookie(request.headers(), SESSION_COOKIE) {
             CookieValue::Absent | CookieValue::Several => Ok(signed_out()),
             CookieValue::One(value) if SessionToken::parse(&value).is_none() => {
                 Ok(signed_out().cookie(clear_cookie(SESSION_COOKIE)))
             }
             CookieValue::One(value) => match self.sessions.resolve(&value, now).await? {
-                Some(session) => Ok(Reply::json(StatusCode::OK, session_json(&session))),
+                Some(session) => Ok(Reply::json(StatusCode::OK, &session_answer(&session))),
                 None => Ok(signed_out()),
             },
         }
@@ -144,11 +145,8 @@ impl<S: SessionStore> SessionRoutes<S> {
                 },
             );
         }
-        let body = match redirect {
-            Some(redirect) => json!({"ok": true, "redirect": redirect}),
-            None => json!({"ok": true}),
-        };
-        Ok(Reply::json(StatusCode::OK, body).cookie(clear_cookie(SESSION_COOKIE)))
+        let body = SignedOutAnswer { ok: true, redirect };
+        Ok(Reply::json(StatusCode::OK, &body).cookie(clear_cookie(SESSION_COOKIE)))
     }
 
     /// A succeeded audit event of the signed-in user, from this session.
@@ -173,11 +171,11 @@ impl<S: SessionStore> SessionRoutes<S> {
         }
         let (current, session) = signed_in(&self.sessions, request, now).await?;
         let listed = self.sessions.list(&session.user, now).await?;
-        let sessions: Vec<Value> = listed
+        let sessions = listed
             .iter()
-            .map(|(id, session)| listed_json(id, session, &current))
+            .map(|(id, session)| listed_session(id, session, &current))
             .collect();
-        Ok(Reply::json(StatusCode::OK, json!({ "sessions": sessions })))
+        Ok(Reply::json(StatusCode::OK, &SessionList { sessions }))
     }
 
     /// `POST /api/auth/sessions/revoke {"id"}`: ends one of the user's own sessions; an
@@ -199,7 +197,7 @@ impl<S: SessionStore> SessionRoutes<S> {
             return Err(AuthError::NotFound);
         }
         self.record(event::SESSION_REVOKED, request, &session, &current);
-        let reply = Reply::json(StatusCode::OK, json!({"ok": true}));
+        let reply = Reply::json(StatusCode::OK, &Done::ok());
         Ok(if current.public_id() == body.id {
             reply.cookie(clear_cookie(SESSION_COOKIE))
         } else {
@@ -213,9 +211,7 @@ impl<S: SessionStore> SessionRoutes<S> {
         let (current, session) = recently_signed_in(&self.sessions, request, now).await?;
         let ended = self.sessions.revoke_all(&session.user, now).await?;
         self.record(event::SIGN_OUT_EVERYWHERE, request, &session, &current);
-        Ok(
-            Reply::json(StatusCode::OK, json!({"ok": true, "ended": ended}))
-                .cookie(clear_cookie(SESSION_COOKIE)),
-        )
+        Ok(Reply::json(StatusCode::OK, &Ended { ok: true, ended })
+            .cookie(clear_cookie(SESSION_COOKIE)))
     }
 }
