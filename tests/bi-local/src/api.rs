@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,6 +18,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::bearer::{
+    Authorized, CredentialsRead, CredentialsRevoke, IdentitiesCreate, IdentitiesDelete,
+    IdentitiesRead, JobsCreate, JobsRead, JobsRevoke, Scope, authorize,
+};
 use crate::errors::ApiError;
 use crate::faults::Target;
 use crate::model::{
@@ -25,7 +29,7 @@ use crate::model::{
     StoredJob, Traits,
 };
 use crate::store::Inner;
-use crate::{Ctx, cloud, oidc, random, tenant_api};
+use crate::{Ctx, cloud, random, tenant_api};
 
 /// How long a binding link stays valid.
 const JOB_TTL_DAYS: i64 = 7;
@@ -97,55 +101,9 @@ struct JobPath {
 
 #[derive(Deserialize)]
 struct CredentialPath {
-    tenant: String,
     realm: String,
     identity: String,
     credential: String,
-}
-
-/// Checks the bearer token, its tenant and scope, and that the realm exists.
-pub(crate) fn authorize(
-    inner: &Inner,
-    headers: &HeaderMap,
-    tenant: &str,
-    realm: &str,
-    scope: &str,
-) -> Result<(), ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(ApiError::unauthorized)?;
-    if token != inner.state.api_token {
-        let claims = oidc::live_token(inner, token, model::now().timestamp())
-            .ok_or_else(ApiError::unauthorized)?;
-        let for_api = claims
-            .get("aud")
-            .and_then(Value::as_array)
-            .is_some_and(|aud| aud.iter().any(|a| a == "beyondidentity"));
-        if !for_api {
-            return Err(ApiError::unauthorized());
-        }
-        if claims.get("bi_t").and_then(Value::as_str) != Some(tenant) {
-            return Err(ApiError::forbidden());
-        }
-        let granted = claims
-            .get("scope")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if !granted.split(' ').any(|s| s == scope) {
-            return Err(ApiError::forbidden());
-        }
-    }
-    if tenant != inner.state.tenant_id {
-        return Err(ApiError::forbidden());
-    }
-    if !inner.state.realm_exists(realm) {
-        return Err(ApiError::not_found("Realm", realm));
-    }
-    Ok(())
 }
 
 pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -194,18 +152,9 @@ struct NewTraits {
 async fn create_identity(
     State(ctx): State<Arc<Ctx>>,
     Path(path): Path<RealmPath>,
-    headers: HeaderMap,
+    _: Authorized<IdentitiesCreate>,
     body: Bytes,
 ) -> ApiResult {
-    ctx.store.read(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "identities:create",
-        )
-    })?;
     let request: CreateIdentity = parse(&body)?;
     let mut violations = Vec::new();
     let Some(identity) = request.identity else {
@@ -344,16 +293,9 @@ async fn list_identities(
     State(ctx): State<Arc<Ctx>>,
     Path(path): Path<RealmPath>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
+    _: Authorized<IdentitiesRead>,
 ) -> ApiResult {
     ctx.store.read(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "identities:read",
-        )?;
         let username = match query.get("filter").filter(|f| !f.trim().is_empty()) {
             None => None,
             Some(filter) => Some(parse_username_filter(filter).ok_or_else(|| {
@@ -395,34 +337,19 @@ fn identity_or_404<'a>(inner: &'a Inner, realm: &str, id: &str) -> Result<&'a Id
 async fn get_identity(
     State(ctx): State<Arc<Ctx>>,
     Path(path): Path<IdentityPath>,
-    headers: HeaderMap,
+    _: Authorized<IdentitiesRead>,
 ) -> ApiResult {
-    ctx.store.read(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "identities:read",
-        )?;
-        ok(json!(identity_or_404(inner, &path.realm, &path.identity)?))
-    })
+    ctx.store
+        .read(|inner| ok(json!(identity_or_404(inner, &path.realm, &path.identity)?)))
 }
 
 /// Deleting an identity removes its passkeys and binding jobs too; `200` with an empty body.
 async fn delete_identity(
     State(ctx): State<Arc<Ctx>>,
     Path(path): Path<IdentityPath>,
-    headers: HeaderMap,
+    _: Authorized<IdentitiesDelete>,
 ) -> ApiResult {
     ctx.store.write(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "identities:delete",
-        )?;
         identity_or_404(inner, &path.realm, &path.identity)?;
         let s = &mut inner.state;
         s.identities.retain(|i| i.id != path.identity);
@@ -448,18 +375,9 @@ struct NewJob {
 async fn create_job(
     State(ctx): State<Arc<Ctx>>,
     Path(path): Path<IdentityPath>,
-    headers: HeaderMap,
+    _: Authorized<JobsCreate>,
     body: Bytes,
 ) -> ApiResult {
-    ctx.store.read(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "credential-binding-jobs:create",
-        )
-    })?;
     let request: CreateJob = parse(&body)?;
     let Some(job) = request.job else {
         return Err(ApiError::field_violations(vec![(
@@ -568,16 +486,9 @@ async fn list_jobs(
     State(ctx): State<Arc<Ctx>>,
     Path(path): Path<IdentityPath>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
+    _: Authorized<JobsRead>,
 ) -> ApiResult {
     ctx.store.read(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "credential-binding-jobs:read",
-        )?;
         identity_scope(inner, &path.realm, &path.identity)?;
         let jobs: Vec<&BindingJob> = inner
             .state
@@ -616,16 +527,9 @@ fn job_or_404<'a>(
 async fn get_job(
     State(ctx): State<Arc<Ctx>>,
     Path(path): Path<JobPath>,
-    headers: HeaderMap,
+    _: Authorized<JobsRead>,
 ) -> ApiResult {
     ctx.store.write(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "credential-binding-jobs:read",
-        )?;
         let now = model::now();
         let stored = job_or_404(inner, &path, &path.job)?;
         if stored.expires_at <= now.timestamp()
@@ -667,13 +571,7 @@ async fn job_action(
 
 fn revoke_job(ctx: &Ctx, path: &JobPath, id: &str, headers: &HeaderMap) -> ApiResult {
     ctx.store.write(|inner| {
-        authorize(
-            inner,
-            headers,
-            &path.tenant,
-            &path.realm,
-            "credential-binding-jobs:revoke",
-        )?;
+        authorize(inner, headers, &path.tenant, &path.realm, JobsRevoke::NAME)?;
         let now = model::timestamp(model::now());
         let stored = job_or_404(inner, path, id)?;
         if stored.job.state == JobState::Complete {
@@ -692,16 +590,9 @@ async fn list_credentials(
     State(ctx): State<Arc<Ctx>>,
     Path(path): Path<IdentityPath>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
+    _: Authorized<CredentialsRead>,
 ) -> ApiResult {
     ctx.store.read(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "credentials:read",
-        )?;
         identity_scope(inner, &path.realm, &path.identity)?;
         let credentials: Vec<Value> = inner
             .state
@@ -721,16 +612,9 @@ async fn list_credentials(
 async fn get_credential(
     State(ctx): State<Arc<Ctx>>,
     Path(path): Path<CredentialPath>,
-    headers: HeaderMap,
+    _: Authorized<CredentialsRead>,
 ) -> ApiResult {
     ctx.store.read(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "credentials:read",
-        )?;
         inner
             .state
             .credentials
@@ -750,19 +634,12 @@ async fn get_credential(
 async fn revoke_credential(
     State(ctx): State<Arc<Ctx>>,
     Path(path): Path<CredentialPath>,
-    headers: HeaderMap,
+    _: Authorized<CredentialsRevoke>,
 ) -> ApiResult {
     let Some(id) = path.credential.strip_suffix(":revoke") else {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "not found"));
     };
     ctx.store.write(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "credentials:revoke",
-        )?;
         let now = model::timestamp(model::now());
         let credential = inner
             .state

@@ -21,6 +21,7 @@
 //! ```
 
 mod api;
+mod bearer;
 mod binding;
 mod cloud;
 mod emulator;

@@ -10,13 +10,17 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::routing::get;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::api::{ApiResult, RealmPath, authorize, list_body, name_violation, ok, page, parse};
+use crate::api::{ApiResult, RealmPath, list_body, name_violation, ok, page, parse};
+use crate::bearer::{
+    ApplicationsCreate, ApplicationsRead, ApplicationsUpdate, Authorized, ConfigsCreate,
+    ConfigsRead, ConfigsUpdate, Scope,
+};
 use crate::errors::ApiError;
+use crate::model::State as Tenant;
 use crate::model::{
     Application, AuthenticatorConfig, Confidentiality, GrantType, Invocation, Pkce, SubjectField,
 };
@@ -27,19 +31,19 @@ pub fn routes() -> Router<Arc<Ctx>> {
     Router::new()
         .route(
             &format!("{realm}/applications"),
-            get(list_applications).post(create_application),
+            get(list::<Application>).post(create::<Application>),
         )
         .route(
             &format!("{realm}/applications/{{id}}"),
-            get(get_application).patch(patch_application),
+            get(read::<Application>).patch(patch::<Application>),
         )
         .route(
             &format!("{realm}/authenticator-configs"),
-            get(list_configs).post(create_config),
+            get(list::<AuthenticatorConfig>).post(create::<AuthenticatorConfig>),
         )
         .route(
             &format!("{realm}/authenticator-configs/{{id}}"),
-            get(get_config).patch(patch_config),
+            get(read::<AuthenticatorConfig>).patch(patch::<AuthenticatorConfig>),
         )
 }
 
@@ -228,83 +232,60 @@ fn apply_config(config: &mut AuthenticatorConfig, body: &Value, violations: &mut
     }
 }
 
-async fn list_applications(
-    State(ctx): State<Arc<Ctx>>,
-    Path(path): Path<RealmPath>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> ApiResult {
-    ctx.store.read(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "applications:read",
-        )?;
-        let apps: Vec<&Application> = inner
-            .state
-            .applications
-            .iter()
-            .filter(|a| a.realm_id == path.realm)
-            .collect();
-        let (items, next) = page(&apps, &query)?;
-        let tenant = &inner.state.tenant_id;
-        ok(list_body(
-            "applications",
-            items.iter().map(|a| a.to_api(tenant)).collect(),
-            apps.len(),
-            next,
-        ))
-    })
+/// What the applications and authenticator-configs endpoints share: a realm's items, each
+/// created and patched from one member object of the request (`{"application": {…}}`),
+/// with the scopes of its kind.
+trait Resource: Clone + Send + Sync + 'static {
+    /// The request's member, and the list envelope's key.
+    const MEMBER: &'static str;
+    const LIST: &'static str;
+    /// Its name in Beyond Identity's 404.
+    const KIND: &'static str;
+    type Read: Scope;
+    type Create: Scope;
+    type Update: Scope;
+
+    fn all(state: &Tenant) -> &Vec<Self>;
+    fn all_mut(state: &mut Tenant) -> &mut Vec<Self>;
+    fn id(&self) -> &str;
+    fn realm_id(&self) -> &str;
+    /// A new one in `realm` with Beyond Identity's defaults; a create's required fields
+    /// that `body` lacks are violations.
+    fn new_in(realm: &str, body: &Value, violations: &mut Violations) -> Self;
+    /// Applies the fields of a create's or a patch's member object.
+    fn apply(&mut self, body: &Value, state: &Tenant, violations: &mut Violations);
+    fn to_api(&self, tenant: &str) -> Value;
 }
 
-async fn get_application(
-    State(ctx): State<Arc<Ctx>>,
-    Path(path): Path<ItemPath>,
-    headers: HeaderMap,
-) -> ApiResult {
-    ctx.store.read(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "applications:read",
-        )?;
-        let app = inner
-            .state
-            .application_by_id(&path.realm, &path.id)
-            .ok_or_else(|| ApiError::not_found("Application", &path.id))?;
-        ok(app.to_api(&inner.state.tenant_id))
-    })
-}
+impl Resource for Application {
+    const MEMBER: &'static str = "application";
+    const LIST: &'static str = "applications";
+    const KIND: &'static str = "Application";
+    type Read = ApplicationsRead;
+    type Create = ApplicationsCreate;
+    type Update = ApplicationsUpdate;
 
-async fn create_application(
-    State(ctx): State<Arc<Ctx>>,
-    Path(path): Path<RealmPath>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
-    let request: Value = parse(&body)?;
-    ctx.store.write(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "applications:create",
-        )?;
-        let body = member(&request, "application")?;
-        let mut violations = Violations(Vec::new());
+    fn all(state: &Tenant) -> &Vec<Self> {
+        &state.applications
+    }
+    fn all_mut(state: &mut Tenant) -> &mut Vec<Self> {
+        &mut state.applications
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn realm_id(&self) -> &str {
+        &self.realm_id
+    }
+    fn new_in(realm: &str, body: &Value, violations: &mut Violations) -> Self {
         for required in ["display_name", "protocol_config"] {
             if body.get(required).is_none() {
                 violations.add(&format!("application.{required}"), "missing");
             }
         }
-        let mut app = Application {
+        Application {
             id: random::uuid(),
-            realm_id: path.realm.clone(),
+            realm_id: realm.to_owned(),
             display_name: String::new(),
             client_id: random::client_id(),
             client_secret: random::client_secret(),
@@ -318,182 +299,151 @@ async fn create_application(
             confidentiality: Confidentiality::Confidential,
             token_endpoint_auth_method: "client_secret_basic".into(),
             subject_field: SubjectField::Id,
-        };
-        apply_application(
-            &mut app,
-            body,
-            &inner.state.authenticator_configs,
-            &mut violations,
-        );
-        violations.into_result()?;
-        let answer = app.to_api(&inner.state.tenant_id);
-        inner.state.applications.push(app);
-        ok(answer)
-    })
+        }
+    }
+    fn apply(&mut self, body: &Value, state: &Tenant, violations: &mut Violations) {
+        apply_application(self, body, &state.authenticator_configs, violations);
+    }
+    fn to_api(&self, tenant: &str) -> Value {
+        Application::to_api(self, tenant)
+    }
 }
 
-async fn patch_application(
-    State(ctx): State<Arc<Ctx>>,
-    Path(path): Path<ItemPath>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
-    let request: Value = parse(&body)?;
-    ctx.store.write(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "applications:update",
-        )?;
-        let body = member(&request, "application")?;
-        let configs = inner.state.authenticator_configs.clone();
-        let app = inner
-            .state
-            .applications
-            .iter_mut()
-            .find(|a| a.id == path.id && a.realm_id == path.realm)
-            .ok_or_else(|| ApiError::not_found("Application", &path.id))?;
-        let mut changed = app.clone();
-        let mut violations = Violations(Vec::new());
-        apply_application(&mut changed, body, &configs, &mut violations);
-        violations.into_result()?;
-        *app = changed;
-        ok(app.to_api(&path.tenant))
-    })
-}
+impl Resource for AuthenticatorConfig {
+    const MEMBER: &'static str = "authenticator_config";
+    const LIST: &'static str = "authenticator_configs";
+    const KIND: &'static str = "AuthenticatorConfig";
+    type Read = ConfigsRead;
+    type Create = ConfigsCreate;
+    type Update = ConfigsUpdate;
 
-async fn list_configs(
-    State(ctx): State<Arc<Ctx>>,
-    Path(path): Path<RealmPath>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> ApiResult {
-    ctx.store.read(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "authenticator-configs:read",
-        )?;
-        let configs: Vec<&AuthenticatorConfig> = inner
-            .state
-            .authenticator_configs
-            .iter()
-            .filter(|c| c.realm_id == path.realm)
-            .collect();
-        let (items, next) = page(&configs, &query)?;
-        let tenant = &inner.state.tenant_id;
-        ok(list_body(
-            "authenticator_configs",
-            items.iter().map(|c| c.to_api(tenant)).collect(),
-            configs.len(),
-            next,
-        ))
-    })
-}
-
-async fn get_config(
-    State(ctx): State<Arc<Ctx>>,
-    Path(path): Path<ItemPath>,
-    headers: HeaderMap,
-) -> ApiResult {
-    ctx.store.read(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "authenticator-configs:read",
-        )?;
-        let config = inner
-            .state
-            .authenticator_config(&path.realm, &path.id)
-            .ok_or_else(|| ApiError::not_found("AuthenticatorConfig", &path.id))?;
-        ok(config.to_api(&inner.state.tenant_id))
-    })
-}
-
-async fn create_config(
-    State(ctx): State<Arc<Ctx>>,
-    Path(path): Path<RealmPath>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
-    let request: Value = parse(&body)?;
-    ctx.store.write(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "authenticator-configs:create",
-        )?;
-        let body = member(&request, "authenticator_config")?;
-        let mut violations = Violations(Vec::new());
-        let inner_config = body.get("config").cloned().unwrap_or_default();
+    fn all(state: &Tenant) -> &Vec<Self> {
+        &state.authenticator_configs
+    }
+    fn all_mut(state: &mut Tenant) -> &mut Vec<Self> {
+        &mut state.authenticator_configs
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn realm_id(&self) -> &str {
+        &self.realm_id
+    }
+    fn new_in(realm: &str, body: &Value, violations: &mut Violations) -> Self {
+        let config = body.get("config").cloned().unwrap_or_default();
         // The `required` lists of BI's `Embedded SDK Authenticator` and `Hosted Web
         // Authenticator` schemas.
-        let required: &[&str] = if inner_config["type"] == crate::model::HOSTED_WEB {
+        let required: &[&str] = if config["type"] == crate::model::HOSTED_WEB {
             &["type", "authentication_methods", "trusted_origins"]
         } else {
             &["type", "invoke_url", "trusted_origins"]
         };
         for required in required {
-            if inner_config.get(required).is_none() {
+            if config.get(required).is_none() {
                 violations.add(
                     &format!("authenticator_config.config.{required}"),
                     "missing",
                 );
             }
         }
-        let mut config = AuthenticatorConfig {
+        AuthenticatorConfig {
             id: random::uuid(),
-            realm_id: path.realm.clone(),
+            realm_id: realm.to_owned(),
             invocation_type: Invocation::Automatic,
             invoke_url: String::new(),
             trusted_origins: Vec::new(),
             display_name: String::new(),
             kind: "embedded".into(),
             authentication_methods: vec!["software_passkey".into()],
-        };
-        apply_config(&mut config, body, &mut violations);
-        violations.into_result()?;
-        let answer = config.to_api(&inner.state.tenant_id);
-        inner.state.authenticator_configs.push(config);
-        ok(answer)
+        }
+    }
+    fn apply(&mut self, body: &Value, _: &Tenant, violations: &mut Violations) {
+        apply_config(self, body, violations);
+    }
+    fn to_api(&self, tenant: &str) -> Value {
+        AuthenticatorConfig::to_api(self, tenant)
+    }
+}
+
+async fn list<R: Resource>(
+    State(ctx): State<Arc<Ctx>>,
+    Path(path): Path<RealmPath>,
+    Query(query): Query<HashMap<String, String>>,
+    _: Authorized<R::Read>,
+) -> ApiResult {
+    ctx.store.read(|inner| {
+        let items: Vec<&R> = R::all(&inner.state)
+            .iter()
+            .filter(|item| item.realm_id() == path.realm)
+            .collect();
+        let (shown, next) = page(&items, &query)?;
+        let tenant = &inner.state.tenant_id;
+        ok(list_body(
+            R::LIST,
+            shown.iter().map(|item| item.to_api(tenant)).collect(),
+            items.len(),
+            next,
+        ))
     })
 }
 
-async fn patch_config(
+async fn read<R: Resource>(
     State(ctx): State<Arc<Ctx>>,
     Path(path): Path<ItemPath>,
-    headers: HeaderMap,
+    _: Authorized<R::Read>,
+) -> ApiResult {
+    ctx.store.read(|inner| {
+        let item = R::all(&inner.state)
+            .iter()
+            .find(|item| item.id() == path.id && item.realm_id() == path.realm)
+            .ok_or_else(|| ApiError::not_found(R::KIND, &path.id))?;
+        ok(item.to_api(&inner.state.tenant_id))
+    })
+}
+
+async fn create<R: Resource>(
+    State(ctx): State<Arc<Ctx>>,
+    Path(path): Path<RealmPath>,
+    _: Authorized<R::Create>,
     body: Bytes,
 ) -> ApiResult {
     let request: Value = parse(&body)?;
     ctx.store.write(|inner| {
-        authorize(
-            inner,
-            &headers,
-            &path.tenant,
-            &path.realm,
-            "authenticator-configs:update",
-        )?;
-        let body = member(&request, "authenticator_config")?;
-        let config = inner
-            .state
-            .authenticator_configs
-            .iter_mut()
-            .find(|c| c.id == path.id && c.realm_id == path.realm)
-            .ok_or_else(|| ApiError::not_found("AuthenticatorConfig", &path.id))?;
-        let mut changed = config.clone();
+        let body = member(&request, R::MEMBER)?;
         let mut violations = Violations(Vec::new());
-        apply_config(&mut changed, body, &mut violations);
+        let mut item = R::new_in(&path.realm, body, &mut violations);
+        item.apply(body, &inner.state, &mut violations);
         violations.into_result()?;
-        *config = changed;
-        ok(config.to_api(&path.tenant))
+        let answer = item.to_api(&inner.state.tenant_id);
+        R::all_mut(&mut inner.state).push(item);
+        ok(answer)
+    })
+}
+
+async fn patch<R: Resource>(
+    State(ctx): State<Arc<Ctx>>,
+    Path(path): Path<ItemPath>,
+    _: Authorized<R::Update>,
+    body: Bytes,
+) -> ApiResult {
+    let request: Value = parse(&body)?;
+    ctx.store.write(|inner| {
+        let body = member(&request, R::MEMBER)?;
+        let mut changed = R::all(&inner.state)
+            .iter()
+            .find(|item| item.id() == path.id && item.realm_id() == path.realm)
+            .ok_or_else(|| ApiError::not_found(R::KIND, &path.id))?
+            .clone();
+        let mut violations = Violations(Vec::new());
+        changed.apply(body, &inner.state, &mut violations);
+        violations.into_result()?;
+        let answer = changed.to_api(&path.tenant);
+        if let Some(item) = R::all_mut(&mut inner.state)
+            .iter_mut()
+            .find(|item| item.id() == path.id && item.realm_id() == path.realm)
+        {
+            *item = changed;
+        }
+        ok(answer)
     })
 }
