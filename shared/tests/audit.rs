@@ -41,6 +41,19 @@ impl Write for Captured {
 }
 
 impl Captured {
+    /// What this thread logs until the guard is dropped, through the functions' own
+    /// subscriber as Lambda's JSON log format sets it up.
+    fn start() -> (Self, tracing::subscriber::DefaultGuard) {
+        let captured = Self::default();
+        let writer = captured.clone();
+        let subscriber = passkey_auth::telemetry::subscriber(
+            true,
+            tracing_subscriber::filter::LevelFilter::INFO,
+            move || writer.clone(),
+        );
+        (captured, tracing::subscriber::set_default(subscriber))
+    }
+
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
     }
@@ -57,15 +70,7 @@ impl Captured {
 
 #[tokio::test]
 async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clear() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    // The functions' own subscriber, as Lambda's JSON log format sets it up.
-    let subscriber = passkey_auth::telemetry::subscriber(
-        true,
-        tracing_subscriber::filter::LevelFilter::INFO,
-        move || writer.clone(),
-    );
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::start();
 
     let stack = Stack::start_with(|vars| {
         vars.insert("AUDIT_KEY".into(), AUDIT_KEY.into());
@@ -253,19 +258,12 @@ async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clea
     );
 }
 
-/// A DynamoDB fault during sign-in is answered 503-style (the sign-in's error page with
-/// `session_store_unavailable`), and its cause is logged with the place it was met:
+/// A DynamoDB fault during sign-in sends the browser to the error page with
+/// `session_store_unavailable`, and its cause is logged with the place it was met:
 /// never the authorization code, the state, the flow cookie or the provider's tokens.
 #[tokio::test]
 async fn a_store_fault_in_the_callback_logs_its_cause_and_nothing_secret() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = passkey_auth::telemetry::subscriber(
-        true,
-        tracing_subscriber::filter::LevelFilter::INFO,
-        move || writer.clone(),
-    );
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::start();
     let stack = Stack::start().await;
     let (identity, passkey) = enrolled_user(&stack.bi, "ann@example.com").await;
     let sub = identity["id"].as_str().expect("an identity id");
