@@ -217,3 +217,31 @@ fn answer(kind: &Kind, decision: Decision) -> Value {
     // answer API Gateway accepts, and it refuses the request.
     answer.unwrap_or(Value::Null)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::stage_arn;
+
+    #[test]
+    fn a_method_arn_becomes_its_stage_with_every_method_and_path() {
+        assert_eq!(
+            stage_arn("arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/app/page")
+                .as_deref(),
+            Some("arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/*")
+        );
+    }
+
+    #[test]
+    fn a_malformed_method_arn_has_no_stage() {
+        for malformed in [
+            "urn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/",
+            "arn:aws:lambda:eu-west-1:123456789012:abc123/prod/GET/",
+            "arn:aws:execute-api:eu-west-1:123456789012:/prod/GET/",
+            "arn:aws:execute-api:eu-west-1:123456789012:abc123//GET/",
+            "arn:aws:execute-api:eu-west-1:123456789012:abc123",
+            "arn:aws:execute-api:eu-west-1",
+        ] {
+            assert_eq!(stage_arn(malformed), None, "{malformed}");
+        }
+    }
+}
