@@ -3,11 +3,15 @@
 # functions under cargo lambda watch). It prints each step; docs/development.md walks through it.
 #
 #   scripts/try-sign-in.sh [EMAIL]
+#   scripts/try-sign-in.sh --keep-session [EMAIL]   stops signed in after step 6, and prints
+#                                                   the session token (for the tests that go on)
 #
 # Reads the settings from $DEV_DIR/functions.env (default .dev); the functions are
 # reached at http://127.0.0.1:$DEV_FUNCTIONS_PORT/lambda-url/<function>/...
 source "$(dirname "$0")/lib.sh"
 
+keep_session=false
+if [ "${1:-}" = "--keep-session" ]; then keep_session=true; shift; fi
 DEV_DIR="${DEV_DIR:-$ROOT/.dev}"
 FN="http://127.0.0.1:${DEV_FUNCTIONS_PORT:-9000}/lambda-url"
 EMAIL="${1:-curl-$RANDOM@example.com}"
@@ -48,6 +52,11 @@ step "6. GET /api/auth/session with the session cookie"
 # curl keeps __Host- cookies only for https; hand the session cookie over explicitly.
 session=$(awk '$6 == "__Host-session" { print $7 }' "$jar")
 [ -n "$session" ] || die "no session cookie was set"
+if $keep_session; then
+  curl -sf -H "cookie: __Host-session=$session" "$FN/session/api/auth/session" >&2
+  echo "$session"
+  exit 0
+fi
 curl -sf -H "cookie: __Host-session=$session" "$FN/session/api/auth/session"
 echo
 

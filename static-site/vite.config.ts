@@ -71,6 +71,7 @@ function functionFor(path: string): string {
     case 'backchannel-logout':
       return 'callback';
     case 'session':
+    case 'verify':
     case 'signout':
     case 'sessions':
     case 'signout-everywhere':

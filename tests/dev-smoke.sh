@@ -46,6 +46,9 @@ assert signed_out_ok == {"ok": True}, signed_out_ok
 assert after == {}, after
 PY
 
+say "forward auth through real nginx and Caddy, against the functions of this stack"
+tests/forward-auth/run.sh
+
 stop_dev_stack
 for port in "$DEV_DYNAMODB_PORT" "$DEV_BI_AUTH_PORT" "$DEV_BI_API_PORT" "$DEV_FUNCTIONS_PORT" "$DEV_SITE_PORT"; do
   if port_in_use "$port"; then die "something still listens on $port after make dev stopped"; fi

@@ -16,6 +16,7 @@ ROUTES = {
     ("GET", "/api/auth/signin"): "signin",
     ("GET", "/api/auth/callback/beyondidentity"): "callback",
     ("GET", "/api/auth/session"): "session",
+    ("GET", "/api/auth/verify"): "session",
     ("POST", "/api/auth/signout"): "session",
     ("POST", "/api/auth/register"): "register",
     ("POST", "/api/auth/binding-owner"): "register",
@@ -29,7 +30,7 @@ ROUTES = {
 }
 
 # The module of shared/src/routes/ that each function serves.
-ROUTE_FILES = {"signin": ["signin.rs"], "callback": ["callback.rs", "backchannel.rs"], "session": ["session.rs"], "register": ["register.rs"], "bind-job": ["passkeys.rs"], "authorizer": ["authorizer.rs"]}
+ROUTE_FILES = {"signin": ["signin.rs"], "callback": ["callback.rs", "backchannel.rs"], "session": ["session.rs", "forward_auth.rs"], "register": ["register.rs"], "bind-job": ["passkeys.rs"], "authorizer": ["authorizer.rs"]}
 
 
 def route_source(crate):
@@ -347,12 +348,18 @@ class Site(unittest.TestCase):
         # The headers the code reads from a request (Cookie travels as cookies).
         code = "".join(source(f) for f in ["shared/src/http/mod.rs", "shared/src/routes/register.rs", "shared/src/routes/signin.rs"])
         read = {"origin", "content-type", "cloudfront-viewer-address", "sec-fetch-site"}
+        # Forward auth's questions (shared/src/routes/forward_auth.rs): a proxy may ask
+        # through the stack's own URL.
+        forward = set(re.findall(r'^const [A-Z_]+: HeaderName = HeaderName::from_static\("([a-z-]+)"\);', source("shared/src/routes/forward_auth.rs"), re.M))
+        self.assertEqual(forward, {"x-forwarded-uri", "x-forwarded-method", "sec-fetch-mode"})
+        read |= forward
         self.assertIn("header::ORIGIN", code)
         self.assertIn("header::CONTENT_TYPE", code)
         self.assertIn('"cloudfront-viewer-address"', code)
         self.assertIn('"sec-fetch-site"', code)
         self.assertLessEqual(read, forwarded)
         self.assertNotIn("host", forwarded, "API Gateway needs its own Host")
+        self.assertLessEqual(len(forwarded), 10, "CloudFront's quota of headers per origin request policy")
 
 
 class FrontDoor(unittest.TestCase):

@@ -4,7 +4,7 @@
 pub mod lambda;
 pub mod ratelimit;
 
-use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use lambda_http::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
@@ -161,6 +161,7 @@ pub struct Reply {
     cookies: Vec<String>,
     allow: Option<&'static str>,
     retry_after: Option<u64>,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl Reply {
@@ -178,6 +179,7 @@ impl Reply {
             cookies: Vec::new(),
             allow: None,
             retry_after: None,
+            headers: Vec::new(),
         }
     }
 
@@ -190,6 +192,7 @@ impl Reply {
             cookies: Vec::new(),
             allow: None,
             retry_after: None,
+            headers: Vec::new(),
         }
     }
 
@@ -225,6 +228,18 @@ impl Reply {
         reply
     }
 
+    /// Where the refused request could go instead (forward auth's sign-in link).
+    pub fn location(mut self, location: String) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    /// A header of the route's own (forward auth's identity headers).
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
     pub fn cookie(mut self, set_cookie: String) -> Self {
         self.cookies.push(set_cookie);
         self
@@ -253,6 +268,9 @@ impl Reply {
         }
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        for (name, value) in self.headers {
+            headers.insert(name, value);
         }
         for cookie in self.cookies {
             if let Ok(value) = HeaderValue::from_str(&cookie) {

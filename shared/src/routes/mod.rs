@@ -6,6 +6,7 @@ pub mod answers;
 pub mod authorizer;
 pub mod backchannel;
 pub mod callback;
+pub mod forward_auth;
 pub mod passkeys;
 pub mod reader;
 pub mod register;

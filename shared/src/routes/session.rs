@@ -1,4 +1,5 @@
-//! `GET /api/auth/session` and `POST /api/auth/signout`, and the user's own sessions:
+//! `GET /api/auth/session` and `POST /api/auth/signout`, forward auth's `GET
+//! /api/auth/verify` ([`crate::routes::forward_auth`]), and the user's own sessions:
 //! `GET /api/auth/sessions`, `POST /api/auth/sessions/revoke {"id"}` and `POST
 //! /api/auth/signout-everywhere` (both of which need a recent sign-in to end a session
 //! other than the current one).
@@ -28,6 +29,7 @@ use crate::http::{
 use crate::routes::answers::{
     Done, Ended, ListedSession, SessionAnswer, SessionList, SessionUser, SignedOut, SignedOutAnswer,
 };
+use crate::routes::forward_auth::{VERIFY_PATH, verify};
 use crate::routes::{recently_signed_in, signed_in};
 use crate::session::{SESSION_COOKIE, Session, SessionId, SessionStore, SessionToken, Sessions};
 use crate::telemetry::audit::{Audit, Outcome, Subject, event};
@@ -88,6 +90,7 @@ impl<S: SessionStore> SessionRoutes<S> {
         let result = match (check_front_door(request, &self.config), route_path(request)) {
             (Err(error), _) => Err(error),
             (Ok(()), SESSION_PATH) => self.session(request, now).await,
+            (Ok(()), VERIFY_PATH) => verify(&self.config, &self.sessions, request, now).await,
             (Ok(()), SIGNOUT_PATH) => self.sign_out(request).await,
             (Ok(()), SESSIONS_PATH) => self.list(request, now).await,
             (Ok(()), REVOKE_SESSION_PATH) => self.revoke(request, now).await,

@@ -46,6 +46,7 @@ const PATHS: &[&str] = &[
     "/api/auth/signin",
     "/api/auth/callback/beyondidentity",
     "/api/auth/session",
+    "/api/auth/verify",
     "/api/auth/signout",
     "/api/auth/register",
     "/api/auth/bind-job",
@@ -101,7 +102,9 @@ fn signed_in(answer: &common::Answer) -> bool {
         .as_str()
         .and_then(|b| serde_json::from_str(b).ok())
         .unwrap_or(Value::Null);
-    body.get("user").is_some() || body.get("credential_binding_link").is_some()
+    body.get("user").is_some()
+        || body.get("credential_binding_link").is_some()
+        || answer.header("x-auth-request-user").is_some()
 }
 
 /// One random request: method, path, query, headers, cookies, how many copies of the
@@ -136,14 +139,14 @@ fn random_case() -> impl Strategy<Value = Case> {
     )
 }
 
-/// A session check with the valid cookie once, among random queries, headers and other
+/// A session check (or forward auth's) with the valid cookie once, among random queries, headers and other
 /// cookies: the requests that may be answered as signed in. Left to chance, such a
 /// request is about one case in 360 (a flaky guard: a run of 400 then missed it about
 /// one time in three), so a quarter of the cases are drawn here.
 fn signed_in_case() -> impl Strategy<Value = Case> {
     (
         Just("GET"),
-        Just("/api/auth/session"),
+        prop::sample::select(&["/api/auth/session", "/api/auth/verify"][..]),
         query_strategy(),
         prop::collection::vec(header_strategy(), 0..3),
         prop::collection::vec("[a-z]{1,8}=[ -:<-~]{0,20}", 0..3),

@@ -14,6 +14,7 @@ mod authorizer;
 mod backchannel;
 mod callback_rules;
 mod cloudfront;
+mod forward_auth;
 mod front_doors;
 mod fuzz_routes;
 mod hostile_provider;
