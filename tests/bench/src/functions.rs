@@ -142,3 +142,8 @@ pub fn session_cookie(callback: &Invocation) -> String {
 pub fn session_check(cookie: &str) -> Value {
     event("GET", "/api/auth/session", &[cookie.to_owned()], None)
 }
+
+/// `GET /api/auth/verify` with this cookie: a proxy's forward-auth question.
+pub fn forward_auth_check(cookie: &str) -> Value {
+    event("GET", "/api/auth/verify", &[cookie.to_owned()], None)
+}

@@ -12,7 +12,8 @@ use passkey_auth::session::SessionToken;
 use serde_json::Value;
 
 use crate::functions::{
-    Functions, SESSION_COOKIE, event, session_check, session_cookie, sign_in_started,
+    Functions, SESSION_COOKIE, event, forward_auth_check, session_check, session_cookie,
+    sign_in_started,
 };
 use crate::report::{Report, Row, ms, ratio};
 use crate::runtime::{Instance, cpu_time, memory_kib};
@@ -354,8 +355,8 @@ impl Setup {
         });
     }
 
-    /// The session check, warm, one invocation at a time, interleaved with the floor and
-    /// with NextAuth so that the machine's drift touches all three alike.
+    /// The session check, warm, one invocation at a time, interleaved with the floor,
+    /// forward auth's check and NextAuth so that the machine's drift touches all alike.
     pub async fn warm_session(&self, report: &mut Report, cookie: &str) {
         let session = self.functions.spawn("session").await;
         let endpoint = var("AWS_ENDPOINT_URL_DYNAMODB").expect("the DynamoDB endpoint");
@@ -371,8 +372,19 @@ impl Setup {
             "signed in: {}",
             first.answer
         );
-        let (mut ours, mut floor, mut theirs) =
-            (Sample::default(), Sample::default(), Sample::default());
+        let forward_event = forward_auth_check(cookie);
+        let forwarded = session.invoke(&forward_event).await;
+        assert!(
+            forwarded.answer["headers"]["x-auth-request-user"].is_string(),
+            "forward auth names the user: {}",
+            forwarded.answer
+        );
+        let (mut ours, mut floor, mut theirs, mut forward) = (
+            Sample::default(),
+            Sample::default(),
+            Sample::default(),
+            Sample::default(),
+        );
         let per_round = self.size(100, 20);
         let mut cpu = Duration::ZERO;
         for round in 0..=self.size(10, 3) {
@@ -393,6 +405,12 @@ impl Setup {
             }
             if counted {
                 cpu += cpu_time(session.pid()).unwrap_or_default() - cpu_before;
+            }
+            for _ in 0..per_round {
+                let took = check(&session, &forward_event).await;
+                if counted {
+                    forward.push(took);
+                }
             }
             if let Some(nextauth) = &nextauth {
                 for _ in 0..per_round {
@@ -421,6 +439,18 @@ impl Setup {
             beside: format!("raw GetItem {}", ms(floor.p99())),
             ratio: ratio(ours.p99(), floor.p99()),
             ..row(section, "p99")
+        });
+        report.add(Row {
+            ours: ms(forward.p50()),
+            beside: format!(
+                "session check {}; raw GetItem {}",
+                ms(ours.p50()),
+                ms(floor.p50())
+            ),
+            ratio: ratio(forward.p50(), floor.p50()),
+            target: "≤ 1.1× the GetItem".into(),
+            met: Some(forward.p50() / floor.p50() <= 1.1),
+            ..row(section, "forward auth (`/api/auth/verify`), p50")
         });
         if nextauth.is_some() {
             report.add(Row {
