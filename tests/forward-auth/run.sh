@@ -36,7 +36,8 @@ wait_for_port "$caddy_port" 10 "Caddy"
 token="$(scripts/try-sign-in.sh --keep-session forward-auth@example.com 2>"$dir/sign-in.err")" \
   || { cat "$dir/sign-in.err" >&2; die "the curl sign-in failed"; }
 
+# --token=…: a base64url token may begin with "-", which argparse would take for an option.
 python3 "$here/check.py" --auth-url "$AUTH_URL" --session-url "$fn/api/auth/session" --app "http://127.0.0.1:$app_port" \
-  --token "$token" --proxy "nginx=http://127.0.0.1:$nginx_port" --proxy "caddy=http://127.0.0.1:$caddy_port" \
+  --token="$token" --proxy "nginx=http://127.0.0.1:$nginx_port" --proxy "caddy=http://127.0.0.1:$caddy_port" \
   || { tail -n 20 "$dir"/*.log "$dir/nginx/nginx-error.log" >&2; die "forward auth failed"; }
 say "forward auth works through nginx and Caddy"
