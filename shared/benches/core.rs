@@ -81,10 +81,10 @@ fn session_token(c: &mut Criterion) {
 fn callback_url(c: &mut Criterion) {
     let origin = url::Url::parse("https://app.example.com").expect("an origin");
     c.bench_function("callbackUrl: a same-origin path", |b| {
-        b.iter(|| safe_callback_url(black_box(Some("/account?tab=passkeys#top")), &origin))
+        b.iter(|| safe_callback_url(black_box(Some("/account?tab=passkeys#top")), &origin, "/"))
     });
     c.bench_function("callbackUrl: an attack (encoded //evil)", |b| {
-        b.iter(|| safe_callback_url(black_box(Some("/%2F%2Fevil.example/%09x")), &origin))
+        b.iter(|| safe_callback_url(black_box(Some("/%2F%2Fevil.example/%09x")), &origin, "/"))
     });
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::CALLBACK_PATH;
-use super::reader::{Reader, parse_duration, parse_origin};
+use super::reader::{Reader, parse_duration, parse_origin, parse_page};
 use crate::config::secret::{AuthSecret, Secret};
 
 /// The app itself: its public origin, its secret and its sessions.
@@ -15,6 +15,8 @@ pub struct AppConfig {
     /// the callback URL and the Origin check are built from this, never from request
     /// headers.
     pub origin: Url,
+    /// Where the product's pages and answers send the browser on this origin.
+    pub pages: Pages,
     pub sessions: SessionConfig,
     /// `ORIGIN_VERIFY_SECRET`: set when the functions sit behind CloudFront, which adds it
     /// as the `X-Origin-Verify` header of every request it forwards. Requests without it
@@ -34,6 +36,29 @@ impl AppConfig {
 
     pub fn redirect_uri(&self) -> String {
         format!("{}{CALLBACK_PATH}", self.origin_str())
+    }
+}
+
+/// Paths on the app's origin that the functions send the browser to. Without a team's app
+/// in front (the standalone site) all three are `/`; with one, the account page is
+/// `/account` and the landing page the app's own `/` (infra/template.yaml sets them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pages {
+    /// `AUTH_ACCOUNT_PAGE` (default `/`): the product's account page; an enrolment link
+    /// comes back to it.
+    pub account: String,
+    /// `AUTH_ERROR_PAGE` (default: the account page): a refused sign-in ends at
+    /// `<page>?error=<code>`.
+    pub error: String,
+    /// `AUTH_LANDING_PAGE` (default `/`): where a sign-in without a usable `callbackUrl`
+    /// ends.
+    pub landing: String,
+}
+
+impl Pages {
+    /// The page that shows a refused sign-in's code.
+    pub fn error_with(&self, code: &str) -> String {
+        format!("{}?error={code}", self.error)
     }
 }
 
@@ -73,6 +98,7 @@ pub(super) fn read_app(r: &mut Reader<'_>) -> Option<AppConfig> {
         );
     }
     let origin = r.parsed("AUTH_URL", origin_value, parse_origin);
+    let pages = read_pages(r);
     let sessions = read_sessions(r);
     let origin_secret = match r.env.var("ORIGIN_VERIFY_SECRET") {
         Some(secret) if secret.len() < 32 => {
@@ -94,10 +120,31 @@ pub(super) fn read_app(r: &mut Reader<'_>) -> Option<AppConfig> {
     };
     Some(AppConfig {
         origin: origin?,
+        pages: pages?,
         sessions: sessions?,
         origin_secret,
         audit_key,
     })
+}
+
+fn read_pages(r: &mut Reader<'_>) -> Option<Pages> {
+    let account = read_page(r, "AUTH_ACCOUNT_PAGE");
+    let error = read_page(r, "AUTH_ERROR_PAGE");
+    let landing = read_page(r, "AUTH_LANDING_PAGE");
+    let account = account?.unwrap_or_else(|| "/".into());
+    Some(Pages {
+        error: error?.unwrap_or_else(|| account.clone()),
+        landing: landing?.unwrap_or_else(|| "/".into()),
+        account,
+    })
+}
+
+/// A page setting: `Some(None)` when unset (its default applies), `None` when malformed.
+fn read_page(r: &mut Reader<'_>, name: &str) -> Option<Option<String>> {
+    match r.env.var(name) {
+        None => Some(None),
+        value => r.parsed(name, value, parse_page).map(Some),
+    }
 }
 
 pub(super) fn read_sessions(r: &mut Reader<'_>) -> Option<SessionConfig> {

@@ -201,7 +201,7 @@ impl AppConfig {
 mod tests {
     use std::time::Duration;
 
-    use super::reader::{parse_issuer, parse_origin};
+    use super::reader::{parse_issuer, parse_origin, parse_page};
     use super::*;
 
     const SECRET: &str = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
@@ -237,6 +237,82 @@ mod tests {
         assert!(
             !format!("{config:?}").contains("s3cret-value"),
             "Debug leaks the client secret"
+        );
+    }
+
+    #[test]
+    fn the_pages_default_to_the_root_and_the_error_page_to_the_account_page() {
+        let pages = |extra: &[(&'static str, &'static str)]| {
+            let mut env = full();
+            env.extend_from_slice(extra);
+            AppConfig::load(&Env::from_pairs(env)).map(|app| app.pages)
+        };
+        let standalone = pages(&[]).expect("valid");
+        assert_eq!(
+            (
+                standalone.account.as_str(),
+                standalone.error.as_str(),
+                standalone.landing.as_str()
+            ),
+            ("/", "/", "/")
+        );
+        let behind_an_app = pages(&[("AUTH_ACCOUNT_PAGE", "/account")]).expect("valid");
+        assert_eq!(
+            behind_an_app.error, "/account",
+            "errors show on the account page"
+        );
+        assert_eq!(behind_an_app.landing, "/", "the app's own home");
+        assert_eq!(
+            behind_an_app.error_with("access_denied"),
+            "/account?error=access_denied"
+        );
+        let chosen = pages(&[
+            ("AUTH_ACCOUNT_PAGE", "/account"),
+            ("AUTH_ERROR_PAGE", "/sign-in-failed"),
+            ("AUTH_LANDING_PAGE", "/dashboard"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            (chosen.error.as_str(), chosen.landing.as_str()),
+            ("/sign-in-failed", "/dashboard")
+        );
+    }
+
+    #[test]
+    fn a_page_is_a_path_of_this_origin_and_nothing_else() {
+        for page in ["/", "/account", "/a/b-c_d.e~f", "/@me:1;x=y"] {
+            assert_eq!(parse_page(page).as_deref(), Ok(page), "{page}");
+        }
+        let longest = format!("/{}", "a".repeat(255));
+        assert!(parse_page(&longest).is_ok());
+        assert!(parse_page(&format!("{longest}a")).is_err(), "too long");
+        for page in [
+            "",
+            "account",
+            "//evil.com",
+            "/\\evil.com",
+            "https://evil.com/",
+            "/account?x=1",
+            "/account#top",
+            "/%2F%2Fevil.com",
+            "/a b",
+            "/caf\u{e9}",
+            "/\t",
+        ] {
+            assert!(parse_page(page).is_err(), "{page:?}");
+        }
+        let mut env = full();
+        env.push(("AUTH_ERROR_PAGE", "https://evil.com/"));
+        env.push(("AUTH_LANDING_PAGE", "//evil.com"));
+        let error = AppConfig::load(&Env::from_pairs(env)).expect_err("refused");
+        assert_eq!(error.0.len(), 2, "{error}");
+        assert!(
+            error.0[0].starts_with("AUTH_ERROR_PAGE must be a path"),
+            "{error}"
+        );
+        assert!(
+            !error.to_string().contains("evil"),
+            "values are never echoed"
         );
     }
 
@@ -504,12 +580,12 @@ mod tests {
         assert_eq!(Authenticator::Embedded.config_type(), "embedded");
         assert_eq!(Authenticator::Hosted.config_type(), "hosted_web");
         assert_eq!(
-            Authenticator::Embedded.after_enrolment("https://app.example.com"),
+            Authenticator::Embedded.after_enrolment("https://app.example.com", "/"),
             "https://app.example.com/"
         );
         assert_eq!(
-            Authenticator::Hosted.after_enrolment("https://app.example.com"),
-            "https://app.example.com/?enrolled"
+            Authenticator::Hosted.after_enrolment("https://app.example.com", "/account"),
+            "https://app.example.com/account?enrolled"
         );
     }
 

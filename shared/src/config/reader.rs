@@ -65,6 +65,24 @@ pub(super) fn parse_origin(value: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// A page of the app's own origin: a path such as `/account`, nothing else. Its characters
+/// are RFC 3986's path characters without percent-encoding (so no `?`, `#`, `\` or `%`),
+/// and it may not begin `//`, which a browser reads as another host.
+pub(super) fn parse_page(value: &str) -> Result<String, String> {
+    const MAX: usize = 256;
+    let path_char = |c: char| c.is_ascii_alphanumeric() || "/-._~!$&'()*+,;=:@".contains(c);
+    if !value.starts_with('/')
+        || value.starts_with("//")
+        || value.len() > MAX
+        || !value.chars().all(path_char)
+    {
+        return Err(format!(
+            "must be a path of this origin such as /account: it begins with one /, has at most {MAX} characters, and no query, fragment, backslash or percent sign"
+        ));
+    }
+    Ok(value.to_owned())
+}
+
 pub(super) fn parse_issuer(value: &str) -> Result<String, String> {
     let url = Url::parse(value).map_err(|_| "is not a URL".to_owned())?;
     if !matches!(url.scheme(), "http" | "https")

@@ -281,14 +281,14 @@ impl Reply {
     }
 }
 
-/// Reduces a `callbackUrl` to a same-origin path, or `/`.
+/// Reduces a `callbackUrl` to a same-origin path, or `fallback` (the landing page).
 ///
-/// Only a relative path on this origin is kept. Everything else falls back to `/`:
+/// Only a relative path on this origin is kept. Everything else falls back:
 /// absolute URLs (even to this origin), scheme-relative `//host`, `/\host` (a backslash
 /// anywhere: browsers read it as a slash), their percent-encoded forms, `@`-userinfo tricks, control characters (tab, newline),
 /// `javascript:` and other schemes, and anything malformed or too long.
-pub fn safe_callback_url(raw: Option<&str>, origin: &Url) -> String {
-    let fallback = || "/".to_owned();
+pub fn safe_callback_url(raw: Option<&str>, origin: &Url, fallback: &str) -> String {
+    let fallback = || fallback.to_owned();
     let Some(raw) = raw else { return fallback() };
     if raw.len() > MAX_CALLBACK_URL
         || !raw.starts_with('/')
@@ -468,6 +468,13 @@ mod tests {
         Url::parse("https://app.example.com").expect("url")
     }
 
+    /// The landing page a refused `callbackUrl` falls back to.
+    const LANDING: &str = "/landing";
+
+    fn safe(raw: Option<&str>) -> String {
+        safe_callback_url(raw, &origin(), LANDING)
+    }
+
     #[test]
     fn same_origin_paths_are_kept() {
         for (raw, kept) in [
@@ -477,12 +484,12 @@ mod tests {
             ("/a/../b", "/b"),
             ("/caf%C3%A9", "/caf%C3%A9"),
         ] {
-            assert_eq!(safe_callback_url(Some(raw), &origin()), kept, "{raw}");
+            assert_eq!(safe(Some(raw)), kept, "{raw}");
         }
     }
 
     #[test]
-    fn every_known_open_redirect_trick_falls_back_to_root() {
+    fn every_known_open_redirect_trick_falls_back_to_the_landing_page() {
         for raw in [
             "//evil.com",
             "///evil.com",
@@ -511,21 +518,21 @@ mod tests {
             "/\u{0}",
             "/%00",
         ] {
-            assert_eq!(safe_callback_url(Some(raw), &origin()), "/", "{raw:?}");
+            assert_eq!(safe(Some(raw)), LANDING, "{raw:?}");
         }
         // Odd but harmless: they stay paths on this origin.
         for (raw, kept) in [
             ("/javascript:alert(1)//", "/javascript:alert(1)//"),
             ("/%E0%A4%A", "/%E0%A4%A"),
         ] {
-            assert_eq!(safe_callback_url(Some(raw), &origin()), kept, "{raw:?}");
+            assert_eq!(safe(Some(raw)), kept, "{raw:?}");
         }
-        assert_eq!(safe_callback_url(None, &origin()), "/");
+        assert_eq!(safe(None), LANDING);
         // The length cap: the longest kept, and one byte more.
         let longest = format!("/{}", "a".repeat(MAX_CALLBACK_URL - 1));
-        assert_eq!(safe_callback_url(Some(&longest), &origin()), longest);
+        assert_eq!(safe(Some(&longest)), longest);
         let longer = format!("{longest}a");
-        assert_eq!(safe_callback_url(Some(&longer), &origin()), "/");
+        assert_eq!(safe(Some(&longer)), LANDING);
     }
 
     #[test]

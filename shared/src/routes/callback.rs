@@ -95,7 +95,7 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
             Err(error @ (AuthError::MethodNotAllowed { .. } | AuthError::DirectAccess)) => {
                 Reply::error(&error)
             }
-            Err(error) => Reply::see_other(format!("/?error={}", error.code())),
+            Err(error) => Reply::see_other(self.config.app.pages.error_with(error.code())),
         };
         reply.cookie(clear_cookie(FLOW_COOKIE)).into_response()
     }

@@ -83,7 +83,11 @@ fn signed_out(config: &AppConfig, headers: &HeaderMap, redirect: bool) -> Reply 
     if !is_page_load(headers) {
         return refused;
     }
-    let page = safe_callback_url(single_header(headers, &FORWARDED_URI), &config.origin);
+    let page = safe_callback_url(
+        single_header(headers, &FORWARDED_URI),
+        &config.origin,
+        &config.pages.landing,
+    );
     let sign_in = format!(
         "{}/api/auth/signin?callbackUrl={}",
         config.origin_str(),

@@ -231,11 +231,10 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
             (NewIdentity::Exists, Some(id)) => id,
             (NewIdentity::Exists, None) => return Err(AuthError::UpstreamUnavailable),
         };
-        let redirect = self
-            .config
-            .management
-            .authenticator
-            .after_enrolment(&self.config.app.origin_str());
+        let redirect = self.config.management.authenticator.after_enrolment(
+            &self.config.app.origin_str(),
+            &self.config.app.pages.account,
+        );
         self.api
             .create_binding_job(&identity, Delivery::Email, &redirect)
             .await?;

@@ -64,6 +64,7 @@ impl<P: IdentityProvider> SignIn<P> {
             callback_url: safe_callback_url(
                 query.get("callbackUrl").map(String::as_str),
                 &self.config.app.origin,
+                &self.config.app.pages.landing,
             ),
             issuer: self.config.provider.issuer.clone(),
             client_id: self.config.provider.client_id.clone(),
@@ -71,11 +72,11 @@ impl<P: IdentityProvider> SignIn<P> {
             created_at: now,
             intent,
         };
-        // A return path too long for the cookie falls back to `/` now, rather than a
-        // cookie the callback would refuse after the user has authenticated.
+        // A return path too long for the cookie falls back to the landing page now,
+        // rather than a cookie the callback would refuse after the user has authenticated.
         let sealed = match self.sealer.seal(&flow) {
             Err(FlowError::TooLarge) => {
-                flow.callback_url = "/".into();
+                flow.callback_url.clone_from(&self.config.app.pages.landing);
                 self.sealer.seal(&flow)
             }
             sealed => sealed,

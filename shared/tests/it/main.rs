@@ -20,6 +20,7 @@ mod fuzz_routes;
 mod hostile_provider;
 mod management;
 mod oidc_provider;
+mod pages;
 mod properties;
 mod registration;
 mod rp_logout;
