@@ -37,7 +37,7 @@ cargo test --workspace --quiet
 say "site: format and lint (biome), type check, a production bundle with the real SDK and none of the stand-in, and a hosted one with neither"
 (cd static-site && npx biome ci --colors=off . && npx tsc --noEmit -p . && node --test --test-reporter=dot test/ && npx vite build --logLevel warn)
 grep -rqE 'bi-local-(bind|authenticate):|/_emulator/' static-site/dist && die "the production bundle contains the SDK stand-in"
-grep -rq 'kmc' static-site/dist/assets || die "the production bundle does not contain the real Beyond Identity SDK"
+grep -rq 'kmc' static-site/dist/account/assets || die "the production bundle does not contain the real Beyond Identity SDK"
 (cd static-site && npx vite build --mode hosted --logLevel warn)
 grep -rqE 'kmc|bi-local-(bind|authenticate):|/_emulator/' static-site/dist-hosted && die "the hosted bundle contains an SDK"
 

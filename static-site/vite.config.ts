@@ -87,10 +87,14 @@ function functionFor(path: string): string {
   }
 }
 
+/** The account page's own path: home, wherever the deployment puts it (docs/front-door.md). */
+const ACCOUNT_PAGE = '/account';
+
 /**
  * `/bind?…`, `/bi-authenticate?…` and `/device` (no trailing slash, as Beyond Identity
- * sends them); in hosted mode there are no such pages, and the dev server, which would
- * serve their sources, answers 404 as the built site does.
+ * sends them), and `/account`, home at its own path, as CloudFront's page-routes function
+ * maps them; in hosted mode there are no SDK pages, and the dev server, which would serve
+ * their sources, answers 404 as the built site does.
  */
 function pageRoutes(hosted: boolean): Plugin {
   const rewrite: Connect.NextHandleFunction = (req, res, next) => {
@@ -102,8 +106,11 @@ function pageRoutes(hosted: boolean): Plugin {
       res.end("Not found: with Beyond Identity's hosted pages, the site has no SDK page.\n");
       return;
     }
+    const search = query !== undefined ? `?${query}` : '';
     if (security.sdkPages.paths.includes(path)) {
-      req.url = `${path}/index.html${query !== undefined ? `?${query}` : ''}`;
+      req.url = `${path}/index.html${search}`;
+    } else if (path === ACCOUNT_PAGE || path === `${ACCOUNT_PAGE}/`) {
+      req.url = `/index.html${search}`;
     }
     next();
   };
@@ -159,6 +166,9 @@ export default defineConfig(({ mode }) => {
       target: 'es2022',
       outDir: standin ? 'dist-bilocal' : hosted ? 'dist-hosted' : 'dist',
       emptyOutDir: true,
+      // Under the account page's path, which every layout sends to the site: with a
+      // team's app in front, `/assets` is the app's.
+      assetsDir: 'account/assets',
       // The real SDK is one 6 MB module (its WebAssembly inlined); it is loaded only by
       // the pages that need it, after they render.
       chunkSizeWarningLimit: 7000,

@@ -80,11 +80,21 @@ export const revokePasskey = (id: string, confirm: boolean) =>
   call<PasskeyRevoked>('POST', '/api/auth/passkeys/revoke', { id, confirm });
 
 /**
- * Where sign-in starts; `then` is a same-origin path to come back to. A step-up asks the
- * provider for a new ceremony; `end-other-sessions` also ends every other session of the
- * user before the new one exists.
+ * The account page. Every deployment serves it here; the standalone site (no team's app
+ * in front) serves it at `/` as well (docs/front-door.md).
  */
-export function signInUrl(then = '/', intent?: 'reauthenticate' | 'end-other-sessions'): string {
-  const url = `/api/auth/signin?callbackUrl=${encodeURIComponent(then)}`;
-  return intent ? `${url}&intent=${intent}` : url;
+export const ACCOUNT_PAGE = '/account';
+
+/**
+ * Where sign-in starts; `then` is a same-origin path to come back to, and without one the
+ * sign-in lands on the deployment's landing page (`AUTH_LANDING_PAGE`: `/`, the site's
+ * home or the team's app). A step-up asks the provider for a new ceremony;
+ * `end-other-sessions` also ends every other session of the user before the new one exists.
+ */
+export function signInUrl(then?: string, intent?: 'reauthenticate' | 'end-other-sessions'): string {
+  const query = new URLSearchParams();
+  if (then !== undefined) query.set('callbackUrl', then);
+  if (intent) query.set('intent', intent);
+  const search = query.toString();
+  return search ? `/api/auth/signin?${search}` : '/api/auth/signin';
 }

@@ -2,7 +2,7 @@
 // passkey, or lets the user choose one; then follows the redirect back to the app.
 import './style.css';
 import type { Passkey } from '@beyondidentity/bi-sdk-js';
-import { signInUrl } from './api';
+import { ACCOUNT_PAGE, signInUrl } from './api';
 import { noteDevicePasskeys } from './device-passkeys';
 import { localize, t, tn } from './i18n';
 import { describe, JUST_BOUND, LIMITS, limit, retryable, sdk } from './sdk';
@@ -10,7 +10,7 @@ import { announce, byId, el, reloadButton } from './ui';
 
 localize();
 
-const startAgain = () => el('p', {}, el('a', { class: 'button', href: signInUrl('/') }, t('authenticate.startAgain')));
+const startAgain = () => el('p', {}, el('a', { class: 'button', href: signInUrl() }, t('authenticate.startAgain')));
 
 /** A passkey that can sign in. The real SDK 3.0.6 reports `state: "active"` (measured in
  * tests/e2e/real-sdk.test.mjs), though its type file spells the states `Active`, ….
@@ -56,7 +56,7 @@ async function authenticate(): Promise<void> {
       announce(
         t('authenticate.noPasskey'),
         'error',
-        el('p', {}, el('a', { class: 'button', href: '/#register-heading' }, t('authenticate.setUp'))),
+        el('p', {}, el('a', { class: 'button', href: `${ACCOUNT_PAGE}#register-heading` }, t('authenticate.setUp'))),
       );
       return;
     }

@@ -3,7 +3,7 @@
 // else's link must not bind their passkey here and sign in as them (login CSRF). Then it
 // binds the passkey and signs in with it.
 import './style.css';
-import { ApiError, type BindingOwner, bindingOwner, signInUrl } from './api';
+import { ACCOUNT_PAGE, ApiError, type BindingOwner, bindingOwner, signInUrl } from './api';
 import { apiMessage } from './errors';
 import { localize, t } from './i18n';
 import { describe, JUST_BOUND, LIMITS, limit, retryable, sdk } from './sdk';
@@ -18,7 +18,7 @@ function askForNewLink(reason: string): void {
   announce(
     t('bind.askForNewLink', { reason }),
     'error',
-    el('p', {}, el('a', { class: 'button', href: '/#register-heading' }, t('bind.getNewLink'))),
+    el('p', {}, el('a', { class: 'button', href: `${ACCOUNT_PAGE}#register-heading` }, t('bind.getNewLink'))),
   );
 }
 
@@ -64,7 +64,7 @@ async function bind(): Promise<void> {
     // The link's token is spent; keep it out of the history.
     history.replaceState(null, '', '/bind');
     announce(t('bind.ready', { name: passkey.identity.username }), 'success');
-    location.assign(signInUrl('/'));
+    location.assign(signInUrl());
   } catch (error) {
     if (retryable(error)) {
       // The link may still be good: keep it, so that a reload tries again.

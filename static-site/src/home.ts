@@ -29,6 +29,8 @@ localize();
 
 /** Beyond Identity's hosted pages make passkeys (BEYOND_IDENTITY_AUTHENTICATOR=hosted). */
 const HOSTED = import.meta.env.MODE === 'hosted';
+/** This page's own path, `/` or `/account` (docs/front-door.md): sign-ins come back to it. */
+const HOME = location.pathname;
 
 const sections = {
   loading: byId('loading'),
@@ -44,6 +46,7 @@ function show(current: SessionAnswer | null): void {
   sections.loading.hidden = true;
   sections.signedIn.hidden = !current;
   sections.signedOut.hidden = !!current;
+  byId<HTMLAnchorElement>('sign-in').href = signInUrl(HOME);
   if (current)
     byId('who-heading').textContent = t('home.signedInAs', {
       name: current.user.name ?? current.user.email ?? current.user.id,
@@ -100,7 +103,7 @@ function sessionItem(listed: ListedSession): HTMLLIElement {
       announce(t('home.ended', { label }), 'success');
     } catch (error) {
       done();
-      if (reauthenticate(error, { action: 'end-session', id: listed.id }, '/', me)) return;
+      if (reauthenticate(error, { action: 'end-session', id: listed.id }, HOME, me)) return;
       if (!signedOutMeanwhile(error)) announce(apiMessage(error), 'error');
     }
   });
@@ -134,7 +137,7 @@ async function revoke(passkey: AccountPasskey, confirmed: boolean): Promise<void
   try {
     await revokePasskey(passkey.id, confirmed);
   } catch (error) {
-    if (reauthenticate(error, { action: 'revoke-passkey', id: passkey.id, confirm: confirmed }, '/', me)) return;
+    if (reauthenticate(error, { action: 'revoke-passkey', id: passkey.id, confirm: confirmed }, HOME, me)) return;
     if (error instanceof ApiError && error.code === 'confirmation_required') {
       const sure = window.confirm(t('home.lastPasskey'));
       if (sure) await revoke(passkey, true);
@@ -211,7 +214,7 @@ async function everywhere(button?: HTMLButtonElement): Promise<void> {
       // that always wins, even against someone ending this user's sessions with a
       // copied cookie. It comes back signed in here alone.
       announce(t('common.confirmItIsYou'), 'info');
-      location.assign(signInUrl(`/?${ENDED_OTHERS}`, 'end-other-sessions'));
+      location.assign(signInUrl(`${HOME}?${ENDED_OTHERS}`, 'end-other-sessions'));
       return;
     }
     if (!signedOutMeanwhile(error)) announce(apiMessage(error), 'error');
@@ -240,7 +243,7 @@ async function addPasskeyHosted(button?: HTMLButtonElement): Promise<void> {
     location.assign(link);
   } catch (error) {
     done();
-    if (reauthenticate(error, { action: 'add-passkey' }, '/', me)) {
+    if (reauthenticate(error, { action: 'add-passkey' }, HOME, me)) {
       leaving = true;
       return;
     }
@@ -289,7 +292,7 @@ async function load(): Promise<void> {
       announce(
         t('home.enrolled'),
         'info',
-        el('p', {}, el('a', { class: 'button', href: signInUrl('/') }, t('home.enrolledSignIn'))),
+        el('p', {}, el('a', { class: 'button', href: signInUrl(HOME) }, t('home.enrolledSignIn'))),
       );
     }
     return;

@@ -8,17 +8,50 @@ import { SITE, accessible, ageSignIn, browser, registerAndBind, shot, unique } f
 const sessionsList = (page) => page.getByRole('list', { name: 'Where you are signed in' });
 const passkeysList = (page) => page.getByRole('list', { name: 'Your passkeys' });
 
-/** A user signed in on two browsers, each with its own passkey. */
+/** A user signed in on two browsers, each with its own passkey (both closed if that fails). */
 async function twoBrowsers(name) {
   const address = unique(name);
   const first = await browser();
   const second = await browser();
-  for (const { page } of [first, second]) {
-    await registerAndBind(page, address);
-    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+  try {
+    for (const { page } of [first, second]) {
+      await registerAndBind(page, address);
+      await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    }
+  } catch (error) {
+    await first.close();
+    await second.close();
+    throw error;
   }
   return { address, first, second };
 }
+
+// With a team's app in front, the app has `/` and the account page is `/account`
+// (docs/front-door.md); every deployment serves it there, and sign-in comes back to it.
+test('the account page at /account: a sign-in from it comes back to it, /device leads back to it', async () => {
+  const address = unique('ada');
+  const b = await browser();
+  try {
+    const { page } = b;
+    await registerAndBind(page, address);
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    await page.goto(`${SITE}/account`);
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByText('You are signed out.').waitFor();
+    const signIn = page.getByRole('link', { name: 'Sign in with a passkey' });
+    assert.equal(await signIn.getAttribute('href'), '/api/auth/signin?callbackUrl=%2Faccount');
+    await signIn.click();
+    await page.waitForURL(`${SITE}/account`);
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    await page.goto(`${SITE}/device`);
+    await page.getByRole('link', { name: '← Your account' }).click();
+    await page.waitForURL(`${SITE}/account`);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
 
 test('two browsers: each sees both sessions, one ends the other, which is signed out on its next load', async () => {
   const { first, second } = await twoBrowsers('fay');

@@ -113,7 +113,7 @@ test('hosted mode: every page has the strict policy, the SDK pages are not there
     assert.equal(answer.headers.get('content-security-policy'), policy(), path);
   }
   assert.deepEqual(readdirSync(DIST).sort(), ['assets', 'index.html']);
-  const assets = readdirSync(new URL('assets/', DIST));
+  const assets = readdirSync(new URL('account/assets/', DIST));
   assert.deepEqual(assets.filter((f) => f.startsWith('bi-embedded')), []);
   assert.ok(assets.some((f) => /^home-.*\.js$/.test(f)));
 });

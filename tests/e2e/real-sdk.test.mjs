@@ -13,7 +13,7 @@ import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { SECURITY, SITE, browser, confirmBinding, emailLink, local, policy, renewOnDevice, revokePasskeys, shot, unique } from './harness.mjs';
 
-const ASSETS = new URL('../../static-site/dist/assets/', import.meta.url);
+const ASSETS = new URL('../../static-site/dist/account/assets/', import.meta.url);
 const SDK_CHUNK = readdirSync(ASSETS).find((f) => f.startsWith('bi-embedded-') && f.endsWith('.js'));
 /**
  * Opens a document of the site's origin, under the headers /device is served with (the
@@ -67,7 +67,7 @@ async function links() {
 }
 
 test('each page has its policy: the strict one, or where the SDK runs the SDK pages\'; home loads no SDK', async () => {
-  for (const path of ['/', '/?error=x', '/index.html', '/no-such-page']) {
+  for (const path of ['/', '/?error=x', '/index.html', '/account', '/account/?error=x', '/no-such-page']) {
     const answer = await fetch(`${SITE}${path}`);
     assert.equal(answer.headers.get('content-security-policy'), policy(), path);
   }
@@ -91,7 +91,7 @@ test('each page has its policy: the strict one, or where the SDK runs the SDK pa
     assert.deepEqual(await b.violations(), []);
     // The SDK itself, started on home, is stopped by the policy.
     const started = await b.page.evaluate(async (chunk) => {
-      const { Embedded } = (await import(`/assets/${chunk}`)).b;
+      const { Embedded } = (await import(`/account/assets/${chunk}`)).b;
       const hung = new Promise((resolve) => setTimeout(() => resolve('hung'), 5000));
       return Promise.race([Embedded.initialize().then(() => 'started', () => 'failed'), hung]);
     }, SDK_CHUNK);
@@ -111,7 +111,7 @@ test('the real SDK starts within its time limit, lists no passkeys and classifie
     const answer = await b.page.evaluate(
       async ({ chunk, urls }) => {
         const started = performance.now();
-        const { Embedded } = (await import(`/assets/${chunk}`)).b;
+        const { Embedded } = (await import(`/account/assets/${chunk}`)).b;
         const embedded = await Embedded.initialize();
         const startMs = performance.now() - started;
         const passkeys = await embedded.getPasskeys();
@@ -197,7 +197,7 @@ test('the real SDK binds a passkey, signs in, signs in again, and is refused in 
     const other = await b.context.newPage();
     await bare(other);
     const passkeys = await other.evaluate(async (chunk) => {
-      const { Embedded } = (await import(`/assets/${chunk}`)).b;
+      const { Embedded } = (await import(`/account/assets/${chunk}`)).b;
       return (await Embedded.initialize()).getPasskeys();
     }, SDK_CHUNK);
     await other.close();
