@@ -6,17 +6,23 @@
 # pages bind and sign in), uploads it and invalidates CloudFront; prints the URL and the
 # values for the Beyond Identity console.
 #
-#   infra/deploy.sh [--stack NAME] [--dry-run] [--zips DIR] [--template FILE] [--no-tenant-check]
+#   infra/deploy.sh [--stack NAME] [--env-file FILE] [--dry-run] [--zips DIR] [--template FILE] [--no-tenant-check]
 #
 #   --stack NAME        the stack (default: $STACK_NAME or passkey-auth)
+#   --env-file FILE     the stack's settings (default: .env); one file per stage, e.g.
+#                       --stack shop-staging --env-file .env.staging
 #   --dry-run           print what would be done; change nothing
 #   --zips DIR          use prebuilt DIR/<function>.zip instead of building
 #   --template FILE     deploy another template (the tests use a variant for moto)
 #   --no-tenant-check   skip `passkey-auth tenant check` against the deployed URL (the
 #                       moto test: there is no Beyond Identity there)
 #
-# Settings come from the environment or .env (the environment wins): AUTH_SECRET and the
-# BEYOND_IDENTITY_* values of README.md; optionally APP_ORIGIN for a custom domain and
+# Settings come from the environment or the settings file (the environment wins):
+# AUTH_SECRET and the BEYOND_IDENTITY_* values of README.md; optionally the front door of
+# docs/front-door.md: APP_UPSTREAM (the team's app, https://host[:port][/path], which gets
+# every path the sign-in does not keep), DOMAIN_NAME with CERTIFICATE_ARN (an ACM
+# certificate in us-east-1 that covers it) and HOSTED_ZONE_ID (a Route 53 zone for its
+# records), AUTH_ERROR_PAGE and AUTH_LANDING_PAGE; and
 # WAF_RATE_LIMIT (requests per 5 minutes per address; the stack must be in us-east-1),
 # ALARM_TOPIC_ARN (an SNS topic for the alarms), EXAMPLE_PROTECTED_ROUTE=true (adds GET
 # /api/example/me behind the session authorizer) and AUTHORIZER_CACHE_SECONDS (default 0:
@@ -34,6 +40,7 @@ DRY_RUN=""
 ZIPS=""
 TEMPLATE="infra/template.yaml"
 TENANT_CHECK=1
+ENV_FILE=".env"
 while [ $# -gt 0 ]; do
   case "$1" in
     --stack) STACK="$2"; shift 2 ;;
@@ -41,7 +48,8 @@ while [ $# -gt 0 ]; do
     --zips) ZIPS="$2"; shift 2 ;;
     --template) TEMPLATE="$2"; shift 2 ;;
     --no-tenant-check) TENANT_CHECK=""; shift ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --env-file) ENV_FILE="$2"; shift 2 ;;
+    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "deploy.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -65,7 +73,8 @@ if [ -z "$ZIPS" ]; then
 fi
 [ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]}"
 
-load_dotenv .env
+[ "$ENV_FILE" = .env ] || [ -f "$ENV_FILE" ] || die "no settings file $ENV_FILE"
+load_dotenv "$ENV_FILE"
 required=(AUTH_SECRET BEYOND_IDENTITY_ISSUER BEYOND_IDENTITY_CLIENT_ID BEYOND_IDENTITY_CLIENT_SECRET
   BEYOND_IDENTITY_TENANT_ID BEYOND_IDENTITY_REALM_ID BEYOND_IDENTITY_APPLICATION_CONFIG_ID)
 if [ -z "${BEYOND_IDENTITY_API_TOKEN:-}" ]; then
@@ -77,6 +86,57 @@ for name in "${required[@]}"; do [ -n "${!name:-}" ] || unset_vars+=("$name"); d
 case "${BEYOND_IDENTITY_REGION:-us}" in us|eu) ;; *) die "BEYOND_IDENTITY_REGION must be us or eu" ;; esac
 authenticator="${BEYOND_IDENTITY_AUTHENTICATOR:-embedded}"
 case "$authenticator" in embedded|hosted) ;; *) die "BEYOND_IDENTITY_AUTHENTICATOR must be embedded or hosted" ;; esac
+[ -z "${APP_ORIGIN:-}" ] || die "APP_ORIGIN is no longer read: for your own domain set DOMAIN_NAME and CERTIFICATE_ARN, for your app behind the sign-in APP_UPSTREAM (docs/front-door.md)"
+
+# The front door's settings, checked before anything is built: the team's app as
+# CloudFront's origin parts, and the custom domain with its certificate.
+front_door="$(python3 - <<'PY'
+import os, re, shlex, sys
+from urllib.parse import urlsplit
+
+def fail(message):
+    print(f"die {shlex.quote(message)}")
+    sys.exit(0)
+
+out = {"app_domain": "", "app_protocol": "https", "app_port": "443", "app_path": ""}
+upstream = os.environ.get("APP_UPSTREAM", "")
+domain = os.environ.get("DOMAIN_NAME", "")
+if upstream:
+    url = urlsplit(upstream)
+    host = (url.hostname or "").lower()
+    s3_website = re.fullmatch(r"[a-z0-9.-]+\.s3-website[.-][a-z0-9-]+\.amazonaws\.com(\.cn)?", host)
+    if url.scheme not in ("https", "http") or not host or url.username or url.query or url.fragment or "#" in upstream:
+        fail("APP_UPSTREAM must be your app's address, https://host[:port][/path], without user, query or fragment")
+    if url.scheme == "http" and not s3_website:
+        fail("APP_UPSTREAM must use https: only an S3 website endpoint, which has no https, may be http (the session cookie would cross the internet in clear)")
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", host):
+        fail("APP_UPSTREAM's host must be a DNS name (CloudFront cannot reach an IP address as an origin)")
+    if domain and host == domain.lower():
+        fail("APP_UPSTREAM is DOMAIN_NAME itself: CloudFront would ask itself; give the app's own address")
+    path = url.path.rstrip("/")
+    if path and not re.fullmatch(r"(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+", path):
+        fail("APP_UPSTREAM's path must be plain path segments, such as /prod")
+    try:
+        port = url.port
+    except ValueError:
+        fail("APP_UPSTREAM's port is not a port")
+    out = {"app_domain": host, "app_protocol": url.scheme, "app_port": str(port or (443 if url.scheme == "https" else 80)), "app_path": path}
+if domain and not re.fullmatch(r"([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}", domain):
+    fail("DOMAIN_NAME must be a lower-case host name such as auth.example.com")
+for name in ("AUTH_ERROR_PAGE", "AUTH_LANDING_PAGE"):
+    page = os.environ.get(name, "")
+    if page and (not re.fullmatch(r"/[A-Za-z0-9/._~!$&'()*+,;=:@-]*", page) or page.startswith("//") or len(page) > 256):
+        fail(f"{name} must be a path of your origin such as /account (no query, fragment or percent sign)")
+for key, value in out.items():
+    print(f"{key}={shlex.quote(value)}")
+PY
+)"
+eval "$front_door"
+domain="${DOMAIN_NAME:-}"
+certificate="${CERTIFICATE_ARN:-}"
+zone="${HOSTED_ZONE_ID:-}"
+if [ -n "$domain" ] && [ -z "$certificate" ]; then die "DOMAIN_NAME needs CERTIFICATE_ARN: an ACM certificate in us-east-1 that covers $domain"; fi
+if [ -z "$domain" ] && { [ -n "$certificate" ] || [ -n "$zone" ]; }; then die "CERTIFICATE_ARN and HOSTED_ZONE_ID are for DOMAIN_NAME, which is not set"; fi
 
 account="$(aws sts get-caller-identity --query Account --output text)" || die "the AWS CLI has no working credentials (aws configure, or AWS_PROFILE)"
 region="${AWS_REGION:-${AWS_DEFAULT_REGION:-$(aws configure get region || true)}}"
@@ -84,6 +144,42 @@ region="${AWS_REGION:-${AWS_DEFAULT_REGION:-$(aws configure get region || true)}
 export AWS_DEFAULT_REGION="$region"
 artifacts="$STACK-artifacts-$account-$region"
 say "stack $STACK in account $account, region $region${DRY_RUN:+ (dry run)}"
+
+# The custom domain: CloudFront reads certificates in us-east-1 only, whatever the stack's
+# region, and the certificate must be issued and cover the name; the zone must be public
+# and hold the name.
+if [ -n "$domain" ]; then
+  [[ "$certificate" =~ ^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/ ]] \
+    || die "CERTIFICATE_ARN must be an ACM certificate in us-east-1, where CloudFront reads them (request or import one there, for $domain)"
+  described="$(aws acm describe-certificate --region us-east-1 --certificate-arn "$certificate" --output json 2>&1)" \
+    || die "cannot read the certificate $certificate in us-east-1: $described"
+  problem="$(DOMAIN="$domain" python3 -c '
+import json, os, sys
+cert = json.load(sys.stdin)["Certificate"]
+domain = os.environ["DOMAIN"]
+names = {cert.get("DomainName", "")} | set(cert.get("SubjectAlternativeNames", []))
+covers = lambda name: name == domain or (name.startswith("*.") and domain.split(".", 1)[1] == name[2:])
+status = cert.get("Status")
+if status != "ISSUED":
+    print(f"the certificate is {status}, not ISSUED (finish its validation first)")
+elif not any(covers(n) for n in names):
+    print(f"the certificate does not cover {domain}: it names {sorted(names)}")
+' <<<"$described")"
+  [ -z "$problem" ] || die "CERTIFICATE_ARN: $problem"
+  if [ -n "$zone" ]; then
+    zone_json="$(aws route53 get-hosted-zone --id "$zone" --output json 2>&1)" || die "cannot read the hosted zone $zone: $zone_json"
+    problem="$(DOMAIN="$domain" python3 -c '
+import json, os, sys
+zone = json.load(sys.stdin)["HostedZone"]
+name, domain = zone["Name"].rstrip("."), os.environ["DOMAIN"]
+if zone.get("Config", {}).get("PrivateZone"):
+    print(f"{name} is a private zone; the public name needs a public one")
+elif domain != name and not domain.endswith("." + name):
+    print(f"the zone {name} does not hold {domain}")
+' <<<"$zone_json")"
+    [ -z "$problem" ] || die "HOSTED_ZONE_ID: $problem"
+  fi
+fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -137,9 +233,14 @@ done
 prefix="/$STACK/"
 kept() { aws ssm get-parameter --name "$prefix$1" --with-decryption --query Parameter.Value --output text 2>/dev/null || true; }
 ORIGIN_VERIFY_SECRET="$(kept ORIGIN_VERIFY_SECRET)" AUDIT_KEY="$(kept AUDIT_KEY)" \
+  APP_ORIGIN_VERIFY_SECRET="$(kept APP_ORIGIN_VERIFY_SECRET)" APP_PROTOCOL="$app_protocol" APP_DOMAIN="$app_domain" \
   python3 - "$work" "$prefix" <<'PY'
 import json, os, secrets, sys
 work, prefix = sys.argv[1], sys.argv[2]
+# The team's app gets its own origin secret (never the functions' one), over https only.
+app_secret = ""
+if os.environ["APP_DOMAIN"] and os.environ["APP_PROTOCOL"] == "https":
+    app_secret = os.environ.get("APP_ORIGIN_VERIFY_SECRET") or secrets.token_urlsafe(32)
 values = {
     "AUTH_SECRET": os.environ["AUTH_SECRET"],
     "BEYOND_IDENTITY_CLIENT_SECRET": os.environ["BEYOND_IDENTITY_CLIENT_SECRET"],
@@ -147,14 +248,16 @@ values = {
     "BEYOND_IDENTITY_API_TOKEN": os.environ.get("BEYOND_IDENTITY_API_TOKEN", ""),
     "ORIGIN_VERIFY_SECRET": os.environ.get("ORIGIN_VERIFY_SECRET") or secrets.token_urlsafe(32),
     "AUDIT_KEY": os.environ.get("AUDIT_KEY") or secrets.token_urlsafe(32),
+    "APP_ORIGIN_VERIFY_SECRET": app_secret,
 }
 for name, value in values.items():
     path = os.path.join(work, f"ssm-{name}.json")
     with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
         if value:
             json.dump({"Name": prefix + name, "Value": value, "Type": "SecureString", "Overwrite": True}, f)
-with open(os.open(os.path.join(work, "origin-secret"), os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
-    f.write(values["ORIGIN_VERIFY_SECRET"])
+for name, file in [("ORIGIN_VERIFY_SECRET", "origin-secret"), ("APP_ORIGIN_VERIFY_SECRET", "app-origin-secret")]:
+    with open(os.open(os.path.join(work, file), os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+        f.write(values[name])
 PY
 say "storing the secrets in Parameter Store under $prefix (SecureString)"
 for file in "$work"/ssm-*.json; do
@@ -170,14 +273,18 @@ done
 # 5. The stack. Parameters go through a private file, never the command line.
 stack_exists=""
 if aws cloudformation describe-stacks --stack-name "$STACK" >/dev/null 2>&1; then stack_exists=1; fi
-python3 - "$work/parameters.json" "$work/origin-secret" <<PY
+python3 - "$work/parameters.json" "$work/origin-secret" "$work/app-origin-secret" <<PY
 import json, os, sys
 values = {
     "CodeBucket": "$artifacts",
     "SigninZip": "${keys[signin]}", "CallbackZip": "${keys[callback]}", "SessionZip": "${keys[session]}",
     "RegisterZip": "${keys[register]}", "BindJobZip": "${keys[bind-job]}", "AuthorizerZip": "${keys[authorizer]}",
-    "AppOrigin": os.environ.get("APP_ORIGIN", ""),
     "OriginVerifySecret": open(sys.argv[2]).read(),
+    "AppDomain": "$app_domain", "AppProtocol": "$app_protocol", "AppPort": "$app_port", "AppPath": "$app_path",
+    "AppOriginSecret": open(sys.argv[3]).read(),
+    "DomainName": "$domain", "CertificateArn": "$certificate", "HostedZoneId": "$zone",
+    "ErrorPage": os.environ.get("AUTH_ERROR_PAGE", ""),
+    "LandingPage": os.environ.get("AUTH_LANDING_PAGE", ""),
     "Issuer": os.environ["BEYOND_IDENTITY_ISSUER"],
     "ClientId": os.environ["BEYOND_IDENTITY_CLIENT_ID"],
     "Region": os.environ.get("BEYOND_IDENTITY_REGION", "us"),
@@ -237,8 +344,37 @@ else
   site_bucket="$(output SiteBucket)"; distribution="$(output DistributionId)"; url="$(output SiteUrl)"
 fi
 say "uploading the site to s3://$site_bucket"
-run aws s3 sync --only-show-errors --delete --exclude '*.html' --cache-control 'public, max-age=31536000, immutable' "$dist" "s3://$site_bucket"
-run aws s3 sync --only-show-errors --delete --exclude '*' --include '*.html' --cache-control 'no-cache' "$dist" "s3://$site_bucket"
+run aws s3 sync --only-show-errors --exclude '*.html' --cache-control 'public, max-age=31536000, immutable' "$dist" "s3://$site_bucket"
+run aws s3 sync --only-show-errors --exclude '*' --include '*.html' --cache-control 'no-cache' "$dist" "s3://$site_bucket"
+# What an earlier deploy uploaded and this one did not is removed; nothing else in the
+# bucket is ever touched (the team may keep its own files there). The manifest, the
+# list of what the product uploaded, lives in the artifacts bucket, out of CloudFront's
+# reach.
+manifest="site/$site_bucket.manifest"
+if [ -z "$DRY_RUN" ]; then
+  (cd "$dist" && find . -type f | sed 's|^\./||' | LC_ALL=C sort) >"$work/site-new"
+  if ! aws s3api get-object --bucket "$artifacts" --key "$manifest" --expected-bucket-owner "$account" "$work/site-old" >/dev/null 2>&1; then
+    : >"$work/site-old"
+  fi
+  LC_ALL=C sort -o "$work/site-old" "$work/site-old"
+  LC_ALL=C comm -23 "$work/site-old" "$work/site-new" >"$work/site-stale"
+  if [ -s "$work/site-stale" ]; then
+    say "removing $(wc -l <"$work/site-stale") file(s) of the previous deploy's site"
+    python3 - "$work/site-stale" "$work/site-delete" <<'PY'
+import json, sys
+keys = [line.rstrip("\n") for line in open(sys.argv[1]) if line.strip()]
+for i in range(0, len(keys), 1000):
+    with open(f"{sys.argv[2]}-{i // 1000}.json", "w") as f:
+        json.dump({"Objects": [{"Key": k} for k in keys[i : i + 1000]], "Quiet": True}, f)
+PY
+    for batch in "$work"/site-delete-*.json; do
+      aws s3api delete-objects --bucket "$site_bucket" --delete "file://$batch" --expected-bucket-owner "$account" >/dev/null
+    done
+  fi
+  aws s3api put-object --bucket "$artifacts" --key "$manifest" --body "$work/site-new" --expected-bucket-owner "$account" >/dev/null
+else
+  printf '  would remove from s3://%s what the previous deploy uploaded and this one does not (manifest s3://%s/%s)\n' "$site_bucket" "$artifacts" "$manifest" >&2
+fi
 run aws cloudfront create-invalidation --distribution-id "$distribution" --paths '/*' --query Invalidation.Id --output text >/dev/null
 
 if [ "$authenticator" = hosted ]; then
@@ -247,9 +383,11 @@ else
   console="    Authenticator config invoke URL  $url
     Authenticator config trusted origin  $url"
 fi
+account_url="$url/account"
+[ -n "$app_domain" ] || account_url="$url"
 cat <<TXT
 
-  Deployed: $url
+  Deployed: $url${app_domain:+ (your app at $app_protocol://$app_domain; the account page at $account_url)}
 
   In the Beyond Identity console:
     Application redirect URI         $url/api/auth/callback/beyondidentity
@@ -259,10 +397,10 @@ TXT
 # 7. The tenant, checked against the deployed URL: the redirect URI, invoke URL and
 # trusted origin above must be in the console for sign-in to work.
 if [ -n "$TENANT_CHECK" ]; then
-  say "checking the Beyond Identity tenant for ${APP_ORIGIN:-$url} (passkey-auth tenant check)"
+  say "checking the Beyond Identity tenant for $url (passkey-auth tenant check)"
   if [ -n "$DRY_RUN" ]; then
     run cargo run --quiet -p passkey-auth-operator -- tenant check
-  elif ! AUTH_URL="${APP_ORIGIN:-$url}" cargo run --quiet -p passkey-auth-operator -- tenant check; then
-    printf '\n\033[33mThe stack is deployed, but sign-in will fail until the problems above are fixed\033[0m (then: AUTH_URL=%s make tenant-check).\n' "${APP_ORIGIN:-$url}" >&2
+  elif ! AUTH_URL="$url" cargo run --quiet -p passkey-auth-operator -- tenant check; then
+    printf '\n\033[33mThe stack is deployed, but sign-in will fail until the problems above are fixed\033[0m (then: AUTH_URL=%s make tenant-check).\n' "$url" >&2
   fi
 fi

@@ -3,7 +3,9 @@
 # every step moto can emulate: the artifacts bucket and uploads, the stack (table,
 # roles, log groups, functions, site bucket), the site's upload with its cache headers,
 # the CloudFront invalidation, a second run that updates in place, a third that switches
-# to Beyond Identity's hosted pages, --dry-run, and the teardown. What moto cannot emulate (API Gateway v2 and CloudFront in CloudFormation,
+# to Beyond Identity's hosted pages (removing only what an earlier deploy uploaded), a
+# fourth that puts the team's app behind it on a custom domain (and the refusals of bad
+# front-door settings), --dry-run, and the teardown. What moto cannot emulate (API Gateway v2 and CloudFront in CloudFormation,
 # invoking functions, TTL, arm64) is listed in docs/deploy.md.
 source "$(dirname "$0")/../../scripts/lib.sh"
 
@@ -102,8 +104,8 @@ s3 = boto3.client("s3")
 for key, cache in [("index.html", "no-cache"), ("bind/index.html", "no-cache"), ("bi-authenticate/index.html", "no-cache")]:
     head = s3.head_object(Bucket=outputs["SiteBucket"], Key=key)
     assert head["CacheControl"] == cache, (key, head.get("CacheControl"))
-assets = [o["Key"] for o in s3.list_objects_v2(Bucket=outputs["SiteBucket"], Prefix="assets/")["Contents"]]
-assert any(k.startswith("assets/bi-embedded") for k in assets), "the real SDK is not deployed"
+assets = [o["Key"] for o in s3.list_objects_v2(Bucket=outputs["SiteBucket"], Prefix="account/assets/")["Contents"]]
+assert any(k.startswith("account/assets/bi-embedded") for k in assets), "the real SDK is not deployed"
 immutable = s3.head_object(Bucket=outputs["SiteBucket"], Key=assets[0])["CacheControl"]
 assert "immutable" in immutable, immutable
 invalidations = boto3.client("cloudfront").list_invalidations(DistributionId=sys.argv[1])
@@ -111,7 +113,9 @@ assert invalidations["InvalidationList"]["Quantity"] >= 1
 open(sys.argv[2], "w").write(secrets.pop())
 PY
 
-say "second deploy: updates in place"
+say "second deploy: updates in place; a file the team put in the site bucket is left alone"
+site_bucket="$(aws cloudformation describe-stacks --stack-name moto-test --query "Stacks[0].Outputs[?OutputKey=='SiteBucket'].OutputValue" --output text)"
+echo "the team's own" | aws s3 cp --only-show-errors - "s3://$site_bucket/team/kept.txt"
 deploy >"$LOG_DIR/deploy2.log" 2>&1 || { cat "$LOG_DIR/deploy2.log" >&2; die "the second deploy failed"; }
 [ "$(aws cloudformation describe-stacks --stack-name moto-test --query 'length(Stacks)' --output text)" = 1 ] || die "a second stack"
 [ "$(aws ssm get-parameter --name /moto-test/ORIGIN_VERIFY_SECRET --with-decryption --query Parameter.Value --output text)" = "$(cat "$LOG_DIR/origin-secret")" ] \
@@ -129,8 +133,74 @@ for fn in ["register", "bind-job"]:
     assert env["BEYOND_IDENTITY_AUTHENTICATOR"] == "hosted", (fn, env)
 keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=outputs["SiteBucket"])["Contents"]]
 assert "index.html" in keys, keys
-stale = [k for k in keys if k.startswith(("bind/", "bi-authenticate/", "device/", "assets/bi-embedded"))]
+stale = [k for k in keys if k.startswith(("bind/", "bi-authenticate/", "device/", "account/assets/bi-embedded"))]
 assert stale == [], f"left from the embedded site: {stale}"
+assert "team/kept.txt" in keys, "a deploy removed a file it never uploaded"
+PY
+
+say "bad front-door settings are refused before anything changes"
+refused() { # refused WHY VAR=VALUE…: the deploy fails, saying WHY
+  local why="$1"; shift
+  if env "$@" infra/deploy.sh --stack moto-test --zips "$LOG_DIR/zips" --template "$LOG_DIR/template.json" --no-tenant-check >"$LOG_DIR/refused.log" 2>&1; then
+    cat "$LOG_DIR/refused.log" >&2; die "deployed with $*"
+  fi
+  grep -q "$why" "$LOG_DIR/refused.log" || { cat "$LOG_DIR/refused.log" >&2; die "the refusal of $* does not say: $why"; }
+}
+# A certificate for auth.example.com, and a public zone for example.com, in moto.
+cert_arn="$(python3 - <<'PY'
+import datetime, boto3
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+key = ec.generate_private_key(ec.SECP256R1())
+name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "auth.example.com")])
+now = datetime.datetime.now(datetime.timezone.utc)
+cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("auth.example.com")]), critical=False)
+        .sign(key, hashes.SHA256()))
+acm = boto3.client("acm", region_name="us-east-1")
+print(acm.import_certificate(
+    Certificate=cert.public_bytes(serialization.Encoding.PEM),
+    PrivateKey=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+)["CertificateArn"])
+PY
+)"
+zone_id="$(aws route53 create-hosted-zone --name example.com --caller-reference moto-test --query HostedZone.Id --output text)"
+zone_id="${zone_id#/hostedzone/}"
+refused "APP_ORIGIN is no longer read" APP_ORIGIN=https://auth.example.com
+refused "must use https" APP_UPSTREAM=http://app.example.net
+refused "without user, query or fragment" APP_UPSTREAM=https://app.example.net/?x=1
+refused "needs CERTIFICATE_ARN" DOMAIN_NAME=auth.example.com
+refused "in us-east-1, where CloudFront reads them" DOMAIN_NAME=auth.example.com CERTIFICATE_ARN="${cert_arn/us-east-1/eu-west-1}"
+refused "does not cover www.example.com" DOMAIN_NAME=www.example.com CERTIFICATE_ARN="$cert_arn"
+refused "does not hold auth.example.com" DOMAIN_NAME=auth.example.com CERTIFICATE_ARN="$cert_arn" HOSTED_ZONE_ID="$(aws route53 create-hosted-zone --name example.org --caller-reference moto-test-org --query HostedZone.Id --output text | sed 's|/hostedzone/||')"
+[ "$(aws cloudformation describe-stacks --stack-name moto-test --query 'Stacks[0].StackStatus' --output text)" = UPDATE_COMPLETE ] || die "a refused deploy changed the stack"
+
+say "fourth deploy: the team's app behind the sign-in, on a custom domain"
+APP_UPSTREAM=https://app.example.net/prod DOMAIN_NAME=auth.example.com CERTIFICATE_ARN="$cert_arn" HOSTED_ZONE_ID="$zone_id" \
+  AUTH_LANDING_PAGE=/dashboard deploy >"$LOG_DIR/deploy4.log" 2>&1 || { cat "$LOG_DIR/deploy4.log" >&2; die "the deploy with an app and a domain failed"; }
+grep -q "Deployed: https://auth.example.com (your app at https://app.example.net; the account page at https://auth.example.com/account)" "$LOG_DIR/deploy4.log" \
+  || { cat "$LOG_DIR/deploy4.log" >&2; die "the deploy does not name the domain, the app and the account page"; }
+python3 - <<'PY'
+import boto3
+cf = boto3.client("cloudformation")
+stack = cf.describe_stacks(StackName="moto-test")["Stacks"][0]
+outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+assert outputs["SiteUrl"] == "https://auth.example.com", outputs
+parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in stack["Parameters"]}
+assert (parameters["AppDomain"], parameters["AppPath"], parameters["AppPort"]) == ("app.example.net", "/prod", "443"), parameters
+lam = boto3.client("lambda")
+for fn in ["signin", "callback", "session", "register", "bind-job"]:
+    env = lam.get_function_configuration(FunctionName=f"moto-test-{fn}")["Environment"]["Variables"]
+    assert env["AUTH_URL"] == "https://auth.example.com", (fn, env)
+    assert env["AUTH_ACCOUNT_PAGE"] == "/account" and env["AUTH_LANDING_PAGE"] == "/dashboard", (fn, env)
+    assert "AUTH_ERROR_PAGE" not in env, (fn, env)
+app_secret = boto3.client("ssm").get_parameter(Name="/moto-test/APP_ORIGIN_VERIFY_SECRET", WithDecryption=True)["Parameter"]
+assert app_secret["Type"] == "SecureString" and len(app_secret["Value"]) >= 32
+origin_secret = boto3.client("ssm").get_parameter(Name="/moto-test/ORIGIN_VERIFY_SECRET", WithDecryption=True)["Parameter"]["Value"]
+assert app_secret["Value"] != origin_secret, "the app must not hold the functions' secret"
 PY
 
 say "teardown"

@@ -41,6 +41,70 @@ def route_source(crate):
 AUTHORIZER = "authorizer"
 
 
+_ABSENT = object()
+
+
+def resolve(**parameters):
+    """The template as CloudFormation makes it with these parameters (the others at their
+    defaults): conditions decided, `Fn::If` taken, `AWS::NoValue` gone, resources whose
+    condition is false left out, parameters' `Ref`s replaced by their values. Returns
+    (resources, outputs)."""
+    values = {name: p.get("Default") for name, p in TEMPLATE["Parameters"].items()}
+    values.update(parameters)
+    decided = {}
+
+    def operand(node):
+        if isinstance(node, dict) and set(node) == {"Ref"}:
+            return str(values.get(node["Ref"], node["Ref"]))
+        return str(node)
+
+    def condition(node):
+        (fn, args), = node.items()
+        if fn == "Condition":
+            if args not in decided:
+                decided[args] = condition(TEMPLATE["Conditions"][args])
+            return decided[args]
+        if fn == "Fn::Equals":
+            return operand(args[0]) == operand(args[1])
+        if fn == "Fn::Not":
+            return not condition(args[0])
+        if fn == "Fn::And":
+            return all(condition(a) for a in args)
+        if fn == "Fn::Or":
+            return any(condition(a) for a in args)
+        raise ValueError(f"unknown condition function {fn}")
+
+    holds = lambda name: condition({"Condition": name})
+
+    def walk(node):
+        if isinstance(node, dict):
+            if set(node) == {"Fn::If"}:
+                name, yes, no = node["Fn::If"]
+                return walk(yes if holds(name) else no)
+            if node == {"Ref": "AWS::NoValue"}:
+                return _ABSENT
+            if set(node) == {"Ref"} and node["Ref"] in values:
+                return values[node["Ref"]]
+            kept = {k: walk(v) for k, v in node.items()}
+            return {k: v for k, v in kept.items() if v is not _ABSENT}
+        if isinstance(node, list):
+            return [v for v in (walk(v) for v in node) if v is not _ABSENT]
+        return node
+
+    resources = {n: r for n, r in RESOURCES.items() if "Condition" not in r or holds(r["Condition"])}
+    return walk(resources), walk(TEMPLATE["Outputs"])
+
+
+def distribution(resources):
+    return resources["Distribution"]["Properties"]["DistributionConfig"]
+
+
+# The paths the sign-in keeps in front of a team's app: the API, the account page, and
+# the SDK pages (static-site/security-headers.json), each as itself and its folder.
+RESERVED = ["/api/auth/*", "/account", "/account/*"]
+APP = {"AppDomain": "app.example.net"}
+
+
 def of_type(kind):
     return {name: r for name, r in RESOURCES.items() if r["Type"] == kind}
 
@@ -312,27 +376,39 @@ class Site(unittest.TestCase):
 
     def test_only_the_sdk_pages_get_the_sdk_policy_and_every_page_is_compressed(self):
         security = json.loads(source("static-site/security-headers.json"))
-        config = RESOURCES["Distribution"]["Properties"]["DistributionConfig"]
-        default = config["DefaultCacheBehavior"]
-        self.assertEqual(default["ResponseHeadersPolicyId"], {"Ref": "SiteHeaders"})
-        # The SDK pages' behaviours exist only when the site has them (Authenticator
-        # embedded); in hosted mode every page falls to the default, strict, behaviour.
-        conditional = [b["Fn::If"] for b in config["CacheBehaviors"] if b.get("Fn::If", [None, {}])[1].get("TargetOriginId") == "site"]
-        for condition, _, otherwise in conditional:
-            self.assertEqual((condition, otherwise), ("EmbeddedSdk", {"Ref": "AWS::NoValue"}))
-        self.assertEqual(TEMPLATE["Conditions"]["EmbeddedSdk"], {"Fn::Equals": [{"Ref": "Authenticator"}, "embedded"]})
-        self.assertEqual(RESOURCES["SdkPageHeaders"]["Condition"], "EmbeddedSdk")
-        site = [b for _, b, _ in conditional]
-        self.assertEqual([b for b in config["CacheBehaviors"] if b.get("TargetOriginId") == "site"], [], "every site behaviour is conditional")
-        # Exactly the SDK pages, as the dev and preview servers match them: `/bind` and `/bind/…`.
-        self.assertEqual({b["PathPattern"] for b in site}, {q for p in security["sdkPages"]["paths"] for q in (p, f"{p}/*")})
-        self.assertEqual({b["TargetOriginId"] for b in site}, {"site"})
-        for behaviour in [default, *site]:
-            self.assertTrue(behaviour["Compress"], behaviour.get("PathPattern", "default"))
-            self.assertEqual(behaviour["FunctionAssociations"], default["FunctionAssociations"])
-            self.assertEqual(behaviour["CachePolicyId"], default["CachePolicyId"])
-        for behaviour in site:
-            self.assertEqual(behaviour["ResponseHeadersPolicyId"], {"Ref": "SdkPageHeaders"}, behaviour["PathPattern"])
+        sdk_paths = {q for p in security["sdkPages"]["paths"] for q in (p, f"{p}/*")}
+        for authenticator in ["embedded", "hosted"]:
+            for app in [{}, APP]:
+                case = f"{authenticator}, {'an app' if app else 'no app'}"
+                resources, _ = resolve(Authenticator=authenticator, **app)
+                config = distribution(resources)
+                default = config["DefaultCacheBehavior"]
+                site = [b for b in config["CacheBehaviors"] if b["TargetOriginId"] == "site"]
+                if not app:
+                    self.assertEqual(default["TargetOriginId"], "site", case)
+                    self.assertEqual(default["ResponseHeadersPolicyId"], {"Ref": "SiteHeaders"}, case)
+                    site.append(default)
+                policies = {b.get("PathPattern", "default"): b["ResponseHeadersPolicyId"] for b in site}
+                # The SDK pages exist only in the embedded build: in hosted mode every page
+                # gets the strict policy, and with an app those paths are the app's.
+                sdk = {path for path, policy in policies.items() if policy == {"Ref": "SdkPageHeaders"}}
+                self.assertEqual(sdk, sdk_paths if authenticator == "embedded" else set(), case)
+                self.assertEqual("SdkPageHeaders" in resources, authenticator == "embedded", case)
+                strict = {path for path, policy in policies.items() if policy == {"Ref": "SiteHeaders"}}
+                self.assertEqual(strict, {"/account", "/account/*"} | ({"default"} if not app else set()), case)
+                for behaviour in site:
+                    where = f"{case}: {behaviour.get('PathPattern', 'default')}"
+                    self.assertTrue(behaviour["Compress"], where)
+                    self.assertEqual(behaviour["FunctionAssociations"][0]["FunctionARN"], {"Fn::GetAtt": ["PageRoutes", "FunctionMetadata.FunctionARN"]}, where)
+                    self.assertEqual(behaviour["CachePolicyId"], "658327ea-f89d-4fab-a63d-7e88639e58f6", where)  # CachingOptimized
+        # The account page's path is the site's (static-site/src/api.ts, vite.config.ts),
+        # and CloudFront's page routes send it to home.
+        for file in ["static-site/src/api.ts", "static-site/vite.config.ts"]:
+            self.assertIn("const ACCOUNT_PAGE = '/account';", source(file), file)
+        routes = RESOURCES["PageRoutes"]["Properties"]["FunctionCode"]
+        self.assertIn("request.uri === '/account' || request.uri === '/account/'", routes)
+        self.assertIn("request.uri = '/index.html';", routes)
+        self.assertIn("assetsDir: 'account/assets'", source("static-site/vite.config.ts"))
 
     def test_the_api_behaviour_is_uncached_and_passes_what_the_functions_read(self):
         behaviours = RESOURCES["Distribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]
@@ -403,6 +479,130 @@ class FrontDoor(unittest.TestCase):
         self.assertEqual(TEMPLATE["Rules"]["WafNeedsUsEast1"]["Assertions"][0]["Assert"], {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]})
         web_acl = RESOURCES["Distribution"]["Properties"]["DistributionConfig"]["WebACLId"]
         self.assertEqual(web_acl["Fn::If"][0], "HasWaf")
+
+
+class Layouts(unittest.TestCase):
+    """The front door with and without each of its parameters: the team's app, its
+    protocol, the custom domain and its zone, the pages."""
+
+    FUNCTIONS_WITH_ORIGIN = ["SigninFunction", "CallbackFunction", "SessionFunction", "RegisterFunction", "BindJobFunction"]
+
+    def env(self, resources, logical):
+        return resources[logical]["Properties"]["Environment"]["Variables"]
+
+    def test_without_an_app_the_site_has_every_path_as_before(self):
+        resources, _ = resolve()
+        config = distribution(resources)
+        self.assertEqual([o["Id"] for o in config["Origins"]], ["site", "api"])
+        self.assertEqual(config["DefaultRootObject"], "index.html")
+        for name in ["AppRequestHeaders", "AppCache", "AppOriginRequests"]:
+            self.assertNotIn(name, resources)
+        for logical in self.FUNCTIONS_WITH_ORIGIN:
+            env = self.env(resources, logical)
+            self.assertFalse({"AUTH_ACCOUNT_PAGE", "AUTH_ERROR_PAGE", "AUTH_LANDING_PAGE"} & set(env), logical)
+
+    def test_the_teams_app_is_the_default_uncached_unless_it_asks_with_its_own_headers(self):
+        resources, _ = resolve(AppOriginSecret="s" * 32, **APP)
+        config = distribution(resources)
+        app = next(o for o in config["Origins"] if o["Id"] == "app")
+        self.assertEqual(app["DomainName"], "app.example.net")
+        self.assertEqual(app["CustomOriginConfig"]["OriginProtocolPolicy"], "https-only")
+        self.assertEqual(app["CustomOriginConfig"]["HTTPSPort"], 443)
+        self.assertEqual(app["OriginCustomHeaders"], [{"HeaderName": "X-Origin-Verify", "HeaderValue": "s" * 32}])
+        self.assertNotIn("DefaultRootObject", config, "/ is the app's")
+        default = config["DefaultCacheBehavior"]
+        self.assertEqual(default["TargetOriginId"], "app")
+        self.assertNotIn("ResponseHeadersPolicyId", default, "the app's own headers are left alone")
+        self.assertEqual(set(default["AllowedMethods"]), {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"})
+        self.assertEqual(default["CachePolicyId"], {"Ref": "AppCache"})
+        cache = resources["AppCache"]["Properties"]["CachePolicyConfig"]
+        self.assertEqual((cache["MinTTL"], cache["DefaultTTL"]), (0, 0), "nothing cached unless Cache-Control asks")
+        key = cache["ParametersInCacheKeyAndForwardedToOrigin"]
+        # One user's cached answer never reaches another: every cookie, query string and
+        # the Authorization header are in the key.
+        self.assertEqual(key["CookiesConfig"]["CookieBehavior"], "all")
+        self.assertEqual(key["QueryStringsConfig"]["QueryStringBehavior"], "all")
+        self.assertEqual(key["HeadersConfig"], {"HeaderBehavior": "whitelist", "Headers": ["Authorization"]})
+        self.assertEqual(default["OriginRequestPolicyId"], {"Ref": "AppOriginRequests"})
+        forwarded = resources["AppOriginRequests"]["Properties"]["OriginRequestPolicyConfig"]
+        self.assertEqual(forwarded["HeadersConfig"], {"HeaderBehavior": "allExcept", "Headers": ["Host"]})
+        self.assertEqual(forwarded["CookiesConfig"]["CookieBehavior"], "all")
+        # A viewer's own X-Auth-Request-* headers never reach the app.
+        self.assertEqual(default["FunctionAssociations"], [{"EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": ["AppRequestHeaders", "FunctionMetadata.FunctionARN"]}}])
+        code = resources["AppRequestHeaders"]["Properties"]["FunctionCode"]
+        self.assertIn("name.indexOf('x-auth-request-') === 0", code)
+        self.assertIn("delete headers[name]", code)
+        # The sign-in keeps its paths; the SDK pages too (embedded).
+        security = json.loads(source("static-site/security-headers.json"))
+        kept = {b["PathPattern"]: b["TargetOriginId"] for b in config["CacheBehaviors"]}
+        for path in RESERVED + [q for p in security["sdkPages"]["paths"] for q in (p, f"{p}/*")]:
+            self.assertIn(kept.get(path), {"site", "api"}, path)
+        self.assertNotIn("app", kept.values())
+        for logical in self.FUNCTIONS_WITH_ORIGIN:
+            self.assertEqual(self.env(resources, logical)["AUTH_ACCOUNT_PAGE"], "/account", logical)
+
+    def test_an_app_over_http_is_sent_no_cookie_and_no_secret(self):
+        resources, _ = resolve(AppProtocol="http", AppPort=80, AppOriginSecret="s" * 32, **APP)
+        config = distribution(resources)
+        app = next(o for o in config["Origins"] if o["Id"] == "app")
+        self.assertEqual(app["CustomOriginConfig"]["OriginProtocolPolicy"], "http-only")
+        self.assertEqual(app["CustomOriginConfig"]["HTTPPort"], 80)
+        self.assertNotIn("OriginCustomHeaders", app, "a secret in plain text is no secret")
+        default = config["DefaultCacheBehavior"]
+        self.assertEqual(default["CachePolicyId"], "658327ea-f89d-4fab-a63d-7e88639e58f6")  # CachingOptimized: no cookie
+        self.assertNotIn("OriginRequestPolicyId", default)
+        self.assertNotIn("AppOriginRequests", resources)
+
+    def test_an_origin_path_and_port_reach_the_app(self):
+        resources, _ = resolve(AppPath="/prod", AppPort=8443, **APP)
+        app = next(o for o in distribution(resources)["Origins"] if o["Id"] == "app")
+        self.assertEqual(app["OriginPath"], "/prod")
+        self.assertEqual(app["CustomOriginConfig"]["HTTPSPort"], 8443)
+        self.assertNotIn("OriginCustomHeaders", app, "no secret given, none sent")
+        pattern = re.compile(TEMPLATE["Parameters"]["AppPath"]["AllowedPattern"])
+        for good in ["", "/prod", "/v1/app"]:
+            self.assertTrue(pattern.fullmatch(good), good)
+        for bad in ["prod", "/prod/", "/a?b", "/a b", "//x"]:
+            self.assertFalse(pattern.fullmatch(bad), bad)
+
+    def test_a_custom_domain_is_the_public_origin_with_its_certificate_and_records(self):
+        arn = "arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0000-4000-8000-000000000000"
+        resources, outputs = resolve(DomainName="auth.example.com", CertificateArn=arn)
+        config = distribution(resources)
+        self.assertEqual(config["Aliases"], ["auth.example.com"])
+        self.assertEqual(config["ViewerCertificate"], {"AcmCertificateArn": arn, "SslSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021"})
+        for logical in self.FUNCTIONS_WITH_ORIGIN:
+            self.assertEqual(self.env(resources, logical)["AUTH_URL"], {"Fn::Sub": "https://${DomainName}"}, logical)
+        self.assertEqual(outputs["RedirectUri"]["Value"], {"Fn::Sub": "https://${DomainName}/api/auth/callback/beyondidentity"})
+        self.assertNotIn("DnsRecords", resources, "no zone given, no records")
+        resources, _ = resolve(DomainName="auth.example.com", CertificateArn=arn, HostedZoneId="Z0123456789ABC")
+        records = resources["DnsRecords"]["Properties"]
+        self.assertEqual(records["HostedZoneId"], "Z0123456789ABC")
+        self.assertEqual({r["Type"] for r in records["RecordSets"]}, {"A", "AAAA"})
+        self.assertTrue(all(r["Name"] == "auth.example.com" for r in records["RecordSets"]))
+        self.assertTrue(distribution(resources)["IPV6Enabled"], "an AAAA record needs IPv6")
+        # Without a domain: the distribution's own name and certificate.
+        resources, outputs = resolve()
+        config = distribution(resources)
+        self.assertNotIn("Aliases", config)
+        self.assertEqual(config["ViewerCertificate"], {"CloudFrontDefaultCertificate": True})
+        self.assertEqual(self.env(resources, "SigninFunction")["AUTH_URL"], {"Fn::Sub": "https://${Distribution.DomainName}"})
+        # CloudFront reads certificates in us-east-1 only; a domain needs one, a zone needs a domain.
+        pattern = re.compile(TEMPLATE["Parameters"]["CertificateArn"]["AllowedPattern"])
+        self.assertTrue(pattern.fullmatch(arn))
+        self.assertFalse(pattern.fullmatch(arn.replace("us-east-1", "eu-west-1")))
+        rules = TEMPLATE["Rules"]
+        self.assertEqual(rules["DomainNeedsCertificate"]["Assertions"][0]["Assert"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]})
+        self.assertEqual(rules["ZoneNeedsDomain"]["Assertions"][0]["Assert"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]})
+
+    def test_the_pages_are_passed_to_the_functions_that_send_the_browser(self):
+        resources, _ = resolve(ErrorPage="/oops", LandingPage="/home", **APP)
+        for logical in self.FUNCTIONS_WITH_ORIGIN:
+            env = self.env(resources, logical)
+            self.assertEqual((env["AUTH_ERROR_PAGE"], env["AUTH_LANDING_PAGE"]), ("/oops", "/home"), logical)
+        app = source("shared/src/config/app.rs")
+        for name in ["AUTH_ACCOUNT_PAGE", "AUTH_ERROR_PAGE", "AUTH_LANDING_PAGE"]:
+            self.assertIn(f'"{name}"', app)
 
 
 class Observability(unittest.TestCase):
