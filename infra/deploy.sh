@@ -22,7 +22,8 @@
 # docs/front-door.md: APP_UPSTREAM (the team's app, https://host[:port][/path], which gets
 # every path the sign-in does not keep), DOMAIN_NAME with CERTIFICATE_ARN (an ACM
 # certificate in us-east-1 that covers it) and HOSTED_ZONE_ID (a Route 53 zone for its
-# records), AUTH_ERROR_PAGE and AUTH_LANDING_PAGE; and
+# records) or PUBLIC_URL (the origin users see when a CDN of your own is in front),
+# AUTH_ERROR_PAGE and AUTH_LANDING_PAGE; and
 # WAF_RATE_LIMIT (requests per 5 minutes per address; the stack must be in us-east-1),
 # ALARM_TOPIC_ARN (an SNS topic for the alarms), EXAMPLE_PROTECTED_ROUTE=true (adds GET
 # /api/example/me behind the session authorizer) and AUTHORIZER_CACHE_SECONDS (default 0:
@@ -49,7 +50,7 @@ while [ $# -gt 0 ]; do
     --template) TEMPLATE="$2"; shift 2 ;;
     --no-tenant-check) TENANT_CHECK=""; shift ;;
     --env-file) ENV_FILE="$2"; shift 2 ;;
-    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "deploy.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -86,7 +87,7 @@ for name in "${required[@]}"; do [ -n "${!name:-}" ] || unset_vars+=("$name"); d
 case "${BEYOND_IDENTITY_REGION:-us}" in us|eu) ;; *) die "BEYOND_IDENTITY_REGION must be us or eu" ;; esac
 authenticator="${BEYOND_IDENTITY_AUTHENTICATOR:-embedded}"
 case "$authenticator" in embedded|hosted) ;; *) die "BEYOND_IDENTITY_AUTHENTICATOR must be embedded or hosted" ;; esac
-[ -z "${APP_ORIGIN:-}" ] || die "APP_ORIGIN is no longer read: for your own domain set DOMAIN_NAME and CERTIFICATE_ARN, for your app behind the sign-in APP_UPSTREAM (docs/front-door.md)"
+[ -z "${APP_ORIGIN:-}" ] || die "APP_ORIGIN is no longer read: for your own domain set DOMAIN_NAME and CERTIFICATE_ARN (or PUBLIC_URL, with a CDN of your own in front), for your app behind the sign-in APP_UPSTREAM (docs/front-door.md)"
 
 # The front door's settings, checked before anything is built: the team's app as
 # CloudFront's origin parts, and the custom domain with its certificate.
@@ -123,6 +124,11 @@ if upstream:
     out = {"app_domain": host, "app_protocol": url.scheme, "app_port": str(port or (443 if url.scheme == "https" else 80)), "app_path": path}
 if domain and not re.fullmatch(r"([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}", domain):
     fail("DOMAIN_NAME must be a lower-case host name such as auth.example.com")
+public = os.environ.get("PUBLIC_URL", "")
+if public and domain:
+    fail("PUBLIC_URL and DOMAIN_NAME exclude each other: DOMAIN_NAME puts the name on this stack's distribution, PUBLIC_URL names a CDN of your own in front of it")
+if public and not re.fullmatch(r"https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?", public):
+    fail("PUBLIC_URL must be an https origin in lower case, such as https://www.example.com (no path)")
 for name in ("AUTH_ERROR_PAGE", "AUTH_LANDING_PAGE"):
     page = os.environ.get(name, "")
     if page and (not re.fullmatch(r"/[A-Za-z0-9/._~!$&'()*+,;=:@-]*", page) or page.startswith("//") or len(page) > 256):
@@ -283,6 +289,7 @@ values = {
     "AppDomain": "$app_domain", "AppProtocol": "$app_protocol", "AppPort": "$app_port", "AppPath": "$app_path",
     "AppOriginSecret": open(sys.argv[3]).read(),
     "DomainName": "$domain", "CertificateArn": "$certificate", "HostedZoneId": "$zone",
+    "PublicOrigin": os.environ.get("PUBLIC_URL", ""),
     "ErrorPage": os.environ.get("AUTH_ERROR_PAGE", ""),
     "LandingPage": os.environ.get("AUTH_LANDING_PAGE", ""),
     "Issuer": os.environ["BEYOND_IDENTITY_ISSUER"],

@@ -37,6 +37,9 @@ test('the account page at /account: a sign-in from it comes back to it, /device 
     await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
     await page.goto(`${SITE}/account`);
     await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    // The lists loaded first: a request still in flight when the session ends is a 401.
+    await sessionsList(page).getByRole('listitem').first().waitFor();
+    await passkeysList(page).getByRole('listitem').first().waitFor();
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You are signed out.').waitFor();
     const signIn = page.getByRole('link', { name: 'Sign in with a passkey' });

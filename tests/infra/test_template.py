@@ -595,6 +595,23 @@ class Layouts(unittest.TestCase):
         self.assertEqual(rules["DomainNeedsCertificate"]["Assertions"][0]["Assert"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]})
         self.assertEqual(rules["ZoneNeedsDomain"]["Assertions"][0]["Assert"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]})
 
+    def test_a_cdn_of_the_teams_own_in_front_names_the_public_origin_and_leaves_the_name_alone(self):
+        resources, outputs = resolve(PublicOrigin="https://www.example.com")
+        config = distribution(resources)
+        self.assertNotIn("Aliases", config, "the team's CDN holds the name")
+        self.assertEqual(config["ViewerCertificate"], {"CloudFrontDefaultCertificate": True})
+        for logical in self.FUNCTIONS_WITH_ORIGIN:
+            self.assertEqual(self.env(resources, logical)["AUTH_URL"], "https://www.example.com", logical)
+        self.assertEqual(outputs["RedirectUri"]["Value"], {"Fn::Sub": "${PublicOrigin}/api/auth/callback/beyondidentity"})
+        self.assertEqual(outputs["SiteUrl"]["Value"], "https://www.example.com")
+        rule = TEMPLATE["Rules"]["DomainOrPublicOrigin"]
+        self.assertEqual(rule["Assertions"][0]["Assert"], {"Fn::Equals": [{"Ref": "DomainName"}, ""]})
+        pattern = re.compile(TEMPLATE["Parameters"]["PublicOrigin"]["AllowedPattern"])
+        for good in ["", "https://www.example.com", "https://a.example.com:8443"]:
+            self.assertTrue(pattern.fullmatch(good), good)
+        for bad in ["http://www.example.com", "https://www.example.com/", "https://www.example.com/app", "https://WWW.example.com"]:
+            self.assertFalse(pattern.fullmatch(bad), bad)
+
     def test_the_pages_are_passed_to_the_functions_that_send_the_browser(self):
         resources, _ = resolve(ErrorPage="/oops", LandingPage="/home", **APP)
         for logical in self.FUNCTIONS_WITH_ORIGIN:
