@@ -103,7 +103,7 @@ test('hosted mode: the hosted pages bind and sign in; home adds a passkey throug
 });
 
 test('hosted mode: every page has the strict policy, the SDK pages are not there, and the build holds no SDK', async () => {
-  for (const path of ['/', '/?error=x', '/index.html', '/no-such-page']) {
+  for (const path of ['/', '/?error=x', '/index.html', '/account', '/account?enrolled', '/no-such-page']) {
     const answer = await fetch(`${SITE}${path}`);
     assert.equal(answer.headers.get('content-security-policy'), policy(), path);
   }
@@ -112,7 +112,7 @@ test('hosted mode: every page has the strict policy, the SDK pages are not there
     assert.equal(answer.status, 404, path);
     assert.equal(answer.headers.get('content-security-policy'), policy(), path);
   }
-  assert.deepEqual(readdirSync(DIST).sort(), ['assets', 'index.html']);
+  assert.deepEqual(readdirSync(DIST).sort(), ['account', 'index.html']);
   const assets = readdirSync(new URL('account/assets/', DIST));
   assert.deepEqual(assets.filter((f) => f.startsWith('bi-embedded')), []);
   assert.ok(assets.some((f) => /^home-.*\.js$/.test(f)));
