@@ -124,6 +124,8 @@ if upstream:
     out = {"app_domain": host, "app_protocol": url.scheme, "app_port": str(port or (443 if url.scheme == "https" else 80)), "app_path": path}
 if domain and not re.fullmatch(r"([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}", domain):
     fail("DOMAIN_NAME must be a lower-case host name such as auth.example.com")
+if not re.fullmatch(r"[A-Z0-9]*", os.environ.get("HOSTED_ZONE_ID", "")):
+    fail("HOSTED_ZONE_ID must be a Route 53 zone id such as Z0123456789ABC (without /hostedzone/)")
 public = os.environ.get("PUBLIC_URL", "")
 if public and domain:
     fail("PUBLIC_URL and DOMAIN_NAME exclude each other: DOMAIN_NAME puts the name on this stack's distribution, PUBLIC_URL names a CDN of your own in front of it")

@@ -173,6 +173,7 @@ refused "APP_ORIGIN is no longer read" APP_ORIGIN=https://auth.example.com
 refused "must use https" APP_UPSTREAM=http://app.example.net
 refused "without user, query or fragment" APP_UPSTREAM=https://app.example.net/?x=1
 refused "needs CERTIFICATE_ARN" DOMAIN_NAME=auth.example.com
+refused "must be a Route 53 zone id" DOMAIN_NAME=auth.example.com HOSTED_ZONE_ID='Z1", "x": "y'
 refused "PUBLIC_URL and DOMAIN_NAME exclude each other" DOMAIN_NAME=auth.example.com PUBLIC_URL=https://www.example.com
 refused "in us-east-1, where CloudFront reads them" DOMAIN_NAME=auth.example.com CERTIFICATE_ARN="${cert_arn/us-east-1/eu-west-1}"
 refused "does not cover www.example.com" DOMAIN_NAME=www.example.com CERTIFICATE_ARN="$cert_arn"

@@ -43,9 +43,9 @@ impl Authenticator {
 
     /// Where a browser goes once an enrolment email's link has bound its passkey. The
     /// embedded site's `/bind` signs in by itself and never follows this; Beyond
-    /// Identity's hosted page does follow it, so in hosted mode it is the account page, which asks the
-    /// user to confirm before signing in with the new passkey: a link someone else sent
-    /// must not sign this browser in as them without a word (login CSRF).
+    /// Identity's hosted page does follow it, so in hosted mode it is the account page,
+    /// which asks the user to confirm before signing in with the new passkey: a link
+    /// someone else sent must not sign this browser in as them without a word (login CSRF).
     pub fn after_enrolment(self, origin: &str, account_page: &str) -> String {
         match self {
             Self::Embedded => format!("{origin}{account_page}"),
