@@ -21,6 +21,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use bi_local::sdk::enrolled_user;
 use common::{ORIGIN, Stack, event, post, session_id};
 use passkey_auth::config::secret::Secret;
+use passkey_auth::http::ratelimit::{CALLBACK_PER_CLIENT, SIGN_IN_PER_CLIENT};
 use passkey_auth::telemetry::audit::Audit;
 use serde_json::{Value, json};
 
@@ -258,6 +259,43 @@ async fn every_security_event_is_one_line_in_the_schema_with_nothing_in_the_clea
     );
 }
 
+/// A client over a sign-in limit is one `limited` event per refusal, naming the limit and
+/// the client's address by keyed hash: the alarm on `RateLimited` counts them.
+#[tokio::test]
+async fn sign_ins_refused_by_a_client_limit_are_audited() {
+    let (captured, _guard) = Captured::start();
+    let stack = Stack::start_with(|vars| {
+        vars.insert("AUDIT_KEY".into(), AUDIT_KEY.into());
+    })
+    .await;
+    let (_, passkey) = enrolled_user(&stack.bi, "fay@example.com").await;
+    let now = passkey_auth::now();
+    let (callback, flow) = stack.start_sign_in_at(&passkey, "/", now).await;
+    for _ in 0..=CALLBACK_PER_CLIENT.limit {
+        stack.callback_at(&callback, &[&flow], now).await;
+    }
+    for _ in 1..=SIGN_IN_PER_CLIENT.limit {
+        stack.signin_at("/api/auth/signin", &[], now).await;
+    }
+
+    let audit = Audit::new(Some(&Secret::new(AUDIT_KEY)));
+    let limited: Vec<(Value, Value)> = captured
+        .audit()
+        .into_iter()
+        .filter(|e| e["outcome"] == "limited")
+        .map(|e| (e["reason"].clone(), e["client"].clone()))
+        .collect();
+    let client = json!(audit.pseudonym("203.0.113.7"));
+    assert_eq!(
+        limited,
+        [
+            (json!(CALLBACK_PER_CLIENT.name), client.clone()),
+            (json!(SIGN_IN_PER_CLIENT.name), client)
+        ]
+    );
+    assert!(!captured.text().contains("203.0.113.7"));
+}
+
 /// A DynamoDB fault during sign-in sends the browser to the error page with
 /// `session_store_unavailable`, and its cause is logged with the place it was met:
 /// never the authorization code, the state, the flow cookie or the provider's tokens.
@@ -286,10 +324,10 @@ async fn a_store_fault_in_the_callback_logs_its_cause_and_nothing_secret() {
         .expect("a malformed user item");
     let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
     let answer = stack.get_callback(&callback, &[&flow]).await;
-    assert_fault_answered_and_logged(&answer, &captured, "ValidationException");
+    assert_fault_answered_and_logged(&answer, &captured, "ValidationException", CALLBACK);
     assert_nothing_secret_logged(&captured, &callback, &flow);
 
-    // Before: the table is gone when the flow is claimed.
+    // Before: the table is gone when the client is counted, before the flow is claimed.
     let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
     stack
         .db
@@ -299,11 +337,19 @@ async fn a_store_fault_in_the_callback_logs_its_cause_and_nothing_secret() {
         .await
         .expect("the table deleted");
     let answer = stack.get_callback(&callback, &[&flow]).await;
-    assert_fault_answered_and_logged(&answer, &captured, "ResourceNotFoundException");
+    assert_fault_answered_and_logged(&answer, &captured, "ResourceNotFoundException", COUNTER);
     assert_nothing_secret_logged(&captured, &callback, &flow);
 }
 
-fn assert_fault_answered_and_logged(answer: &common::Answer, captured: &Captured, code: &str) {
+const CALLBACK: &str = "shared/src/routes/callback.rs:";
+const COUNTER: &str = "shared/src/http/ratelimit.rs:";
+
+fn assert_fault_answered_and_logged(
+    answer: &common::Answer,
+    captured: &Captured,
+    code: &str,
+    place: &str,
+) {
     assert_eq!(answer.status(), 303);
     assert!(
         answer
@@ -327,10 +373,7 @@ fn assert_fault_answered_and_logged(answer: &common::Answer, captured: &Captured
         "the cause is DynamoDB's own: {cause}"
     );
     let at = last["fields"]["at"].as_str().expect("a place");
-    assert!(
-        at.starts_with("shared/src/routes/callback.rs:"),
-        "logged where it was met: {at}"
-    );
+    assert!(at.starts_with(place), "logged where it was met: {at}");
 }
 
 fn assert_nothing_secret_logged(captured: &Captured, callback: &str, flow: &str) {

@@ -28,8 +28,8 @@ async fn main() -> Result<(), Error> {
     let store = DynamoSessionStore::new(client(&aws), config.app.sessions.table.clone());
     let sessions = Sessions::new(store.clone(), config.app.sessions.clone());
     let logout = BackchannelLogout::new(config.clone(), provider.clone(), sessions);
-    let sessions = Sessions::new(store, config.app.sessions.clone());
-    let callback = Callback::new(config, provider, sessions)?;
+    let sessions = Sessions::new(store.clone(), config.app.sessions.clone());
+    let callback = Callback::new(config, provider, sessions, store)?;
     passkey_auth::http::lambda::run(service_fn(|request: Request| {
         let (callback, logout) = (&callback, &logout);
         async move {

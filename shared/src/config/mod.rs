@@ -14,7 +14,7 @@ mod provider;
 mod reader;
 pub mod secret;
 
-pub use app::{AppConfig, FlowConfig, SessionConfig};
+pub use app::{AppConfig, FlowConfig, Pages, SessionConfig};
 pub use management::{Authenticator, ManagementConfig, ManagementCredentials};
 pub use provider::ProviderConfig;
 pub use reader::parse_duration;

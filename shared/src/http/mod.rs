@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
-use crate::config::AppConfig;
+use crate::config::{AppConfig, Pages};
 use crate::error::AuthError;
 use crate::routes::answers::ErrorAnswer;
 
@@ -153,6 +153,18 @@ fn secure(mut response: Response<Body>) -> Response<Body> {
     response
 }
 
+/// Failures on our side or the provider's, by code (the stack's metric filters count
+/// `session_store_unavailable`); a refusal of bad input is not one.
+fn log_server_error(error: &AuthError) {
+    if error.status().is_server_error() {
+        tracing::warn!(
+            error = error.code(),
+            status = error.status().as_u16(),
+            "answered with a server error"
+        );
+    }
+}
+
 /// An answer under construction: status, body, cookies.
 pub struct Reply {
     status: StatusCode,
@@ -205,15 +217,7 @@ impl Reply {
     }
 
     pub fn error(error: &AuthError) -> Self {
-        // Failures on our side or the provider's, by code (the stack's metric filters
-        // count `session_store_unavailable`); a refusal of bad input is not one.
-        if error.status().is_server_error() {
-            tracing::warn!(
-                error = error.code(),
-                status = error.status().as_u16(),
-                "answered with a server error"
-            );
-        }
+        log_server_error(error);
         let mut reply = Self::json(
             error.status(),
             &ErrorAnswer {
@@ -226,6 +230,14 @@ impl Reply {
         }
         reply.retry_after = error.retry_after();
         reply
+    }
+
+    /// A refused navigation: `303` to the site's error page with the error's code (a
+    /// person reads a page there, not a JSON body). No `Retry-After`: on a redirect it
+    /// would ask the browser to wait before it shows the page (RFC 9110, 10.2.3).
+    pub fn error_page(error: &AuthError, pages: &Pages) -> Self {
+        log_server_error(error);
+        Self::see_other(pages.error_with(error.code()))
     }
 
     /// Where the refused request could go instead (forward auth's sign-in link).

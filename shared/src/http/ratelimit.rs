@@ -5,6 +5,7 @@
 //! with an atomic `ADD`, so concurrent functions never lose a hit.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use passkey_verifier::hex;
@@ -52,6 +53,20 @@ pub const REGISTER_PER_CLIENT: Limit = Limit {
     limit: 30,
     window: Duration::from_secs(3600),
 };
+/// Sign-ins started per client address: a whole office behind one NAT signing in at
+/// nine, not one script starting flows in a loop (each one a redirect to the provider).
+pub const SIGN_IN_PER_CLIENT: Limit = Limit {
+    name: "sign-in-client",
+    limit: 60,
+    window: Duration::from_secs(60),
+};
+/// Sign-ins finished per client address, counted once the flow cookie and `state` are
+/// found good and before anything reaches the provider's token endpoint or the table.
+pub const CALLBACK_PER_CLIENT: Limit = Limit {
+    name: "callback-client",
+    limit: 60,
+    window: Duration::from_secs(60),
+};
 /// Enrolment links looked up per client address (`/bind` asks once per link opened).
 pub const BINDING_OWNER_PER_CLIENT: Limit = Limit {
     name: "binding-owner-client",
@@ -64,6 +79,21 @@ pub const BIND_JOBS_PER_USER: Limit = Limit {
     limit: 10,
     window: Duration::from_secs(3600),
 };
+
+/// What a per-client limit counts for a client address: an IPv4 address as it is, an
+/// IPv6 address by its /64 (a subscriber is given a whole /64 and may use any address in
+/// it, so counting single addresses would give one client 2^64 allowances). An address
+/// that does not parse is counted as it was given.
+pub fn client_subject(address: &str) -> String {
+    match address.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+        Ok(IpAddr::V6(ip)) => {
+            let [a, b, c, d, ..] = ip.segments();
+            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+        Ok(IpAddr::V4(ip)) => ip.to_string(),
+        Err(_) => address.to_owned(),
+    }
+}
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -118,6 +148,22 @@ impl<S: CounterStore> RateLimiter<S> {
 mod tests {
     use super::*;
     use crate::store::memory::MemorySessionStore;
+
+    #[test]
+    fn a_client_is_an_ipv4_address_or_an_ipv6_slash_64() {
+        assert_eq!(client_subject("203.0.113.7"), "203.0.113.7");
+        assert_eq!(
+            client_subject("2001:db8:1:2:aaaa::1"),
+            client_subject("2001:0db8:0001:0002:ffff:ffff:ffff:ffff"),
+        );
+        assert_eq!(client_subject("2001:db8:1:2::9"), "2001:db8:1:2::/64");
+        assert_ne!(
+            client_subject("2001:db8:1:2::1"),
+            client_subject("2001:db8:1:3::1")
+        );
+        assert_eq!(client_subject("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_subject("unknown"), "unknown");
+    }
 
     #[tokio::test]
     async fn limits_trip_and_reset_with_the_window() {

@@ -5,14 +5,16 @@
 //! be present, sealed by us, under ten minutes old and made for this issuer, client
 //! and redirect URI; `state` must match it; an `iss` parameter must be our issuer
 //! exactly (RFC 9207), and must be present if the provider promises it; a provider
-//! `error` ends here; a flow already used is refused. Only then is the code exchanged
+//! `error` ends here; the client address is counted against [`CALLBACK_PER_CLIENT`]
+//! (a forged or replayed callback costs nothing until then, and nothing beyond the count
+//! after); a flow already used is refused. Only then is the code exchanged
 //! and the ID token verified. A step-up sign-in (one a sensitive action asked for) must
 //! be a new ceremony: an `auth_time` older than the flow is refused. A new session
 //! replaces every one the browser presented, unless the user signed out everywhere after
 //! this sign-in began; a sign-in started to end the other sessions ends every session of
 //! the user first, so the new one is the only one left. The flow cookie is cleared
-//! whatever happens. Errors go back to the home page as `/?error=<code>`; every outcome
-//! is an audit event.
+//! whatever happens. Errors go to the error page as `?error=<code>`; every outcome is an
+//! audit event.
 
 use aws_lc_rs::constant_time;
 use lambda_http::http::Method;
@@ -21,6 +23,7 @@ use lambda_http::{Body, Request, Response};
 
 use crate::config::SignInConfig;
 use crate::error::AuthError;
+use crate::http::ratelimit::{CALLBACK_PER_CLIENT, CounterStore, RateLimiter, client_subject};
 use crate::http::{
     CookieValue, Reply, check_front_door, clear_cookie, client_address, cookie, cookie_values,
     set_cookie, single_query,
@@ -31,11 +34,12 @@ use crate::session::device::ClientInfo;
 use crate::session::{Authenticated, SESSION_COOKIE, SessionStore, Sessions};
 use crate::telemetry::audit::{Audit, Outcome, Subject, event};
 
-pub struct Callback<P, S> {
+pub struct Callback<P, S, C> {
     config: SignInConfig,
     provider: P,
     sessions: Sessions<S>,
     sealer: FlowSealer,
+    limiter: RateLimiter<C>,
     audit: Audit,
 }
 
@@ -48,11 +52,12 @@ struct SignedIn {
     ended_others: Option<usize>,
 }
 
-impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
+impl<P: IdentityProvider, S: SessionStore, C: CounterStore> Callback<P, S, C> {
     pub fn new(
         config: SignInConfig,
         provider: P,
         sessions: Sessions<S>,
+        counters: C,
     ) -> Result<Self, AuthError> {
         let sealer = FlowSealer::new(&config.flow.secret).map_err(|_| AuthError::Internal)?;
         Ok(Self {
@@ -61,6 +66,7 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
             provider,
             sessions,
             sealer,
+            limiter: RateLimiter::new(counters),
         })
     }
 
@@ -74,6 +80,9 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
                 Some(signed_in.user.as_str()),
                 Some(signed_in.session.as_str()),
             ),
+            Err(AuthError::RateLimited { .. }) => {
+                (Outcome::Limited, CALLBACK_PER_CLIENT.name, None, None)
+            }
             Err(error) => (Outcome::Refused, error.code(), None, None),
         };
         let subject = Subject {
@@ -95,7 +104,7 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
             Err(error @ (AuthError::MethodNotAllowed { .. } | AuthError::DirectAccess)) => {
                 Reply::error(&error)
             }
-            Err(error) => Reply::see_other(self.config.app.pages.error_with(error.code())),
+            Err(error) => Reply::error_page(&error, &self.config.app.pages),
         };
         reply.cookie(clear_cookie(FLOW_COOKIE)).into_response()
     }
@@ -143,6 +152,11 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
             .filter(|c| !c.is_empty())
             .ok_or(AuthError::MissingCode)?;
 
+        let client = client_address(request, &self.config.app);
+        self.limiter
+            .enforce(&CALLBACK_PER_CLIENT, &client_subject(&client), now)
+            .await?;
+
         // Single use on the server too: a flow cookie replayed from elsewhere (it is
         // valid for ten minutes) finds its state already claimed.
         let flow_expires = flow.created_at + FLOW_TTL.as_secs() as i64;
@@ -172,7 +186,7 @@ impl<P: IdentityProvider, S: SessionStore> Callback<P, S> {
                     .headers()
                     .get(USER_AGENT)
                     .and_then(|v| v.to_str().ok()),
-                &client_address(request, &self.config.app),
+                &client,
             ),
             provider_sid: redeemed.provider_sid,
             provider_logout_url: redeemed.logout_url,

@@ -31,6 +31,7 @@ use crate::email;
 use crate::error::AuthError;
 use crate::http::ratelimit::{
     BINDING_OWNER_PER_CLIENT, CounterStore, REGISTER_PER_ADDRESS, REGISTER_PER_CLIENT, RateLimiter,
+    client_subject,
 };
 use crate::http::{Reply, check_front_door, check_json_post, client_address, route_path};
 use crate::management::{Delivery, ManagementApi, ManagementError, NewIdentity};
@@ -155,7 +156,7 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
         }
         let client = client_address(request, &self.config.app);
         self.limiter
-            .enforce(&BINDING_OWNER_PER_CLIENT, &client, now)
+            .enforce(&BINDING_OWNER_PER_CLIENT, &client_subject(&client), now)
             .await?;
         let owner = match self.api.binding_job_owner(&job.identity, &job.job).await {
             Err(ManagementError::NotFound) => return Err(AuthError::NotFound),
@@ -196,7 +197,7 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
             ..Subject::default()
         };
         for (limit, key) in [
-            (&REGISTER_PER_CLIENT, &client),
+            (&REGISTER_PER_CLIENT, &client_subject(&client)),
             (&REGISTER_PER_ADDRESS, &mailbox),
         ] {
             if let Err(error) = self.limiter.enforce(limit, key, now).await {

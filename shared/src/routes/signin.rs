@@ -10,36 +10,52 @@
 //! other sessions changes more than this browser, so a page of another site must not be
 //! able to start it: when the browser says where the navigation came from
 //! (`Sec-Fetch-Site`, sent by every current browser), it must be this origin.
+//!
+//! Each client address may start [`SIGN_IN_PER_CLIENT`] sign-ins a minute, counted once
+//! the request is found well-formed. Past it, or when the counter cannot be reached, the
+//! browser is sent to the error page (`?error=rate_limited`, `?error=session_store_unavailable`):
+//! a person clicked "Sign in" and reads a page, not a JSON body.
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 
 use crate::config::SignInConfig;
 use crate::error::AuthError;
-use crate::http::{Reply, check_front_door, safe_callback_url, set_cookie, single_query};
+use crate::http::ratelimit::{CounterStore, RateLimiter, SIGN_IN_PER_CLIENT, client_subject};
+use crate::http::{
+    Reply, check_front_door, client_address, safe_callback_url, set_cookie, single_query,
+};
 use crate::oidc::IdentityProvider;
 use crate::oidc::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer, Intent};
 use crate::routes::random_value;
+use crate::telemetry::audit::{Audit, Outcome, Subject, event};
 
-pub struct SignIn<P> {
+pub struct SignIn<P, C> {
     config: SignInConfig,
     provider: P,
     sealer: FlowSealer,
+    limiter: RateLimiter<C>,
+    audit: Audit,
 }
 
-impl<P: IdentityProvider> SignIn<P> {
-    pub fn new(config: SignInConfig, provider: P) -> Result<Self, AuthError> {
+impl<P: IdentityProvider, C: CounterStore> SignIn<P, C> {
+    pub fn new(config: SignInConfig, provider: P, counters: C) -> Result<Self, AuthError> {
         let sealer = FlowSealer::new(&config.flow.secret).map_err(|_| AuthError::Internal)?;
         Ok(Self {
+            audit: Audit::new(config.app.audit_key.as_ref()),
             config,
             provider,
             sealer,
+            limiter: RateLimiter::new(counters),
         })
     }
 
     pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
         match self.start(request, now).await {
             Ok(reply) => reply,
+            Err(error @ (AuthError::RateLimited { .. } | AuthError::StoreUnavailable)) => {
+                Reply::error_page(&error, &self.config.app.pages)
+            }
             Err(error) => Reply::error(&error),
         }
         .into_response()
@@ -56,6 +72,26 @@ impl<P: IdentityProvider> SignIn<P> {
         })?;
         if intent == Intent::EndOtherSessions && !same_origin_navigation(request) {
             return Err(AuthError::ForeignOrigin);
+        }
+        let client = client_address(request, &self.config.app);
+        if let Err(error) = self
+            .limiter
+            .enforce(&SIGN_IN_PER_CLIENT, &client_subject(&client), now)
+            .await
+        {
+            if let AuthError::RateLimited { .. } = error {
+                let subject = Subject {
+                    client: Some(&client),
+                    ..Subject::default()
+                };
+                self.audit.record(
+                    event::SIGN_IN,
+                    Outcome::Limited,
+                    SIGN_IN_PER_CLIENT.name,
+                    subject,
+                );
+            }
+            return Err(error);
         }
         let mut flow = Flow {
             state: random_value()?,

@@ -13,6 +13,7 @@ mod account;
 mod authorizer;
 mod backchannel;
 mod callback_rules;
+mod client_limits;
 mod cloudfront;
 mod forward_auth;
 mod front_doors;

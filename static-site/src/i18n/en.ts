@@ -132,6 +132,7 @@ export const en = {
   'callback.bad_request': 'The sign-in response was malformed. Please sign in again.',
   'callback.signed_out_everywhere':
     'You signed out everywhere while this sign-in was under way, so it was stopped. Please sign in again.',
+  'callback.rate_limited': 'Too many sign-ins from your network just now. Please wait a minute, then sign in again.',
   'callback.stale_authentication': 'The sign-in service did not confirm it was you just now. Please sign in again.',
   'callback.unknown': 'The sign-in did not complete. Please try again.',
 

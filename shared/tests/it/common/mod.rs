@@ -188,8 +188,8 @@ pub struct Stack {
     pub table: String,
     pub config: SignInConfig,
     pub management: ManagementFunctionConfig,
-    pub signin: Arc<SignIn<OidcClient>>,
-    pub callback: Arc<Callback<OidcClient, Store>>,
+    pub signin: Arc<SignIn<OidcClient, Store>>,
+    pub callback: Arc<Callback<OidcClient, Store, Store>>,
     pub backchannel: Arc<BackchannelLogout<OidcClient, Store>>,
     pub session: Arc<SessionRoutes<Store>>,
     pub register: Arc<Register<BiManagementClient, Store>>,
@@ -311,9 +311,9 @@ impl Stack {
             )
         };
         Self {
-            signin: Arc::new(SignIn::new(config.clone(), provider()).expect("signin")),
+            signin: Arc::new(SignIn::new(config.clone(), provider(), store()).expect("signin")),
             callback: Arc::new(
-                Callback::new(config.clone(), provider(), sessions()).expect("callback"),
+                Callback::new(config.clone(), provider(), sessions(), store()).expect("callback"),
             ),
             backchannel: Arc::new(BackchannelLogout::new(
                 config.clone(),
