@@ -6,7 +6,7 @@
 # pages bind and sign in), uploads it and invalidates CloudFront; prints the URL and the
 # values for the Beyond Identity console.
 #
-#   infra/deploy.sh [--stack NAME] [--env-file FILE] [--dry-run] [--zips DIR] [--template FILE] [--no-tenant-check]
+#   infra/deploy.sh [--stack NAME] [--env-file FILE] [--dry-run] [--zips DIR] [--template FILE] [--waf-template FILE] [--no-tenant-check]
 #
 #   --stack NAME        the stack (default: $STACK_NAME or passkey-auth)
 #   --env-file FILE     the stack's settings (default: .env); one file per stage, e.g.
@@ -14,6 +14,7 @@
 #   --dry-run           print what would be done; change nothing
 #   --zips DIR          use prebuilt DIR/<function>.zip instead of building
 #   --template FILE     deploy another template (the tests use a variant for moto)
+#   --waf-template FILE the same for infra/waf.yaml
 #   --no-tenant-check   skip `passkey-auth tenant check` against the deployed URL (the
 #                       moto test: there is no Beyond Identity there)
 #
@@ -24,7 +25,11 @@
 # certificate in us-east-1 that covers it) and HOSTED_ZONE_ID (a Route 53 zone for its
 # records) or PUBLIC_URL (the origin users see when a CDN of your own is in front),
 # AUTH_ERROR_PAGE and AUTH_LANDING_PAGE; and
-# WAF_RATE_LIMIT (requests per 5 minutes per address; the stack must be in us-east-1),
+# WAF_RATE_LIMIT (requests per 5 minutes per address before AWS WAF blocks it: a web ACL
+# in a stack of its own, NAME-waf, in us-east-1 where CloudFront reads them, whatever the
+# Region of the main stack) or WAF_WEB_ACL_ARN (a web ACL of your own, CLOUDFRONT scope);
+# SESSION_CHECK_RATE, SIGN_IN_RATE, ACCOUNT_RATE and REGISTER_RATE (the API's throttles,
+# requests per second for everyone together; docs/deploy.md, "Capacity");
 # ALARM_TOPIC_ARN (an SNS topic for the alarms), EXAMPLE_PROTECTED_ROUTE=true (adds GET
 # /api/example/me behind the session authorizer) and AUTHORIZER_CACHE_SECONDS (default 0:
 # how long API Gateway may reuse the authorizer's answer for one Cookie header). AWS
@@ -40,6 +45,7 @@ STACK="${STACK_NAME:-passkey-auth}"
 DRY_RUN=""
 ZIPS=""
 TEMPLATE="infra/template.yaml"
+WAF_TEMPLATE="infra/waf.yaml"
 TENANT_CHECK=1
 ENV_FILE=".env"
 while [ $# -gt 0 ]; do
@@ -48,9 +54,10 @@ while [ $# -gt 0 ]; do
     --dry-run) DRY_RUN=1; shift ;;
     --zips) ZIPS="$2"; shift 2 ;;
     --template) TEMPLATE="$2"; shift 2 ;;
+    --waf-template) WAF_TEMPLATE="$2"; shift 2 ;;
     --no-tenant-check) TENANT_CHECK=""; shift ;;
     --env-file) ENV_FILE="$2"; shift 2 ;;
-    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "deploy.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -135,6 +142,19 @@ for name in ("AUTH_ERROR_PAGE", "AUTH_LANDING_PAGE"):
     page = os.environ.get(name, "")
     if page and (not re.fullmatch(r"/[A-Za-z0-9/._~!$&'()*+,;=:@-]*", page) or page.startswith("//") or len(page) > 256):
         fail(f"{name} must be a path of your origin such as /account (no query, fragment or percent sign)")
+waf_limit = os.environ.get("WAF_RATE_LIMIT", "") or "0"
+if not re.fullmatch(r"0|[1-9][0-9]{0,9}", waf_limit) or not (waf_limit == "0" or 10 <= int(waf_limit) <= 2000000000):
+    fail("WAF_RATE_LIMIT must be requests per five minutes from one address, 10 to 2000000000 (or 0 for no WAF)")
+web_acl = os.environ.get("WAF_WEB_ACL_ARN", "")
+if web_acl and waf_limit != "0":
+    fail("WAF_RATE_LIMIT makes a web ACL and WAF_WEB_ACL_ARN names one of your own: set one")
+if web_acl and not re.fullmatch(r"arn:aws[a-z-]*:wafv2:us-east-1:[0-9]{12}:global/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+", web_acl):
+    fail("WAF_WEB_ACL_ARN must be a web ACL of CLOUDFRONT scope (arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID)")
+out["waf_limit"] = waf_limit
+for name in ("SESSION_CHECK_RATE", "SIGN_IN_RATE", "ACCOUNT_RATE", "REGISTER_RATE"):
+    rate = os.environ.get(name, "")
+    if rate and not (re.fullmatch(r"[1-9][0-9]{0,5}", rate) and int(rate) <= 10000):
+        fail(f"{name} must be requests per second, 1 to 10000 (the Region's API Gateway quota)")
 for key, value in out.items():
     print(f"{key}={shlex.quote(value)}")
 PY
@@ -278,9 +298,44 @@ for file in "$work"/ssm-*.json; do
   fi
 done
 
-# 5. The stack. Parameters go through a private file, never the command line.
-stack_exists=""
-if aws cloudformation describe-stacks --stack-name "$STACK" >/dev/null 2>&1; then stack_exists=1; fi
+# 5. The stacks. Parameters go through a private file, never the command line.
+# apply_stack REGION NAME TEMPLATE PARAMETERS: creates NAME, or updates it in place.
+apply_stack() {
+  local where=(--region "$1" --stack-name "$2") body=(--template-body "file://$3" --parameters "file://$4" --capabilities CAPABILITY_IAM) out
+  if aws cloudformation describe-stacks "${where[@]}" >/dev/null 2>&1; then
+    say "updating the stack $2 ($1)"
+    if [ -n "$DRY_RUN" ]; then
+      run aws cloudformation update-stack "${where[@]}" "${body[@]}"
+    elif out="$(aws cloudformation update-stack "${where[@]}" "${body[@]}" 2>&1)"; then
+      aws cloudformation wait stack-update-complete "${where[@]}"
+    elif grep -q "No updates are to be performed" <<<"$out"; then
+      say "the stack $2 is already up to date"
+    else
+      die "update-stack $2 failed: $out"
+    fi
+  else
+    say "creating the stack $2 ($1)"
+    run aws cloudformation create-stack "${where[@]}" "${body[@]}" >/dev/null
+    run aws cloudformation wait stack-create-complete "${where[@]}"
+  fi
+}
+# stack_output REGION NAME KEY
+stack_output() {
+  aws cloudformation describe-stacks --region "$1" --stack-name "$2" --query "Stacks[0].Outputs[?OutputKey=='$3'].OutputValue" --output text 2>/dev/null
+}
+
+# The WAF first: CloudFront reads web ACLs in us-east-1 only, so it is a stack of its own
+# there, and the main stack (in any Region) is given its ARN.
+waf_stack="$STACK-waf"
+web_acl="${WAF_WEB_ACL_ARN:-}"
+if [ "$waf_limit" != 0 ]; then
+  printf '[{"ParameterKey": "RateLimit", "ParameterValue": "%s"}]' "$waf_limit" >"$work/waf-parameters.json"
+  apply_stack us-east-1 "$waf_stack" "$WAF_TEMPLATE" "$work/waf-parameters.json"
+  web_acl="$(stack_output us-east-1 "$waf_stack" WebAclArn)"
+  [ -n "$DRY_RUN" ] && [ -z "$web_acl" ] && web_acl="arn:aws:wafv2:us-east-1:$account:global/webacl/$waf_stack/00000000-0000-0000-0000-000000000000"
+  [ -n "$web_acl" ] || die "the stack $waf_stack has no WebAclArn output"
+fi
+
 python3 - "$work/parameters.json" "$work/origin-secret" "$work/app-origin-secret" <<PY
 import json, os, sys
 values = {
@@ -306,7 +361,11 @@ values = {
     "MgmtClientId": os.environ.get("BEYOND_IDENTITY_MGMT_CLIENT_ID", ""),
     "SessionIdleTimeout": os.environ.get("SESSION_IDLE_TIMEOUT", "24h"),
     "SessionMaxAge": os.environ.get("SESSION_MAX_AGE", "7d"),
-    "WafRateLimit": os.environ.get("WAF_RATE_LIMIT", "0"),
+    "WebAclArn": "$web_acl",
+    "SessionCheckRate": os.environ.get("SESSION_CHECK_RATE", "2000"),
+    "SignInRate": os.environ.get("SIGN_IN_RATE", "200"),
+    "AccountRate": os.environ.get("ACCOUNT_RATE", "50"),
+    "RegisterRate": os.environ.get("REGISTER_RATE", "10"),
     "AlarmTopicArn": os.environ.get("ALARM_TOPIC_ARN", ""),
     "ExampleProtectedRoute": os.environ.get("EXAMPLE_PROTECTED_ROUTE", "false"),
     "AuthorizerCacheSeconds": os.environ.get("AUTHORIZER_CACHE_SECONDS", "0"),
@@ -314,23 +373,13 @@ values = {
 with open(os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
     json.dump([{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()], f)
 PY
-if [ -n "$stack_exists" ]; then
-  say "updating the stack"
-  if [ -n "$DRY_RUN" ]; then
-    run aws cloudformation update-stack --stack-name "$STACK" --template-body "file://$TEMPLATE" --parameters "file://$work/parameters.json" --capabilities CAPABILITY_IAM
-  elif out="$(aws cloudformation update-stack --stack-name "$STACK" --template-body "file://$TEMPLATE" \
-      --parameters "file://$work/parameters.json" --capabilities CAPABILITY_IAM 2>&1)"; then
-    aws cloudformation wait stack-update-complete --stack-name "$STACK"
-  elif grep -q "No updates are to be performed" <<<"$out"; then
-    say "the stack is already up to date"
-  else
-    die "update-stack failed: $out"
-  fi
-else
-  say "creating the stack (CloudFront takes a few minutes)"
-  run aws cloudformation create-stack --stack-name "$STACK" --template-body "file://$TEMPLATE" \
-    --parameters "file://$work/parameters.json" --capabilities CAPABILITY_IAM >/dev/null
-  run aws cloudformation wait stack-create-complete --stack-name "$STACK"
+apply_stack "$region" "$STACK" "$TEMPLATE" "$work/parameters.json"
+
+# WAF_RATE_LIMIT unset: the main stack no longer names the web ACL, so its stack goes.
+if [ "$waf_limit" = 0 ] && aws cloudformation describe-stacks --region us-east-1 --stack-name "$waf_stack" >/dev/null 2>&1; then
+  say "removing the stack $waf_stack (WAF_RATE_LIMIT is not set)"
+  run aws cloudformation delete-stack --region us-east-1 --stack-name "$waf_stack"
+  run aws cloudformation wait stack-delete-complete --region us-east-1 --stack-name "$waf_stack"
 fi
 
 output() {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Removes everything infra/deploy.sh created: the site's files, the stack (functions,
-# API, distribution, roles, logs, bucket), the session table (kept by the stack's
-# deletion policy, so deleted here unless --keep-data) and the artifacts bucket.
+# API, distribution, roles, logs, bucket), its WAF stack in us-east-1 (NAME-waf), the
+# session table (kept by the stack's deletion policy, so deleted here unless
+# --keep-data), the artifacts bucket and the secrets.
 #
 #   infra/teardown.sh [--stack NAME] [--keep-data]
 set -euo pipefail
@@ -15,7 +16,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --stack) STACK="$2"; shift 2 ;;
     --keep-data) KEEP_DATA=1; shift ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "teardown.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,6 +43,12 @@ if aws cloudformation describe-stacks --stack-name "$STACK" >/dev/null 2>&1; the
   fi
 else
   say "no stack $STACK"
+fi
+# Its web ACL, once the distribution that used it is gone.
+if aws cloudformation describe-stacks --region us-east-1 --stack-name "$STACK-waf" >/dev/null 2>&1; then
+  say "deleting the stack $STACK-waf (us-east-1)"
+  aws cloudformation delete-stack --region us-east-1 --stack-name "$STACK-waf"
+  aws cloudformation wait stack-delete-complete --region us-east-1 --stack-name "$STACK-waf"
 fi
 artifacts="$STACK-artifacts-$account-$region"
 # Only this account's bucket of that name (deploy.sh refuses another account's).

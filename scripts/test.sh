@@ -19,7 +19,7 @@ if cargo tree --workspace --target all -i openssl-sys 2>/dev/null | grep -q open
 fi
 
 say "infrastructure: cfn-lint, and the template held against the code"
-cfn-lint infra/template.yaml
+cfn-lint infra/template.yaml infra/waf.yaml
 python3 -m unittest discover -s tests/infra
 
 say "deploy script against moto's AWS API server (deploy, update, dry run, teardown)"

@@ -5,7 +5,8 @@
 # the CloudFront invalidation, a second run that updates in place, a third that switches
 # to Beyond Identity's hosted pages (removing only what an earlier deploy uploaded), a
 # fourth that puts the team's app behind it on a custom domain (and the refusals of bad
-# front-door settings), --dry-run, and the teardown. What moto cannot emulate (API Gateway v2 and CloudFront in CloudFormation,
+# front-door settings), a stack in eu-west-1 whose WAF stack deploy.sh keeps in us-east-1
+# (added, removed, added again, torn down with it), --dry-run, and the teardown. What moto cannot emulate (API Gateway v2 and CloudFront in CloudFormation,
 # invoking functions, TTL, arm64) is listed in docs/deploy.md.
 source "$(dirname "$0")/../../scripts/lib.sh"
 
@@ -203,6 +204,56 @@ app_secret = boto3.client("ssm").get_parameter(Name="/moto-test/APP_ORIGIN_VERIF
 assert app_secret["Type"] == "SecureString" and len(app_secret["Value"]) >= 32
 origin_secret = boto3.client("ssm").get_parameter(Name="/moto-test/ORIGIN_VERIFY_SECRET", WithDecryption=True)["Parameter"]["Value"]
 assert app_secret["Value"] != origin_secret, "the app must not hold the functions' secret"
+PY
+
+say "a stack in eu-west-1 with a WAF: the web ACL in a stack of its own in us-east-1"
+python3 tests/infra/moto_template.py --waf >"$LOG_DIR/waf.json"
+refused "WAF_RATE_LIMIT must be requests per five minutes" WAF_RATE_LIMIT=5
+refused "set one" WAF_RATE_LIMIT=500 WAF_WEB_ACL_ARN=arn:aws:wafv2:us-east-1:123456789012:global/webacl/mine/0123abcd-0000-4000-8000-000000000000
+refused "WAF_WEB_ACL_ARN must be a web ACL of CLOUDFRONT scope" WAF_WEB_ACL_ARN=arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/mine/0123abcd
+refused "SIGN_IN_RATE must be requests per second" SIGN_IN_RATE=0
+deploy_eu() {
+  AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1 infra/deploy.sh --stack moto-eu --zips "$LOG_DIR/zips" \
+    --template "$LOG_DIR/template.json" --waf-template "$LOG_DIR/waf.json" --no-tenant-check
+}
+# check_waf LIMIT: the main stack in eu-west-1 names the web ACL of moto-eu-waf, in
+# us-east-1 with that limit (or, for "", no web ACL and no WAF stack anywhere).
+check_waf() {
+  python3 - "$1" <<'PY'
+import sys, boto3
+limit = sys.argv[1]
+east, west = (boto3.client("cloudformation", region_name=r) for r in ("us-east-1", "eu-west-1"))
+def stacks(cf):
+    return {s["StackName"]: s for s in cf.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"}
+main = west.describe_stacks(StackName="moto-eu")["Stacks"][0]
+parameters = {p["ParameterKey"]: p.get("ParameterValue", "") for p in main["Parameters"]}
+assert "moto-eu-waf" not in stacks(west), "the WAF stack is in the main stack's Region"
+if limit:
+    waf = east.describe_stacks(StackName="moto-eu-waf")["Stacks"][0]
+    arn = {o["OutputKey"]: o["OutputValue"] for o in waf["Outputs"]}["WebAclArn"]
+    assert arn.startswith("arn:aws:wafv2:us-east-1:") and ":global/webacl/moto-eu-waf/" in arn, arn
+    assert parameters["WebAclArn"] == arn, parameters
+    stored = boto3.client("ssm", region_name="us-east-1").get_parameter(Name="/moto-eu-waf/moto-web-acl-rate-limit")
+    assert stored["Parameter"]["Value"] == limit, stored
+else:
+    assert parameters["WebAclArn"] == "", parameters
+    assert "moto-eu-waf" not in stacks(east), "the WAF stack outlived WAF_RATE_LIMIT"
+assert parameters["SignInRate"] == "50" and parameters["SessionCheckRate"] == "2000", parameters
+PY
+}
+WAF_RATE_LIMIT=500 SIGN_IN_RATE=50 deploy_eu >"$LOG_DIR/eu1.log" 2>&1 || { cat "$LOG_DIR/eu1.log" >&2; die "the deploy in eu-west-1 with a WAF failed"; }
+check_waf 500 || die "the WAF of the eu-west-1 stack"
+SIGN_IN_RATE=50 deploy_eu >"$LOG_DIR/eu2.log" 2>&1 || { cat "$LOG_DIR/eu2.log" >&2; die "the deploy without the WAF failed"; }
+check_waf "" || die "the WAF was not removed"
+WAF_RATE_LIMIT=1000 SIGN_IN_RATE=50 deploy_eu >"$LOG_DIR/eu3.log" 2>&1 || { cat "$LOG_DIR/eu3.log" >&2; die "adding the WAF again failed"; }
+check_waf 1000 || die "the WAF added again"
+AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1 infra/teardown.sh --stack moto-eu >"$LOG_DIR/teardown-eu.log" 2>&1 \
+  || { cat "$LOG_DIR/teardown-eu.log" >&2; die "the teardown in eu-west-1 failed"; }
+python3 - <<'PY'
+import boto3
+for region in ("us-east-1", "eu-west-1"):
+    names = [s["StackName"] for s in boto3.client("cloudformation", region_name=region).list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"]
+    assert not {"moto-eu", "moto-eu-waf"} & set(names), (region, names)
 PY
 
 say "teardown"

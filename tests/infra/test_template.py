@@ -458,27 +458,60 @@ class FrontDoor(unittest.TestCase):
             code = route_source(crate)
             self.assertIn("check_front_door(request", code, f"{crate} does not check the front door")
 
-    def test_each_route_has_its_own_throttle(self):
-        stage = RESOURCES["HttpApiStage"]["Properties"]
-        settings = stage["RouteSettings"]
-        for method, path in ROUTES:
-            self.assertIn(f"{method} {path}", settings)
-        rate = lambda key: settings[key]["ThrottlingRateLimit"]
-        self.assertLess(rate("POST /api/auth/register"), rate("GET /api/auth/signin"))
-        self.assertLess(rate("GET /api/auth/signin"), rate("GET /api/auth/session"))
-        self.assertLessEqual(rate("GET /api/auth/session"), stage["DefaultRouteSettings"]["ThrottlingRateLimit"])
+    def test_each_route_has_its_own_throttle_from_the_parameters(self):
+        groups = {
+            "SessionCheckRate": ["GET /api/auth/session", "GET /api/auth/verify"],
+            "SignInRate": ["GET /api/auth/signin", "GET /api/auth/callback/beyondidentity", "POST /api/auth/signout"],
+            "AccountRate": ["POST /api/auth/backchannel-logout", "GET /api/auth/sessions", "POST /api/auth/sessions/revoke", "POST /api/auth/signout-everywhere", "GET /api/auth/passkeys", "POST /api/auth/passkeys/revoke"],
+            "RegisterRate": ["POST /api/auth/register", "POST /api/auth/binding-owner", "POST /api/auth/bind-job"],
+        }
+        self.assertEqual(sorted(r for g in groups.values() for r in g), sorted(f"{m} {p}" for m, p in ROUTES))
+        resources, _ = resolve(SignInRate=7)
+        stage = resources["HttpApiStage"]["Properties"]
+        self.assertEqual(set(stage["RouteSettings"]), {f"{m} {p}" for m, p in ROUTES})
+        defaults = {name: TEMPLATE["Parameters"][name]["Default"] for name in groups}
+        for name, routes in groups.items():
+            expected = 7 if name == "SignInRate" else defaults[name]
+            for route in routes:
+                # The burst, what one second may hold, is one second's rate.
+                self.assertEqual(stage["RouteSettings"][route], {"ThrottlingBurstLimit": expected, "ThrottlingRateLimit": expected}, route)
+        # The team's routes behind the authorizer get as much as the session checks.
+        self.assertEqual(stage["DefaultRouteSettings"]["ThrottlingRateLimit"], defaults["SessionCheckRate"])
+        # Sized (docs/deploy.md, "Capacity"): registrations < sign-ins < session checks,
+        # and all of them together within the Region's API Gateway quota of 10,000 a second.
+        self.assertLess(defaults["RegisterRate"], defaults["SignInRate"])
+        self.assertLess(defaults["SignInRate"], defaults["SessionCheckRate"])
+        self.assertLessEqual(sum(defaults[name] * len(routes) for name, routes in groups.items()), 10000)
+        deploy = source("infra/deploy.sh")
+        for name, variable in {"SessionCheckRate": "SESSION_CHECK_RATE", "SignInRate": "SIGN_IN_RATE", "AccountRate": "ACCOUNT_RATE", "RegisterRate": "REGISTER_RATE"}.items():
+            self.assertIn(f'"{name}": os.environ.get("{variable}", "{defaults[name]}")', deploy)
 
-    def test_the_waf_is_optional_rate_based_and_only_in_us_east_1(self):
-        acl = RESOURCES["WebAcl"]
-        self.assertEqual(acl["Condition"], "HasWaf")
-        self.assertEqual(acl["Properties"]["Scope"], "CLOUDFRONT")
-        rule = acl["Properties"]["Rules"][0]
-        self.assertEqual(rule["Statement"]["RateBasedStatement"]["Limit"], {"Ref": "WafRateLimit"})
+    def test_the_waf_is_a_stack_of_its_own_and_the_main_stack_takes_any_web_acl(self):
+        waf = cfn_yaml.load(str(ROOT / "infra" / "waf.yaml"))
+        acl = waf["Resources"]["WebAcl"]["Properties"]
+        self.assertEqual(acl["Scope"], "CLOUDFRONT")
+        self.assertEqual(acl["DefaultAction"], {"Allow": {}})
+        rule = acl["Rules"][0]
+        self.assertEqual(rule["Statement"]["RateBasedStatement"]["Limit"], {"Ref": "RateLimit"})
+        self.assertEqual(rule["Statement"]["RateBasedStatement"]["AggregateKeyType"], "IP")
         self.assertIn("Block", rule["Action"])
-        self.assertEqual(TEMPLATE["Parameters"]["WafRateLimit"]["Default"], 0)
-        self.assertEqual(TEMPLATE["Rules"]["WafNeedsUsEast1"]["Assertions"][0]["Assert"], {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]})
-        web_acl = RESOURCES["Distribution"]["Properties"]["DistributionConfig"]["WebACLId"]
-        self.assertEqual(web_acl["Fn::If"][0], "HasWaf")
+        self.assertEqual(waf["Outputs"]["WebAclArn"]["Value"], {"Fn::GetAtt": ["WebAcl", "Arn"]})
+        # The main stack forces no Region: no rule, no WAF resource of its own.
+        self.assertEqual([r for r in TEMPLATE.get("Rules", {}) if "Waf" in r], [])
+        self.assertFalse([n for n, r in RESOURCES.items() if r["Type"].startswith("AWS::WAFv2")])
+        pattern = re.compile(TEMPLATE["Parameters"]["WebAclArn"]["AllowedPattern"])
+        for arn, ok in [
+            ("", True),
+            ("arn:aws:wafv2:us-east-1:123456789012:global/webacl/shop-waf/0123abcd-0000-4000-8000-000000000000", True),
+            ("arn:aws:wafv2:eu-west-1:123456789012:global/webacl/shop-waf/0123abcd", False),
+            ("arn:aws:wafv2:us-east-1:123456789012:regional/webacl/shop-waf/0123abcd", False),
+        ]:
+            self.assertEqual(bool(pattern.fullmatch(arn)), ok, arn)
+        without, _ = resolve()
+        self.assertNotIn("WebACLId", distribution(without))
+        arn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/shop-waf/0123abcd-0000-4000-8000-000000000000"
+        with_acl, _ = resolve(WebAclArn=arn)
+        self.assertEqual(distribution(with_acl)["WebACLId"], arn)
 
 
 class Layouts(unittest.TestCase):
