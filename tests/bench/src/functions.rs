@@ -2,6 +2,7 @@
 //! signed-in user made through the real sign-in (signin → bi-local → callback).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use bi_local::BiLocal;
 use bi_local::sdk::Passkey;
@@ -12,7 +13,7 @@ use crate::runtime::{Instance, Invocation};
 pub const ORIGIN: &str = "http://localhost:3000";
 const AUTH_SECRET: &str = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
 pub const SESSION_COOKIE: &str = "__Host-session";
-const FLOW_COOKIE: &str = "__Host-auth-flow";
+pub const FLOW_COOKIE: &str = "__Host-auth-flow";
 
 /// Where the binaries are, what they are given, and where they log.
 pub struct Functions {
@@ -111,11 +112,39 @@ pub fn event(method: &str, path_and_query: &str, cookies: &[String], body: Optio
     })
 }
 
-/// The callback of a sign-in in flight: `signin` answered, the passkey authenticated at
-/// bi-local; what is left is the callback event.
+/// The event as if sent from `address` (its `sourceIp`, the client the per-client limits
+/// count).
+pub fn from_client(mut event: Value, address: &str) -> Value {
+    event["requestContext"]["http"]["sourceIp"] = address.into();
+    event
+}
+
+/// A client address of its own (100.64.0.0/10): the bench signs in hundreds of times, and
+/// the functions' per-client limits must meet only the client that the flood row sends.
+pub fn fresh_client() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("100.{}.{}.{}", 64 + (n >> 16) % 64, (n >> 8) % 256, n % 256)
+}
+
+/// The callback of a sign-in in flight from a client of its own: `signin` answered, the
+/// passkey authenticated at bi-local; what is left is the callback event.
 pub async fn sign_in_started(signin: &Instance, bi: &BiLocal, passkey: &Passkey) -> Value {
+    sign_in_started_from(signin, bi, passkey, &fresh_client()).await
+}
+
+/// [`sign_in_started`] from `client`.
+pub async fn sign_in_started_from(
+    signin: &Instance,
+    bi: &BiLocal,
+    passkey: &Passkey,
+    client: &str,
+) -> Value {
     let started = signin
-        .invoke(&event("GET", "/api/auth/signin?callbackUrl=%2F", &[], None))
+        .invoke(&from_client(
+            event("GET", "/api/auth/signin?callbackUrl=%2F", &[], None),
+            client,
+        ))
         .await;
     assert_eq!(started.status(), 302, "{}", started.answer);
     let flow = started.cookie(FLOW_COOKIE).expect("a flow cookie");
@@ -123,11 +152,14 @@ pub async fn sign_in_started(signin: &Instance, bi: &BiLocal, passkey: &Passkey)
         .sign_in(bi, started.location().expect("a location"))
         .await;
     let url = url::Url::parse(&redirect).expect("a callback URL");
-    event(
-        "GET",
-        &format!("{}?{}", url.path(), url.query().unwrap_or_default()),
-        &[format!("{FLOW_COOKIE}={flow}")],
-        None,
+    from_client(
+        event(
+            "GET",
+            &format!("{}?{}", url.path(), url.query().unwrap_or_default()),
+            &[format!("{FLOW_COOKIE}={flow}")],
+            None,
+        ),
+        client,
     )
 }
 

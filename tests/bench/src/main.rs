@@ -40,6 +40,7 @@ async fn main() {
     let mut report = Report::default();
     let setup = measure::Setup::start(&bin_dir, &log_dir, &dynamodb, quick).await;
     setup.sign_in_time(&mut report).await;
+    setup.sign_in_under_flood(&mut report).await;
     setup.registration_timing(&mut report).await;
     let session_cookie = setup.signed_in().await;
     setup.warm_session(&mut report, &session_cookie).await;

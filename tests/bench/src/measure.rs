@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::AttributeValue;
 use bi_local::sdk::{Passkey, enrolled_user};
 use bi_local::{BiLocal, Options};
+use passkey_auth::http::ratelimit::{CALLBACK_PER_CLIENT, SIGN_IN_PER_CLIENT};
 use passkey_auth::session::SessionToken;
 use serde_json::Value;
 
 use crate::functions::{
-    Functions, SESSION_COOKIE, event, forward_auth_check, session_check, session_cookie,
-    sign_in_started,
+    FLOW_COOKIE, Functions, SESSION_COOKIE, event, forward_auth_check, fresh_client, from_client,
+    session_check, session_cookie, sign_in_started, sign_in_started_from,
 };
 use crate::report::{Report, Row, ms, ratio};
 use crate::runtime::{Instance, cpu_time, memory_kib};
@@ -241,10 +242,14 @@ impl Setup {
         let mut ours = Sample::default();
         let mut provider = Sample::default();
         for _ in 0..self.size(30, 5) {
+            let client = fresh_client();
             let busy = self.bi.busy();
             let started = self
                 .signin
-                .invoke(&event("GET", "/api/auth/signin?callbackUrl=%2F", &[], None))
+                .invoke(&from_client(
+                    event("GET", "/api/auth/signin?callbackUrl=%2F", &[], None),
+                    &client,
+                ))
                 .await;
             let signin_provider = self.bi.busy() - busy;
             let redirect = self
@@ -253,11 +258,14 @@ impl Setup {
                 .await;
             let url = url::Url::parse(&redirect).expect("a callback URL");
             let flow = started.cookie("__Host-auth-flow").expect("a flow cookie");
-            let callback = event(
-                "GET",
-                &format!("{}?{}", url.path(), url.query().unwrap_or_default()),
-                &[format!("__Host-auth-flow={flow}")],
-                None,
+            let callback = from_client(
+                event(
+                    "GET",
+                    &format!("{}?{}", url.path(), url.query().unwrap_or_default()),
+                    &[format!("__Host-auth-flow={flow}")],
+                    None,
+                ),
+                &client,
             );
             let busy = self.bi.busy();
             let finished = self.callback.invoke(&callback).await;
@@ -272,6 +280,165 @@ impl Setup {
             ours: format!("{} (p99 {})", ms(ours.p50()), ms(ours.p99())),
             beside: format!("bi-local's own time: {}", ms(provider.p50())),
             ..row(section, "p50, bi-local's time excluded")
+        });
+    }
+
+    /// A whole sign-in (signin, bi-local, callback) from `client`: how long the functions
+    /// took, and whether it ended signed in.
+    async fn timed_sign_in(&self, client: &str) -> (Duration, bool) {
+        let started = self
+            .signin
+            .invoke(&from_client(
+                event("GET", "/api/auth/signin?callbackUrl=%2F", &[], None),
+                client,
+            ))
+            .await;
+        let (Some(location), Some(flow)) = (started.location(), started.cookie(FLOW_COOKIE)) else {
+            return (started.took(), false);
+        };
+        let redirect = self.passkey.sign_in(&self.bi, location).await;
+        let url = url::Url::parse(&redirect).expect("a callback URL");
+        let finished = self
+            .callback
+            .invoke(&from_client(
+                event(
+                    "GET",
+                    &format!("{}?{}", url.path(), url.query().unwrap_or_default()),
+                    &[format!("{FLOW_COOKIE}={flow}")],
+                    None,
+                ),
+                client,
+            ))
+            .await;
+        let signed_in = finished.status() == 303 && finished.cookie(SESSION_COOKIE).is_some();
+        (started.took() + finished.took(), signed_in)
+    }
+
+    /// Another client's sign-in while one client sends 100 requests a second, half to
+    /// `signin` and half to the callback (a real callback of its own, replayed: each
+    /// replay passes the flow and `state` checks, so each is counted and reaches the
+    /// table). The flood has instances of its own, as Lambda scales out; what it shares
+    /// with everyone is the table, bi-local and this machine's two cores. Sent open-loop,
+    /// one request every 10 ms whatever the answers.
+    pub async fn sign_in_under_flood(&self, report: &mut Report) {
+        const FLOODER: &str = "192.0.2.66";
+        const VICTIM: &str = "198.51.100.77";
+        let runs = self.size(20, 4);
+        let mut before = Sample::default();
+        for _ in 0..runs {
+            let (took, signed_in) = self.timed_sign_in(VICTIM).await;
+            assert!(signed_in, "a sign-in without a flood failed");
+            before.push(took);
+        }
+
+        let signin = Arc::new(self.functions.spawn("signin").await);
+        let callback = Arc::new(self.functions.spawn("callback").await);
+        let replayed =
+            Arc::new(sign_in_started_from(&signin, &self.bi, &self.passkey, FLOODER).await);
+        let signin_event = Arc::new(from_client(
+            event("GET", "/api/auth/signin?callbackUrl=%2F", &[], None),
+            FLOODER,
+        ));
+        let duration = Duration::from_secs(self.size(30, 5) as u64);
+        let flood = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(10));
+            let deadline = Instant::now() + duration;
+            let mut sent = tokio::task::JoinSet::new();
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                tick.tick().await;
+                let to_signin = n.is_multiple_of(2);
+                let (instance, event) = if to_signin {
+                    (signin.clone(), signin_event.clone())
+                } else {
+                    (callback.clone(), replayed.clone())
+                };
+                n += 1;
+                sent.spawn(async move {
+                    let minute = passkey_auth::now() / 60;
+                    let answer = instance.invoke(&event).await;
+                    let refused = answer
+                        .location()
+                        .is_some_and(|l| l.ends_with("error=rate_limited"));
+                    (to_signin, minute, refused)
+                });
+            }
+            let answers = sent.join_all().await;
+            for instance in [signin, callback] {
+                if let Ok(instance) = Arc::try_unwrap(instance) {
+                    instance.stop().await;
+                }
+            }
+            (answers, n as f64 / duration.as_secs_f64())
+        });
+
+        // The other client signs in all through the flood, after its first second.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let mut during = Sample::default();
+        let mut succeeded = 0;
+        let gap = duration.saturating_sub(Duration::from_secs(2)) / runs as u32;
+        for _ in 0..runs {
+            let (took, signed_in) = self.timed_sign_in(VICTIM).await;
+            during.push(took);
+            succeeded += usize::from(signed_in);
+            tokio::time::sleep(gap.saturating_sub(Duration::from_millis(took.as_millis() as u64)))
+                .await;
+        }
+        let (answers, rate) = flood.await.expect("the flood");
+
+        // What the flooding client got served: never more than its limit in a minute.
+        let mut served: std::collections::BTreeMap<(bool, i64), u64> = Default::default();
+        let mut refused = 0;
+        for (to_signin, minute, was_refused) in &answers {
+            if *was_refused {
+                refused += 1;
+            } else {
+                *served.entry((*to_signin, *minute)).or_default() += 1;
+            }
+        }
+        let most = |to_signin: bool| {
+            served
+                .iter()
+                .filter(|((s, _), _)| *s == to_signin)
+                .map(|(_, n)| *n)
+                .max()
+                .unwrap_or_default()
+        };
+        let section = "Sign-in while one client floods (100 requests a second)";
+        report.add(Row {
+            ours: format!(
+                "{succeeded} of {runs} signed in; p50 {} (p99 {})",
+                ms(during.p50()),
+                ms(during.p99())
+            ),
+            beside: format!("without the flood p50 {}", ms(before.p50())),
+            ratio: ratio(during.p50(), before.p50()),
+            target: "every one signs in".into(),
+            met: Some(succeeded == runs),
+            ..row(
+                section,
+                format!(
+                    "another client's sign-ins, functions' time, during {} s at {rate:.0} requests/s",
+                    duration.as_secs()
+                ),
+            )
+        });
+        report.add(Row {
+            ours: format!(
+                "{} sent, {refused} refused (rate_limited); most served in a minute: {} sign-ins, {} callbacks",
+                answers.len(),
+                most(true),
+                most(false)
+            ),
+            beside: format!(
+                "limits: {} sign-ins, {} callbacks a minute per client",
+                SIGN_IN_PER_CLIENT.limit, CALLBACK_PER_CLIENT.limit
+            ),
+            target: "none served past its limit".into(),
+            met: Some(
+                most(true) <= SIGN_IN_PER_CLIENT.limit && most(false) <= CALLBACK_PER_CLIENT.limit,
+            ),
+            ..row(section, "the flooding client")
         });
     }
 
@@ -590,7 +757,10 @@ impl Setup {
         match name {
             "session" => (session_check(cookie), 200),
             "signin" => (
-                event("GET", "/api/auth/signin?callbackUrl=%2F", &[], None),
+                from_client(
+                    event("GET", "/api/auth/signin?callbackUrl=%2F", &[], None),
+                    &fresh_client(),
+                ),
                 302,
             ),
             "callback" => (
