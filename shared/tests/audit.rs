@@ -374,6 +374,15 @@ fn assert_fault_answered_and_logged(
     );
     let at = last["fields"]["at"].as_str().expect("a place");
     assert!(at.starts_with(place), "logged where it was met: {at}");
+    // The line the stack's StoreErrors metric counts (`$.fields.error`): the error
+    // page's redirect is logged as a JSON answer would be.
+    let answered = captured
+        .text()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["fields"]["error"] == "session_store_unavailable")
+        .count();
+    assert!(answered > 0, "the redirect to the error page is not logged");
 }
 
 fn assert_nothing_secret_logged(captured: &Captured, callback: &str, flow: &str) {

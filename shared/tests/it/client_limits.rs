@@ -250,3 +250,22 @@ async fn the_counters_hold_no_address() {
         assert!(!counters.contains(address), "{counters}");
     }
 }
+
+#[tokio::test]
+async fn a_sign_in_that_cannot_be_counted_is_not_started() {
+    let stack = Stack::start().await;
+    stack
+        .db
+        .delete_table()
+        .table_name(&stack.table)
+        .send()
+        .await
+        .expect("the table deleted");
+    let answer = stack.signin_from(SIGN_IN, "198.51.100.70", MINUTE).await;
+    assert_eq!(
+        (answer.status(), answer.location()),
+        (303, "/?error=session_store_unavailable"),
+        "never a silent pass"
+    );
+    assert!(answer.cookie("__Host-auth-flow").is_none());
+}
