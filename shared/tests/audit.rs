@@ -285,7 +285,7 @@ async fn sign_ins_refused_by_a_client_limit_are_audited() {
         .filter(|e| e["outcome"] == "limited")
         .map(|e| (e["reason"].clone(), e["client"].clone()))
         .collect();
-    let client = json!(audit.pseudonym("203.0.113.7"));
+    let client = json!(audit.pseudonym(common::CLIENT));
     assert_eq!(
         limited,
         [
@@ -329,13 +329,7 @@ async fn a_store_fault_in_the_callback_logs_its_cause_and_nothing_secret() {
 
     // Before: the table is gone when the client is counted, before the flow is claimed.
     let (callback, flow) = stack.start_sign_in(&passkey, "/").await;
-    stack
-        .db
-        .delete_table()
-        .table_name(&stack.table)
-        .send()
-        .await
-        .expect("the table deleted");
+    stack.delete_table().await;
     let answer = stack.get_callback(&callback, &[&flow]).await;
     assert_fault_answered_and_logged(&answer, &captured, "ResourceNotFoundException", COUNTER);
     assert_nothing_secret_logged(&captured, &callback, &flow);

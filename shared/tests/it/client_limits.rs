@@ -4,64 +4,13 @@
 
 use crate::common;
 
-use bi_local::sdk::{Passkey, enrolled_user};
-use common::{Answer, Stack, event, invoke};
+use bi_local::sdk::enrolled_user;
+use common::{Answer, Stack};
 use passkey_auth::http::ratelimit::{CALLBACK_PER_CLIENT, SIGN_IN_PER_CLIENT};
 
 const SIGN_IN: &str = "/api/auth/signin?callbackUrl=%2Fdocs";
 /// The start of a minute: every hit below falls in one window.
 const MINUTE: i64 = 30_000_000 * 60;
-
-impl Stack {
-    async fn signin_from(&self, path_and_query: &str, source_ip: &str, now: i64) -> Answer {
-        let route = self.signin.clone();
-        invoke(
-            move |r| {
-                let route = route.clone();
-                async move { route.handle(&r, now).await }
-            },
-            from(event("GET", path_and_query, &[], &[], None), source_ip),
-        )
-        .await
-    }
-
-    async fn callback_from(
-        &self,
-        path_and_query: &str,
-        cookies: &[&str],
-        source_ip: &str,
-        now: i64,
-    ) -> Answer {
-        let route = self.callback.clone();
-        invoke(
-            move |r| {
-                let route = route.clone();
-                async move { route.handle(&r, now).await }
-            },
-            from(event("GET", path_and_query, &[], cookies, None), source_ip),
-        )
-        .await
-    }
-
-    /// A sign-in started from `source_ip` and authenticated at bi-local: the callback's
-    /// path and query, and the flow cookie.
-    async fn started_from(&self, passkey: &Passkey, source_ip: &str, now: i64) -> (String, String) {
-        let answer = self.signin_from(SIGN_IN, source_ip, now).await;
-        assert_eq!(answer.status(), 302, "{:?}", answer.0);
-        let flow = answer.cookie("__Host-auth-flow").expect("a flow cookie");
-        let redirect = passkey.sign_in(&self.bi, answer.location()).await;
-        let url = url::Url::parse(&redirect).expect("url");
-        (
-            format!("{}?{}", url.path(), url.query().unwrap_or_default()),
-            format!("__Host-auth-flow={flow}"),
-        )
-    }
-}
-
-fn from(mut event: serde_json::Value, source_ip: &str) -> serde_json::Value {
-    event["requestContext"]["http"]["sourceIp"] = source_ip.into();
-    event
-}
 
 /// Refused by the limit: the browser goes to the error page, with no flow begun.
 fn assert_limited(answer: &Answer) {
@@ -83,26 +32,32 @@ async fn one_client_starting_sign_ins_in_a_loop_is_stopped_and_no_one_else_is() 
     let stack = Stack::start().await;
     let flooder = "198.51.100.9";
     for i in 0..SIGN_IN_PER_CLIENT.limit {
-        let answer = stack.signin_from(SIGN_IN, flooder, MINUTE + 5).await;
+        let answer = stack
+            .signin_from_client(SIGN_IN, &[], flooder, MINUTE + 5)
+            .await;
         assert_eq!(answer.status(), 302, "start {i}");
     }
-    let answer = stack.signin_from(SIGN_IN, flooder, MINUTE + 59).await;
+    let answer = stack
+        .signin_from_client(SIGN_IN, &[], flooder, MINUTE + 59)
+        .await;
     assert_limited(&answer);
 
     // Another client, in the same minute, signs in.
     let (_, passkey) = enrolled_user(&stack.bi, "other@example.com").await;
     let (callback, flow) = stack
-        .started_from(&passkey, "198.51.100.10", MINUTE + 59)
+        .start_sign_in_from_client(&passkey, SIGN_IN, "198.51.100.10", MINUTE + 59)
         .await;
     let answer = stack
-        .callback_from(&callback, &[&flow], "198.51.100.10", MINUTE + 59)
+        .callback_from_client(&callback, &[&flow], "198.51.100.10", MINUTE + 59)
         .await;
     assert_eq!(answer.status(), 303, "{:?}", answer.0);
     assert_eq!(answer.location(), "/docs");
     assert!(answer.cookie("__Host-session").is_some());
 
     // The next minute, the first client may start again.
-    let answer = stack.signin_from(SIGN_IN, flooder, MINUTE + 60).await;
+    let answer = stack
+        .signin_from_client(SIGN_IN, &[], flooder, MINUTE + 60)
+        .await;
     assert_eq!(answer.status(), 302);
 }
 
@@ -112,19 +67,20 @@ async fn a_malformed_sign_in_is_refused_before_it_is_counted() {
     let client = "198.51.100.20";
     for _ in 0..SIGN_IN_PER_CLIENT.limit + 10 {
         let answer = stack
-            .signin_from("/api/auth/signin?intent=everything", client, MINUTE)
+            .signin_from_client("/api/auth/signin?intent=everything", &[], client, MINUTE)
             .await;
         assert_eq!(answer.status(), 400);
         let answer = stack
-            .signin_from(
+            .signin_from_client(
                 "/api/auth/signin?callbackUrl=%2F&callbackUrl=%2Fx",
+                &[],
                 client,
                 MINUTE,
             )
             .await;
         assert_eq!(answer.status(), 400);
     }
-    let answer = stack.signin_from(SIGN_IN, client, MINUTE).await;
+    let answer = stack.signin_from_client(SIGN_IN, &[], client, MINUTE).await;
     assert_eq!(
         answer.status(),
         302,
@@ -138,15 +94,19 @@ async fn an_ipv6_client_is_counted_by_its_slash_64() {
     for i in 0..SIGN_IN_PER_CLIENT.limit {
         // A new address of the same /64 for every request.
         let address = format!("2001:db8:7:1::{:x}", i + 1);
-        let answer = stack.signin_from(SIGN_IN, &address, MINUTE).await;
+        let answer = stack
+            .signin_from_client(SIGN_IN, &[], &address, MINUTE)
+            .await;
         assert_eq!(answer.status(), 302, "start {i}");
     }
     assert_limited(
         &stack
-            .signin_from(SIGN_IN, "2001:db8:7:1:ffff::1", MINUTE)
+            .signin_from_client(SIGN_IN, &[], "2001:db8:7:1:ffff::1", MINUTE)
             .await,
     );
-    let answer = stack.signin_from(SIGN_IN, "2001:db8:7:2::1", MINUTE).await;
+    let answer = stack
+        .signin_from_client(SIGN_IN, &[], "2001:db8:7:2::1", MINUTE)
+        .await;
     assert_eq!(answer.status(), 302, "the next /64 is another client");
 }
 
@@ -157,9 +117,13 @@ async fn the_limits_follow_the_error_page_setting() {
     })
     .await;
     for _ in 0..SIGN_IN_PER_CLIENT.limit {
-        stack.signin_from(SIGN_IN, "198.51.100.30", MINUTE).await;
+        stack
+            .signin_from_client(SIGN_IN, &[], "198.51.100.30", MINUTE)
+            .await;
     }
-    let answer = stack.signin_from(SIGN_IN, "198.51.100.30", MINUTE).await;
+    let answer = stack
+        .signin_from_client(SIGN_IN, &[], "198.51.100.30", MINUTE)
+        .await;
     assert_eq!(
         (answer.status(), answer.location()),
         (303, "/oops?error=rate_limited")
@@ -174,41 +138,47 @@ async fn callbacks_over_the_limit_reach_neither_the_provider_nor_the_flow() {
 
     // One real sign-in, then its callback replayed: each replay is counted (it passed the
     // flow and state checks) and refused as a replay, until the limit.
-    let (callback, flow) = stack.started_from(&passkey, client, MINUTE).await;
+    let (callback, flow) = stack
+        .start_sign_in_from_client(&passkey, SIGN_IN, client, MINUTE)
+        .await;
     let answer = stack
-        .callback_from(&callback, &[&flow], client, MINUTE)
+        .callback_from_client(&callback, &[&flow], client, MINUTE)
         .await;
     assert_eq!(answer.location(), "/docs");
     for i in 1..CALLBACK_PER_CLIENT.limit {
         let answer = stack
-            .callback_from(&callback, &[&flow], client, MINUTE)
+            .callback_from_client(&callback, &[&flow], client, MINUTE)
             .await;
         assert_eq!(answer.location(), "/?error=replayed_flow", "replay {i}");
     }
     assert_limited(
         &stack
-            .callback_from(&callback, &[&flow], client, MINUTE)
+            .callback_from_client(&callback, &[&flow], client, MINUTE)
             .await,
     );
 
     // A fresh sign-in of that client is refused at the callback, before its code is
     // redeemed or its flow claimed: the same callback from another client then succeeds.
-    let (callback, flow) = stack.started_from(&passkey, client, MINUTE).await;
+    let (callback, flow) = stack
+        .start_sign_in_from_client(&passkey, SIGN_IN, client, MINUTE)
+        .await;
     let answer = stack
-        .callback_from(&callback, &[&flow], client, MINUTE)
+        .callback_from_client(&callback, &[&flow], client, MINUTE)
         .await;
     assert_limited(&answer);
     assert!(answer.cookie("__Host-session").is_none());
     let answer = stack
-        .callback_from(&callback, &[&flow], "198.51.100.41", MINUTE)
+        .callback_from_client(&callback, &[&flow], "198.51.100.41", MINUTE)
         .await;
     assert_eq!(answer.location(), "/docs", "{:?}", answer.0);
     assert!(answer.cookie("__Host-session").is_some());
 
     // The next minute the client signs in again.
-    let (callback, flow) = stack.started_from(&passkey, client, MINUTE + 60).await;
+    let (callback, flow) = stack
+        .start_sign_in_from_client(&passkey, SIGN_IN, client, MINUTE + 60)
+        .await;
     let answer = stack
-        .callback_from(&callback, &[&flow], client, MINUTE + 60)
+        .callback_from_client(&callback, &[&flow], client, MINUTE + 60)
         .await;
     assert_eq!(answer.location(), "/docs");
 }
@@ -218,19 +188,23 @@ async fn forged_callbacks_are_refused_before_they_are_counted() {
     let stack = Stack::start().await;
     let (_, passkey) = enrolled_user(&stack.bi, "dan@example.com").await;
     let client = "198.51.100.50";
-    let (callback, flow) = stack.started_from(&passkey, client, MINUTE).await;
+    let (callback, flow) = stack
+        .start_sign_in_from_client(&passkey, SIGN_IN, client, MINUTE)
+        .await;
     let forged_state = callback.replace("state=", "state=x");
     for _ in 0..CALLBACK_PER_CLIENT.limit + 10 {
         for (path, cookies) in [
             (callback.as_str(), &[][..]),
             (forged_state.as_str(), &[flow.as_str()][..]),
         ] {
-            let answer = stack.callback_from(path, cookies, client, MINUTE).await;
+            let answer = stack
+                .callback_from_client(path, cookies, client, MINUTE)
+                .await;
             assert_ne!(answer.location(), "/?error=rate_limited");
         }
     }
     let answer = stack
-        .callback_from(&callback, &[&flow], client, MINUTE)
+        .callback_from_client(&callback, &[&flow], client, MINUTE)
         .await;
     assert_eq!(
         answer.location(),
@@ -242,8 +216,12 @@ async fn forged_callbacks_are_refused_before_they_are_counted() {
 #[tokio::test]
 async fn the_counters_hold_no_address() {
     let stack = Stack::start().await;
-    stack.signin_from(SIGN_IN, "198.51.100.60", MINUTE).await;
-    stack.signin_from(SIGN_IN, "2001:db8:60:1::1", MINUTE).await;
+    stack
+        .signin_from_client(SIGN_IN, &[], "198.51.100.60", MINUTE)
+        .await;
+    stack
+        .signin_from_client(SIGN_IN, &[], "2001:db8:60:1::1", MINUTE)
+        .await;
     let counters = format!("{:?}", stack.items("counter").await);
     assert!(counters.contains("sign-in-client"), "{counters}");
     for address in ["198.51.100.60", "2001:db8:60:1"] {
@@ -254,14 +232,10 @@ async fn the_counters_hold_no_address() {
 #[tokio::test]
 async fn a_sign_in_that_cannot_be_counted_is_not_started() {
     let stack = Stack::start().await;
-    stack
-        .db
-        .delete_table()
-        .table_name(&stack.table)
-        .send()
-        .await
-        .expect("the table deleted");
-    let answer = stack.signin_from(SIGN_IN, "198.51.100.70", MINUTE).await;
+    stack.delete_table().await;
+    let answer = stack
+        .signin_from_client(SIGN_IN, &[], "198.51.100.70", MINUTE)
+        .await;
     assert_eq!(
         (answer.status(), answer.location()),
         (303, "/?error=session_store_unavailable"),

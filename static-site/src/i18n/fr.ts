@@ -137,7 +137,8 @@ export const fr: Messages = {
   'callback.bad_request': 'La réponse de connexion était mal formée. Veuillez vous reconnecter.',
   'callback.signed_out_everywhere':
     'Vous vous êtes déconnecté partout pendant cette connexion, elle a donc été arrêtée. Veuillez vous reconnecter.',
-  'callback.rate_limited': 'Trop de connexions depuis votre réseau à l’instant. Veuillez patienter une minute, puis vous reconnecter.',
+  'callback.rate_limited':
+    'Trop de connexions depuis votre réseau à l’instant. Veuillez patienter une minute, puis vous reconnecter.',
   'callback.stale_authentication':
     'Le service de connexion n’a pas confirmé que c’était bien vous à l’instant. Veuillez vous reconnecter.',
   'callback.unknown': 'La connexion n’a pas abouti. Veuillez réessayer.',

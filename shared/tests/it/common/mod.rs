@@ -33,6 +33,8 @@ use passkey_auth::{Env, ManagementFunctionConfig, Sessions, SignInConfig};
 use serde_json::{Value, json};
 
 pub const ORIGIN: &str = "http://localhost:3000";
+/// The client address of every event unless a test says otherwise.
+pub const CLIENT: &str = "203.0.113.7";
 pub const AUTH_SECRET: &str = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
 
 /// A DynamoDB endpoint: the one `make test` started (`AWS_ENDPOINT_URL_DYNAMODB`), or
@@ -389,7 +391,7 @@ pub fn event(
             "apiId": "function-test",
             "domainName": "localhost",
             "domainPrefix": "localhost",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7", "userAgent": "function-test"},
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": CLIENT, "userAgent": "function-test"},
             "requestId": "request-id",
             "routeKey": "$default",
             "stage": "$default",
@@ -399,6 +401,12 @@ pub fn event(
         "body": body,
         "isBase64Encoded": false,
     })
+}
+
+/// The event as if sent from the client address `client` (its `sourceIp`).
+pub fn from_client(mut event: Value, client: &str) -> Value {
+    event["requestContext"]["http"]["sourceIp"] = client.into();
+    event
 }
 
 /// A Lambda response as the runtime sends it back to API Gateway or the Function URL.
@@ -499,13 +507,25 @@ impl Stack {
     }
 
     pub async fn signin_at(&self, path_and_query: &str, cookies: &[&str], now: i64) -> Answer {
+        self.signin_from_client(path_and_query, cookies, CLIENT, now)
+            .await
+    }
+
+    /// `GET` on signin from the client address `client` (the event's `sourceIp`).
+    pub async fn signin_from_client(
+        &self,
+        path_and_query: &str,
+        cookies: &[&str],
+        client: &str,
+        now: i64,
+    ) -> Answer {
         let route = self.signin.clone();
         invoke(
             move |r| {
                 let route = route.clone();
                 async move { route.handle(&r, now).await }
             },
-            event("GET", path_and_query, &[], cookies, None),
+            from_client(event("GET", path_and_query, &[], cookies, None), client),
         )
         .await
     }
@@ -516,15 +536,37 @@ impl Stack {
     }
 
     pub async fn callback_at(&self, path_and_query: &str, cookies: &[&str], now: i64) -> Answer {
+        self.callback_from_client(path_and_query, cookies, CLIENT, now)
+            .await
+    }
+
+    /// `GET` on the callback from the client address `client`.
+    pub async fn callback_from_client(
+        &self,
+        path_and_query: &str,
+        cookies: &[&str],
+        client: &str,
+        now: i64,
+    ) -> Answer {
         let route = self.callback.clone();
         invoke(
             move |r| {
                 let route = route.clone();
                 async move { route.handle(&r, now).await }
             },
-            event("GET", path_and_query, &[], cookies, None),
+            from_client(event("GET", path_and_query, &[], cookies, None), client),
         )
         .await
+    }
+
+    /// Drops the session table: every call to it fails from now on.
+    pub async fn delete_table(&self) {
+        self.db
+            .delete_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .expect("the table deleted");
     }
 
     pub async fn get_session(&self, cookies: &[&str]) -> Answer {
@@ -611,14 +653,14 @@ impl Stack {
 
     /// A registration from a given client address (the event's `sourceIp`).
     pub async fn post_register_from(&self, body: &str, source_ip: &str, now: i64) -> Answer {
-        let mut e = event(
+        let e = event(
             "POST",
             "/api/auth/register",
             &[("origin", ORIGIN), ("content-type", "application/json")],
             &[],
             Some(body),
         );
-        e["requestContext"]["http"]["sourceIp"] = source_ip.into();
+        let e = from_client(e, source_ip);
         let route = self.register.clone();
         invoke(
             move |r| {
@@ -676,7 +718,19 @@ impl Stack {
         signin: &str,
         now: i64,
     ) -> (String, String) {
-        let answer = self.signin_at(signin, &[], now).await;
+        self.start_sign_in_from_client(passkey, signin, CLIENT, now)
+            .await
+    }
+
+    /// As [`Stack::start_sign_in_from`], from the client address `client`.
+    pub async fn start_sign_in_from_client(
+        &self,
+        passkey: &bi_local::sdk::Passkey,
+        signin: &str,
+        client: &str,
+        now: i64,
+    ) -> (String, String) {
+        let answer = self.signin_from_client(signin, &[], client, now).await;
         assert_eq!(answer.status(), 302, "{:?}", answer.0);
         let flow = answer.cookie("__Host-auth-flow").expect("a flow cookie");
         let redirect = passkey.sign_in(&self.bi, answer.location()).await;
