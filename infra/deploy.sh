@@ -57,7 +57,7 @@ while [ $# -gt 0 ]; do
     --waf-template) WAF_TEMPLATE="$2"; shift 2 ;;
     --no-tenant-check) TENANT_CHECK=""; shift ;;
     --env-file) ENV_FILE="$2"; shift 2 ;;
-    -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "deploy.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -331,9 +331,12 @@ web_acl="${WAF_WEB_ACL_ARN:-}"
 if [ "$waf_limit" != 0 ]; then
   printf '[{"ParameterKey": "RateLimit", "ParameterValue": "%s"}]' "$waf_limit" >"$work/waf-parameters.json"
   apply_stack us-east-1 "$waf_stack" "$WAF_TEMPLATE" "$work/waf-parameters.json"
-  web_acl="$(stack_output us-east-1 "$waf_stack" WebAclArn)"
-  [ -n "$DRY_RUN" ] && [ -z "$web_acl" ] && web_acl="arn:aws:wafv2:us-east-1:$account:global/webacl/$waf_stack/00000000-0000-0000-0000-000000000000"
-  [ -n "$web_acl" ] || die "the stack $waf_stack has no WebAclArn output"
+  if [ -n "$DRY_RUN" ]; then
+    web_acl="<WebAclArn of $waf_stack>"
+  else
+    web_acl="$(stack_output us-east-1 "$waf_stack" WebAclArn)" || true
+    [ -n "$web_acl" ] && [ "$web_acl" != None ] || die "the stack $waf_stack has no WebAclArn output"
+  fi
 fi
 
 python3 - "$work/parameters.json" "$work/origin-secret" "$work/app-origin-secret" <<PY

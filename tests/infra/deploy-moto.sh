@@ -64,6 +64,10 @@ deploy --dry-run >"$LOG_DIR/dry.log" 2>&1 || { cat "$LOG_DIR/dry.log" >&2; die "
 grep -q "would run: aws cloudformation create-stack" "$LOG_DIR/dry.log" || die "the dry run did not show the stack creation"
 ! grep -q "client-secret-value" "$LOG_DIR/dry.log" || die "the dry run printed a secret"
 aws cloudformation describe-stacks --stack-name moto-test >/dev/null 2>&1 && die "the dry run created the stack"
+WAF_RATE_LIMIT=500 deploy --dry-run >"$LOG_DIR/dry-waf.log" 2>&1 || { cat "$LOG_DIR/dry-waf.log" >&2; die "the dry run with a WAF failed"; }
+grep -q "would run: aws cloudformation create-stack --region us-east-1 --stack-name moto-test-waf" "$LOG_DIR/dry-waf.log" \
+  || { cat "$LOG_DIR/dry-waf.log" >&2; die "the dry run did not show the WAF stack in us-east-1"; }
+aws cloudformation describe-stacks --stack-name moto-test-waf >/dev/null 2>&1 && die "the dry run created the WAF stack"
 
 say "first deploy"
 deploy >"$LOG_DIR/deploy1.log" 2>&1 || { cat "$LOG_DIR/deploy1.log" >&2; die "the deploy failed"; }
