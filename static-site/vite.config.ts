@@ -66,6 +66,9 @@ function functionFor(path: string): string {
   const route = path.replace(/^\/api\/auth\//, '').split(/[/?]/)[0];
   switch (route) {
     case 'signin':
+    case 'csrf':
+    case 'providers':
+    case 'error':
       return 'signin';
     case 'callback':
     case 'backchannel-logout':

@@ -33,6 +33,7 @@ fn flow_cookie(c: &mut Criterion) {
         redirect_uri: "https://app.example.com/api/auth/callback/beyondidentity".into(),
         created_at: now,
         intent: Intent::SignIn,
+        params: Default::default(),
     };
     let sealed = sealer.seal(&flow).expect("sealed");
     c.bench_function("flow cookie: seal", |b| {

@@ -15,8 +15,12 @@ pub enum AuthError {
     ForeignOrigin,
     #[error("this API is served only through the site's own address")]
     DirectAccess,
-    #[error("the body must be JSON (Content-Type: application/json)")]
-    UnsupportedMediaType,
+    #[error("the body must be sent as {expected}")]
+    UnsupportedMediaType { expected: &'static str },
+    #[error(
+        "the form's csrfToken is not this browser's: ask /api/auth/csrf for it and send it again"
+    )]
+    CsrfTokenMismatch,
     #[error("the body is larger than {limit} bytes")]
     BodyTooLarge { limit: usize },
     #[error("the address is longer than {limit} bytes")]
@@ -89,8 +93,10 @@ impl AuthError {
         match self {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::ForeignOrigin | Self::DirectAccess => StatusCode::FORBIDDEN,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::ForeignOrigin | Self::DirectAccess | Self::CsrfTokenMismatch => {
+                StatusCode::FORBIDDEN
+            }
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             Self::BadRequest(_)
@@ -135,7 +141,8 @@ impl AuthError {
             Self::NotFound => "not_found",
             Self::ForeignOrigin => "forbidden_origin",
             Self::DirectAccess => "direct_access",
-            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Self::CsrfTokenMismatch => "csrf_token_mismatch",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::UriTooLong { .. } => "uri_too_long",
             Self::BadRequest(_) => "bad_request",

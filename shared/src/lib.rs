@@ -52,6 +52,15 @@ pub use error::AuthError;
 pub use routes::reader::SessionReader;
 pub use session::{Session, SessionStore, Sessions, User};
 
+/// 32 random bytes, base64url: a `state`, a `nonce` or a PKCE verifier (43 characters,
+/// within RFC 7636's 43–128), a CSRF token.
+pub(crate) fn random_value() -> Result<String, AuthError> {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| AuthError::Internal)?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()

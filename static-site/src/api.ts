@@ -55,7 +55,7 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
 
 export async function session(): Promise<SessionAnswer | null> {
   const answer = await call<SessionAnswer | SignedOut>('GET', '/api/auth/session');
-  return 'user' in answer ? answer : null;
+  return answer === false ? null : answer;
 }
 
 export const register = (email: string) => call<Registered>('POST', '/api/auth/register', { email });

@@ -14,6 +14,12 @@ RESOURCES = TEMPLATE["Resources"]
 # The routes of DESIGN.md: (method, path) -> function crate.
 ROUTES = {
     ("GET", "/api/auth/signin"): "signin",
+    ("GET", "/api/auth/signin/beyondidentity"): "signin",
+    ("POST", "/api/auth/signin/beyondidentity"): "signin",
+    ("GET", "/api/auth/csrf"): "signin",
+    ("GET", "/api/auth/providers"): "signin",
+    ("GET", "/api/auth/error"): "signin",
+    ("POST", "/api/auth/session"): "session",
     ("GET", "/api/auth/callback/beyondidentity"): "callback",
     ("GET", "/api/auth/session"): "session",
     ("GET", "/api/auth/verify"): "session",
@@ -30,7 +36,7 @@ ROUTES = {
 }
 
 # The module of shared/src/routes/ that each function serves.
-ROUTE_FILES = {"signin": ["signin.rs"], "callback": ["callback.rs", "backchannel.rs"], "session": ["session.rs", "forward_auth.rs"], "register": ["register.rs"], "bind-job": ["passkeys.rs"], "authorizer": ["authorizer.rs"]}
+ROUTE_FILES = {"signin": ["signin.rs", "nextauth.rs"], "callback": ["callback.rs", "backchannel.rs"], "session": ["session.rs", "forward_auth.rs", "nextauth.rs"], "register": ["register.rs"], "bind-job": ["passkeys.rs"], "authorizer": ["authorizer.rs"]}
 
 
 def route_source(crate):
@@ -460,8 +466,8 @@ class FrontDoor(unittest.TestCase):
 
     def test_each_route_has_its_own_throttle_from_the_parameters(self):
         groups = {
-            "SessionCheckRate": ["GET /api/auth/session", "GET /api/auth/verify"],
-            "SignInRate": ["GET /api/auth/signin", "GET /api/auth/callback/beyondidentity", "POST /api/auth/signout"],
+            "SessionCheckRate": ["GET /api/auth/session", "GET /api/auth/verify", "POST /api/auth/session"],
+            "SignInRate": ["GET /api/auth/signin", "GET /api/auth/callback/beyondidentity", "POST /api/auth/signout", "GET /api/auth/signin/beyondidentity", "POST /api/auth/signin/beyondidentity", "GET /api/auth/csrf", "GET /api/auth/providers", "GET /api/auth/error"],
             "AccountRate": ["POST /api/auth/backchannel-logout", "GET /api/auth/sessions", "POST /api/auth/sessions/revoke", "POST /api/auth/signout-everywhere", "GET /api/auth/passkeys", "POST /api/auth/passkeys/revoke"],
             "RegisterRate": ["POST /api/auth/register", "POST /api/auth/binding-owner", "POST /api/auth/bind-job"],
         }

@@ -1,6 +1,7 @@
 //! HTTP helpers shared by the routes: cookies, JSON answers, security headers, redirect
 //! targets and the request rules for state-changing POSTs.
 
+pub mod csrf_token;
 pub mod lambda;
 pub mod ratelimit;
 
@@ -13,10 +14,13 @@ use url::Url;
 
 use crate::config::{AppConfig, Pages};
 use crate::error::AuthError;
-use crate::routes::answers::ErrorAnswer;
+use crate::routes::answers::{ErrorAnswer, UrlRefusal};
 
-/// The largest JSON body a route reads.
+/// The largest JSON or form body a route reads.
 pub const MAX_BODY: usize = 4096;
+/// The media types of the bodies the routes read.
+pub const JSON: &str = "application/json";
+pub const FORM: &str = "application/x-www-form-urlencoded";
 const MAX_CALLBACK_URL: usize = 2048;
 
 pub use passkey_verifier::CookieValue;
@@ -131,6 +135,12 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: u64) -> String {
     format!("{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; Secure; SameSite=Lax")
 }
 
+/// `Set-Cookie` for a `__Host-` cookie that lasts as long as the browser session (no
+/// `Max-Age`): the CSRF token's.
+pub fn set_browser_session_cookie(name: &str, value: &str) -> String {
+    format!("{name}={value}; Path=/; HttpOnly; Secure; SameSite=Lax")
+}
+
 /// `Set-Cookie` that deletes a cookie.
 pub fn clear_cookie(name: &str) -> String {
     format!(
@@ -232,6 +242,23 @@ impl Reply {
         reply
     }
 
+    /// [`Reply::error`] that also names, as `url`, the absolute address of the page that
+    /// explains it (next-auth's clients navigate there).
+    pub fn error_explained_at(error: &AuthError, url: String) -> Self {
+        let explained = Self::json(
+            error.status(),
+            &UrlRefusal {
+                error: error.code().to_owned(),
+                message: error.to_string(),
+                url,
+            },
+        );
+        Self {
+            body: explained.body,
+            ..Self::error(error)
+        }
+    }
+
     /// A refused navigation: `303` to the site's error page with the error's code (a
     /// person reads a page there, not a JSON body). No `Retry-After`: on a redirect it
     /// would ask the browser to wait before it shows the page (RFC 9110, 10.2.3).
@@ -295,27 +322,36 @@ impl Reply {
 
 /// Reduces a `callbackUrl` to a same-origin path, or `fallback` (the landing page).
 ///
-/// Only a relative path on this origin is kept. Everything else falls back:
-/// absolute URLs (even to this origin), scheme-relative `//host`, `/\host` (a backslash
-/// anywhere: browsers read it as a slash), their percent-encoded forms, `@`-userinfo tricks, control characters (tab, newline),
-/// `javascript:` and other schemes, and anything malformed or too long.
+/// A relative path on this origin is kept, and so is an absolute URL that begins with
+/// this origin exactly (next-auth's clients send `window.location.href`): it becomes its
+/// path and query. Everything else falls back: other origins (another scheme, host or
+/// port, `https://app.example.com.evil.com`, `https://app.example.com@evil.com`),
+/// scheme-relative `//host`, `/\host` (a backslash anywhere: browsers read it as a
+/// slash), their percent-encoded forms, control characters (tab, newline), `javascript:`
+/// and other schemes, and anything malformed or too long.
 pub fn safe_callback_url(raw: Option<&str>, origin: &Url, fallback: &str) -> String {
     let fallback = || fallback.to_owned();
     let Some(raw) = raw else { return fallback() };
-    if raw.len() > MAX_CALLBACK_URL
-        || !raw.starts_with('/')
-        || raw.chars().any(|c| c.is_control() || c == '\\')
-    {
+    if raw.len() > MAX_CALLBACK_URL || raw.chars().any(|c| c.is_control() || c == '\\') {
         return fallback();
     }
-    let decoded = percent_decode(raw);
+    let raw = match raw.strip_prefix(origin.origin().ascii_serialization().as_str()) {
+        None => raw.to_owned(),
+        Some(rest) if rest.starts_with('/') => rest.to_owned(),
+        Some(rest) if rest.is_empty() || rest.starts_with(['?', '#']) => format!("/{rest}"),
+        Some(_) => return fallback(),
+    };
+    if !raw.starts_with('/') {
+        return fallback();
+    }
+    let decoded = percent_decode(&raw);
     if decoded.starts_with("//")
         || decoded.starts_with("/\\")
         || decoded.chars().any(|c| c.is_control())
     {
         return fallback();
     }
-    let Ok(joined) = origin.join(raw) else {
+    let Ok(joined) = origin.join(&raw) else {
         return fallback();
     };
     if joined.origin() != origin.origin() {
@@ -361,12 +397,54 @@ pub fn check_json_post(
     )
     .map_err(|error| match error {
         CsrfError::ForeignOrigin => AuthError::ForeignOrigin,
-        CsrfError::NotJson => AuthError::UnsupportedMediaType,
+        CsrfError::NotJson => AuthError::UnsupportedMediaType { expected: JSON },
     })?;
     if request.body().len() > MAX_BODY {
         return Err(AuthError::BodyTooLarge { limit: MAX_BODY });
     }
     Ok(())
+}
+
+/// Whether the request has exactly one `Content-Type`, of this media type (any case,
+/// any parameters).
+pub fn has_media_type(request: &Request, media_type: &str) -> bool {
+    let mut sent = request.headers().get_all(header::CONTENT_TYPE).iter();
+    match (sent.next(), sent.next()) {
+        (Some(value), None) => value
+            .as_bytes()
+            .split(|b| *b == b';')
+            .next()
+            .unwrap_or_default()
+            .trim_ascii()
+            .eq_ignore_ascii_case(media_type.as_bytes()),
+        _ => false,
+    }
+}
+
+/// The fields of a form POST (next-auth's clients send forms): POST, `Origin` equal to
+/// the app's origin exactly once, one `Content-Type` of
+/// `application/x-www-form-urlencoded`, a body no larger than [`MAX_BODY`], and no field
+/// twice. The form's `csrfToken` is the caller's to check
+/// ([`csrf_token::check`]): this is the part every form route shares.
+pub fn form_post(
+    request: &Request,
+    origin: &str,
+) -> Result<std::collections::HashMap<String, String>, AuthError> {
+    if request.method() != Method::POST {
+        return Err(AuthError::MethodNotAllowed { allowed: "POST" });
+    }
+    let mut origins = request.headers().get_all(header::ORIGIN).iter();
+    match (origins.next(), origins.next()) {
+        (Some(sent), None) if sent.as_bytes() == origin.as_bytes() => {}
+        _ => return Err(AuthError::ForeignOrigin),
+    }
+    if !has_media_type(request, FORM) {
+        return Err(AuthError::UnsupportedMediaType { expected: FORM });
+    }
+    if request.body().len() > MAX_BODY {
+        return Err(AuthError::BodyTooLarge { limit: MAX_BODY });
+    }
+    single_fields(request.body().as_ref())
 }
 
 /// The body of an action on one thing: `{"id": "…"}`, and `"confirm": true` where the
@@ -409,11 +487,15 @@ pub fn action_body(request: &Request) -> Result<ActionBody, AuthError> {
 pub fn single_query(
     request: &Request,
 ) -> Result<std::collections::HashMap<String, String>, AuthError> {
-    let mut params = std::collections::HashMap::new();
-    for (name, value) in
-        url::form_urlencoded::parse(request.uri().query().unwrap_or_default().as_bytes())
-    {
-        if params
+    single_fields(request.uri().query().unwrap_or_default().as_bytes())
+}
+
+/// `application/x-www-form-urlencoded` pairs (a query or a form body), refusing a name
+/// that appears twice: two values would leave the route to guess which one counts.
+fn single_fields(encoded: &[u8]) -> Result<std::collections::HashMap<String, String>, AuthError> {
+    let mut fields = std::collections::HashMap::new();
+    for (name, value) in url::form_urlencoded::parse(encoded) {
+        if fields
             .insert(name.to_string(), value.into_owned())
             .is_some()
         {
@@ -422,7 +504,7 @@ pub fn single_query(
             )));
         }
     }
-    Ok(params)
+    Ok(fields)
 }
 
 #[cfg(test)]
@@ -500,6 +582,23 @@ mod tests {
         }
     }
 
+    /// next-auth's clients send `window.location.href`: on this origin, its path and
+    /// query are kept (the fragment never reaches a server).
+    #[test]
+    fn absolute_urls_on_this_origin_become_their_path_and_query() {
+        for (raw, kept) in [
+            ("https://app.example.com", "/"),
+            ("https://app.example.com/", "/"),
+            ("https://app.example.com?tab=2", "/?tab=2"),
+            ("https://app.example.com#top", "/"),
+            ("https://app.example.com/account", "/account"),
+            ("https://app.example.com/a/b?c=d#e", "/a/b?c=d"),
+            ("https://app.example.com/a/../b", "/b"),
+        ] {
+            assert_eq!(safe(Some(raw)), kept, "{raw}");
+        }
+    }
+
     #[test]
     fn every_known_open_redirect_trick_falls_back_to_the_landing_page() {
         for raw in [
@@ -511,8 +610,18 @@ mod tests {
             "https://app.example.com.evil.com",
             "https://app.example.com@evil.com",
             "https://evil.com",
-            "https://app.example.com/account",
             "http://app.example.com/",
+            "https://app.example.com:443/account",
+            "https://app.example.com:8443/account",
+            "https://APP.example.com/account",
+            "https://app.example.comx/account",
+            "https://app.example.com//evil.com",
+            "https://app.example.com/%2F%2Fevil.com",
+            "https://app.example.com/\\evil.com",
+            "https://app.example.com\\@evil.com",
+            "https://app.example.com/\t/evil.com",
+            "https://evil.com/https://app.example.com/",
+            "?next=/account",
             "@evil.com",
             "/@evil.com/../..//evil.com",
             "/\t/evil.com",

@@ -4,13 +4,13 @@
 use std::time::Duration;
 
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreIdTokenVerifier,
+    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreIdTokenVerifier,
     CoreJwsSigningAlgorithm,
 };
 use openidconnect::{
     AccessToken, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EmptyAdditionalClaims,
-    IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
-    SubjectIdentifier, TokenResponse, UserInfoClaims,
+    IssuerUrl, LanguageTag, LoginHint, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, SubjectIdentifier, TokenResponse, UserInfoClaims,
 };
 use tokio::sync::OnceCell;
 use url::Url;
@@ -191,13 +191,34 @@ impl IdentityProvider for OidcClient {
             )
             .set_pkce_challenge(PkceCodeChallenge::from_code_verifier_sha256(&verifier));
         // A step-up asks for a new ceremony, not an existing provider session (OpenID
-        // Connect Core §3.1.2.1: `max_age=0`, which also makes `auth_time` required).
-        let (url, _, _) = if flow.intent.is_step_up() {
-            url.set_max_age(Duration::ZERO)
-        } else {
-            url
-        }
-        .url();
+        // Connect Core §3.1.2.1: `max_age=0`, which also makes `auth_time` required); a
+        // client may ask for a `max_age` of its own, and for the allowlisted parameters
+        // of `authorization_params`.
+        let url = match flow.max_age() {
+            Some(seconds) => url.set_max_age(Duration::from_secs(u64::from(seconds))),
+            None => url,
+        };
+        let url = match &flow.params.login_hint {
+            Some(hint) => url.set_login_hint(LoginHint::new(hint.clone())),
+            None => url,
+        };
+        let url = flow.params.prompt.iter().fold(url, |url, prompt| {
+            url.add_prompt(match prompt.as_str() {
+                "none" => CoreAuthPrompt::None,
+                "login" => CoreAuthPrompt::Login,
+                "consent" => CoreAuthPrompt::Consent,
+                "select_account" => CoreAuthPrompt::SelectAccount,
+                other => CoreAuthPrompt::Extension(other.to_owned()),
+            })
+        });
+        let (url, _, _) = flow
+            .params
+            .ui_locales
+            .iter()
+            .fold(url, |url, tag| {
+                url.add_ui_locale(LanguageTag::new(tag.clone()))
+            })
+            .url();
         Ok(url)
     }
 

@@ -13,6 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use crate::config::secret::{AuthSecret, KeyPurpose};
+use crate::oidc::authorization_params::AuthorizationParams;
 
 pub const FLOW_COOKIE: &str = "__Host-auth-flow";
 /// How long a sign-in may take from `signin` to `callback`.
@@ -41,6 +42,9 @@ pub struct Flow {
     /// Why the sign-in was started (absent in cookies sealed before it existed).
     #[serde(default)]
     pub intent: Intent,
+    /// What the client asked to pass to the provider (absent when nothing).
+    #[serde(default, skip_serializing_if = "AuthorizationParams::is_empty")]
+    pub params: AuthorizationParams,
 }
 
 /// Why a sign-in was started: a plain one, or a fresh one that a sensitive action asked
@@ -78,10 +82,23 @@ impl Intent {
 }
 
 impl Flow {
-    /// Whether the provider's `auth_time` (when it sends one) fits this sign-in: any for a
-    /// plain one; for a step-up, not before the flow began (less [`CLOCK_SKEW`]).
+    /// The `max_age` the provider is asked for: 0 for a step-up, else the client's, if any.
+    pub fn max_age(&self) -> Option<u32> {
+        if self.intent.is_step_up() {
+            Some(0)
+        } else {
+            self.params.max_age
+        }
+    }
+
+    /// Whether the provider's `auth_time` (when it sends one) fits this sign-in: any
+    /// without a `max_age`; with one, not more than `max_age` seconds before the flow
+    /// began (less [`CLOCK_SKEW`]), so for a step-up not before the flow began.
     pub fn fresh_enough(&self, auth_time: Option<i64>) -> bool {
-        !self.intent.is_step_up() || auth_time.is_none_or(|at| at >= self.created_at - CLOCK_SKEW)
+        match (self.max_age(), auth_time) {
+            (Some(max_age), Some(at)) => at >= self.created_at - i64::from(max_age) - CLOCK_SKEW,
+            _ => true,
+        }
     }
 }
 
@@ -178,6 +195,7 @@ mod tests {
             redirect_uri: "http://localhost:3000/api/auth/callback/beyondidentity".into(),
             created_at: now,
             intent: Intent::EndOtherSessions,
+            params: AuthorizationParams::default(),
         }
     }
 
@@ -197,6 +215,31 @@ mod tests {
             ..flow(1_000)
         };
         assert!(plain.fresh_enough(Some(0)));
+        assert_eq!(plain.max_age(), None);
+        assert_eq!(step_up.max_age(), Some(0));
+    }
+
+    #[test]
+    fn a_clients_max_age_bounds_the_auth_time_and_a_step_up_still_asks_for_zero() {
+        let params = AuthorizationParams {
+            max_age: Some(300),
+            ..AuthorizationParams::default()
+        };
+        let asked = Flow {
+            intent: Intent::SignIn,
+            params: params.clone(),
+            ..flow(1_000)
+        };
+        assert_eq!(asked.max_age(), Some(300));
+        assert!(asked.fresh_enough(Some(640)));
+        assert!(!asked.fresh_enough(Some(639)));
+        assert!(asked.fresh_enough(None), "a provider that does not say");
+        let step_up = Flow {
+            params,
+            ..flow(1_000)
+        };
+        assert_eq!(step_up.max_age(), Some(0));
+        assert!(!step_up.fresh_enough(Some(939)));
     }
 
     #[test]
@@ -220,6 +263,13 @@ mod tests {
         old.as_object_mut().expect("an object").remove("intent");
         let read: Flow = serde_json::from_value(old).expect("a flow");
         assert_eq!(read.intent, Intent::SignIn);
+        assert!(read.params.is_empty());
+        assert!(
+            !serde_json::to_string(&flow(1))
+                .expect("json")
+                .contains("params"),
+            "a flow without parameters seals none"
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ use crate::oidc::flow::Flow;
 use crate::oidc::logout_token::LogoutClaims;
 use crate::session::User;
 
+pub mod authorization_params;
 mod client;
 mod discovery;
 mod errors;

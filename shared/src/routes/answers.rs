@@ -37,10 +37,68 @@ pub struct SessionUser {
     pub image: (),
 }
 
-/// `GET /api/auth/session` when signed out: `{}`, as NextAuth answers.
+/// `GET /api/auth/session` when signed out: `false`. It is the one JSON value that
+/// next-auth's clients of both versions read as "no session" without an error: version
+/// 4 turns an answer without keys into `null` (`{}` from its own server, and `false`),
+/// but logs `CLIENT_FETCH_ERROR` and posts it to `/_log` for `null`, which it cannot read
+/// keys of; version 5 takes the answer as it is and counts anything truthy, `{}`
+/// included, as signed in (its own server answers `null`). docs/migrate-from-nextauth.md
+/// has the measurements.
 #[derive(Debug, Serialize)]
 #[cfg_attr(test, derive(TS))]
-pub struct SignedOut {}
+pub struct SignedOut(#[cfg_attr(test, ts(type = "false"))] bool);
+
+impl SignedOut {
+    pub const ANSWER: Self = Self(false);
+}
+
+/// `GET /api/auth/csrf`: next-auth's CSRF token, for the body of the forms its clients
+/// post (`crate::http::csrf_token`).
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct CsrfAnswer {
+    pub csrf_token: String,
+}
+
+/// `GET /api/auth/providers`: the one provider, as next-auth's clients list them.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct ProvidersAnswer {
+    pub beyondidentity: ProviderAnswer,
+}
+
+/// A provider as next-auth's `getProviders()` describes it.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderAnswer {
+    pub id: String,
+    pub name: String,
+    /// `oidc`: an OpenID Connect provider (next-auth 5's word; 4 calls it `oauth`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub signin_url: String,
+    pub callback_url: String,
+}
+
+/// A sign-in or sign-out posted by next-auth's clients (`json=true` or
+/// `X-Auth-Return-Redirect: 1`): where the browser goes next, an absolute URL.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct UrlAnswer {
+    pub url: String,
+}
+
+/// Such a request refused: the error answer, and the error page that explains it as
+/// `url`, which next-auth's clients navigate to (or read `?error=` from).
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct UrlRefusal {
+    pub error: String,
+    pub message: String,
+    pub url: String,
+}
 
 /// A state change that was done: `{"ok": true}`.
 #[derive(Debug, Serialize)]
@@ -173,6 +231,11 @@ mod tests {
             declaration::<SessionAnswer>(&config),
             declaration::<SessionUser>(&config),
             declaration::<SignedOut>(&config),
+            declaration::<CsrfAnswer>(&config),
+            declaration::<ProvidersAnswer>(&config),
+            declaration::<ProviderAnswer>(&config),
+            declaration::<UrlAnswer>(&config),
+            declaration::<UrlRefusal>(&config),
             declaration::<Done>(&config),
             declaration::<SignedOutAnswer>(&config),
             declaration::<Ended>(&config),
@@ -212,7 +275,23 @@ mod tests {
 
     #[test]
     fn answers_serialise_as_the_site_reads_them() {
-        assert_eq!(json(&SignedOut {}), "{}");
+        assert_eq!(json(&SignedOut::ANSWER), "false");
+        assert_eq!(
+            json(&CsrfAnswer {
+                csrf_token: "t".into()
+            }),
+            r#"{"csrfToken":"t"}"#
+        );
+        assert_eq!(
+            json(&ProviderAnswer {
+                id: "i".into(),
+                name: "n".into(),
+                kind: "oidc".into(),
+                signin_url: "s".into(),
+                callback_url: "c".into(),
+            }),
+            r#"{"id":"i","name":"n","type":"oidc","signinUrl":"s","callbackUrl":"c"}"#
+        );
         assert_eq!(json(&Done::ok()), r#"{"ok":true}"#);
         assert_eq!(
             json(&SignedOutAnswer {

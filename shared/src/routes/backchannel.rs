@@ -15,13 +15,12 @@
 //! client's `backchannel_logout_uri` (and `backchannel_logout_session_required` if it
 //! should always send `sid`).
 
-use lambda_http::http::header::CONTENT_TYPE;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
 use crate::config::SignInConfig;
 use crate::error::AuthError;
-use crate::http::{Reply, check_front_door, client_address};
+use crate::http::{FORM, Reply, check_front_door, client_address, has_media_type};
 use crate::oidc::IdentityProvider;
 use crate::oidc::logout_token::MAX_LOGOUT_TOKEN;
 use crate::routes::answers::Ended;
@@ -75,17 +74,8 @@ impl<P: IdentityProvider, S: SessionStore> BackchannelLogout<P, S> {
         if request.method() != Method::POST {
             return Err(AuthError::MethodNotAllowed { allowed: "POST" });
         }
-        let is_form = request
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|t| {
-                t.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            });
-        if !is_form {
-            return Err(AuthError::UnsupportedMediaType);
+        if !has_media_type(request, FORM) {
+            return Err(AuthError::UnsupportedMediaType { expected: FORM });
         }
         // The token, its name and a little room; nothing else is read.
         let limit = MAX_LOGOUT_TOKEN + 64;

@@ -7,28 +7,18 @@ pub mod authorizer;
 pub mod backchannel;
 pub mod callback;
 pub mod forward_auth;
+pub mod nextauth;
 pub mod passkeys;
 pub mod reader;
 pub mod register;
 pub mod session;
 pub mod signin;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use lambda_http::Request;
 
 use crate::error::AuthError;
 use crate::http::{CookieValue, cookie};
 use crate::session::{SESSION_COOKIE, Session, SessionId, SessionStore, Sessions};
-
-/// 32 random bytes, base64url: a `state`, a `nonce` or a PKCE verifier (43 characters,
-/// within RFC 7636's 43–128).
-pub(crate) fn random_value() -> Result<String, AuthError> {
-    let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| AuthError::Internal)?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
 
 /// The live session of a request, or 401 `unauthenticated` (no cookie, two cookies, an
 /// unknown, ended or expired session), or 503 when the store cannot say.

@@ -12,7 +12,10 @@
 //! ([`crate::session::SessionStore`]).
 //!
 //! The session answer has NextAuth's shape: `{"user":{"id","name","email","image":null},
-//! "expires":"<RFC 3339>"}` when signed in and `{}` when not. A cookie that is no token
+//! "expires":"<RFC 3339>"}` when signed in and `false` when not (the answer both of
+//! next-auth's clients read as signed out: [`SignedOut`]). next-auth's `update()`
+//! (`POST /api/auth/session`) and `signOut()` (a form posted to `/api/auth/signout`) are
+//! answered here too ([`crate::routes::nextauth`]). A cookie that is no token
 //! at all is cleared; one whose session has ended is left alone (`session` says why).
 //! When the store cannot be reached the answer is 503, never a guess.
 
@@ -22,14 +25,16 @@ use lambda_http::{Body, Request, Response};
 
 use crate::config::AppConfig;
 use crate::error::AuthError;
+use crate::http::csrf_token::{self, CSRF_FIELD};
 use crate::http::{
     CookieValue, Reply, action_body, check_front_door, check_json_post, clear_cookie,
-    client_address, cookie, route_path,
+    client_address, cookie, route_path, safe_callback_url,
 };
 use crate::routes::answers::{
     Done, Ended, ListedSession, SessionAnswer, SessionList, SessionUser, SignedOut, SignedOutAnswer,
 };
 use crate::routes::forward_auth::{VERIFY_PATH, verify};
+use crate::routes::nextauth::{self, Answer};
 use crate::routes::{recently_signed_in, signed_in};
 use crate::session::{SESSION_COOKIE, Session, SessionId, SessionStore, SessionToken, Sessions};
 use crate::telemetry::audit::{Audit, Outcome, Subject, event};
@@ -89,8 +94,14 @@ impl<S: SessionStore> SessionRoutes<S> {
     pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
         let result = match (check_front_door(request, &self.config), route_path(request)) {
             (Err(error), _) => Err(error),
+            (Ok(()), SESSION_PATH) if request.method() == Method::POST => {
+                self.update(request, now).await
+            }
             (Ok(()), SESSION_PATH) => self.session(request, now).await,
             (Ok(()), VERIFY_PATH) => verify(&self.config, &self.sessions, request, now).await,
+            (Ok(()), SIGNOUT_PATH) if nextauth::is_form(request) => {
+                return self.next_auth_sign_out(request).await.into_response();
+            }
             (Ok(()), SIGNOUT_PATH) => self.sign_out(request).await,
             (Ok(()), SESSIONS_PATH) => self.list(request, now).await,
             (Ok(()), REVOKE_SESSION_PATH) => self.revoke(request, now).await,
@@ -106,14 +117,37 @@ impl<S: SessionStore> SessionRoutes<S> {
 
     async fn session(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
         if request.method() != Method::GET && request.method() != Method::HEAD {
-            return Err(AuthError::MethodNotAllowed { allowed: "GET" });
+            return Err(AuthError::MethodNotAllowed {
+                allowed: "GET, POST",
+            });
         }
+        self.current(request, now).await
+    }
+
+    /// `POST /api/auth/session {"csrfToken","data"}`: next-auth's `update(data)`. The
+    /// session holds what the provider said and nothing a browser sends, so `data` is not
+    /// stored; the answer is the session as it is, as `GET` gives it.
+    async fn update(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+        check_json_post(request, &self.config.origin_str(), "GET, POST")?;
+        let body: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(request.body().as_ref()).map_err(|_| {
+                AuthError::BadRequest(
+                    "the body must be a JSON object such as {\"csrfToken\":\"…\"}".into(),
+                )
+            })?;
+        let token = body.get(CSRF_FIELD).and_then(serde_json::Value::as_str);
+        csrf_token::check(request.headers(), token)?;
+        self.current(request, now).await
+    }
+
+    /// The session answer: NextAuth's session object, or `false`.
+    async fn current(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
         // A token that has ended leaves the cookie alone: the answer cannot know which
         // token the browser holds by the time it arrives (a sign-in may have replaced it
         // meanwhile, or a client checks that its old token is dead), and a `Set-Cookie`
         // that clears the name would delete the new session's cookie. An ended token is
         // worthless where it is. Only a value that is no token at all is cleared.
-        let signed_out = || Reply::json(StatusCode::OK, &SignedOut {});
+        let signed_out = || Reply::json(StatusCode::OK, &SignedOut::ANSWER);
         match cookie(request.headers(), SESSION_COOKIE) {
             CookieValue::Absent | CookieValue::Several => Ok(signed_out()),
             CookieValue::One(value) if SessionToken::parse(&value).is_none() => {
@@ -132,24 +166,53 @@ impl<S: SessionStore> SessionRoutes<S> {
     /// otherwise sign-out is local (Beyond Identity advertises none).
     async fn sign_out(&self, request: &Request) -> Result<Reply, AuthError> {
         check_json_post(request, &self.config.origin_str(), "POST")?;
-        let mut redirect = None;
-        if let CookieValue::One(value) = cookie(request.headers(), SESSION_COOKIE) {
-            let ended = self.sessions.end(&value).await?;
-            redirect = ended.and_then(|session| session.provider_logout_url);
-            let session = SessionToken::parse(&value).map(|token| token.id());
-            self.audit.record(
-                event::SIGN_OUT,
-                Outcome::Succeeded,
-                "",
-                Subject {
-                    session: session.as_ref().map(|id| id.as_str()),
-                    client: Some(&client_address(request, &self.config)),
-                    ..Subject::default()
-                },
-            );
-        }
+        let redirect = self.end_browser_session(request).await?;
         let body = SignedOutAnswer { ok: true, redirect };
         Ok(Reply::json(StatusCode::OK, &body).cookie(clear_cookie(SESSION_COOKIE)))
+    }
+
+    /// next-auth's `signOut()`: a form with `csrfToken` and `callbackUrl`. The session
+    /// ends exactly as above; the browser goes to the provider's logout when there is
+    /// one, else to `callbackUrl` (on this origin; else the landing page).
+    async fn next_auth_sign_out(&self, request: &Request) -> Reply {
+        let answer = Answer::of(request);
+        let signed_out = async {
+            let form = nextauth::read_form(request, &self.config)?;
+            let redirect = self.end_browser_session(request).await?;
+            Ok::<_, AuthError>(redirect.unwrap_or_else(|| {
+                let path = safe_callback_url(
+                    form.get("callbackUrl").map(String::as_str),
+                    &self.config.origin,
+                    &self.config.pages.landing,
+                );
+                format!("{}{path}", self.config.origin_str())
+            }))
+        };
+        match signed_out.await {
+            Ok(url) => answer.go(url).cookie(clear_cookie(SESSION_COOKIE)),
+            Err(error) => answer.refuse(&error, &self.config),
+        }
+    }
+
+    /// Ends the session of the browser's cookie, if it sent one: the provider's logout
+    /// URL for it, when the provider has one.
+    async fn end_browser_session(&self, request: &Request) -> Result<Option<String>, AuthError> {
+        let CookieValue::One(value) = cookie(request.headers(), SESSION_COOKIE) else {
+            return Ok(None);
+        };
+        let ended = self.sessions.end(&value).await?;
+        let session = SessionToken::parse(&value).map(|token| token.id());
+        self.audit.record(
+            event::SIGN_OUT,
+            Outcome::Succeeded,
+            "",
+            Subject {
+                session: session.as_ref().map(|id| id.as_str()),
+                client: Some(&client_address(request, &self.config)),
+                ..Subject::default()
+            },
+        );
+        Ok(ended.and_then(|session| session.provider_logout_url))
     }
 
     /// A succeeded audit event of the signed-in user, from this session.

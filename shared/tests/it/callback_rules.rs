@@ -260,6 +260,7 @@ async fn a_flow_made_for_another_configuration_is_refused() {
         redirect_uri: stack.config.app.redirect_uri(),
         created_at: passkey_auth::now(),
         intent: Intent::SignIn,
+        params: Default::default(),
     };
     // Each of the three differs alone.
     for forged in [
@@ -293,7 +294,7 @@ async fn a_flow_cookie_pasted_in_as_a_session_cookie_is_not_a_session() {
         .get_session(&[&format!("__Host-session={flow}")])
         .await;
     assert_eq!(answer.status(), 200);
-    assert_eq!(answer.json(), serde_json::json!({}));
+    assert_eq!(answer.json(), serde_json::json!(false));
     assert_eq!(
         answer.cookie("__Host-session").as_deref(),
         Some(""),
@@ -327,12 +328,12 @@ async fn wrong_methods_and_routes_get_json_errors() {
     let stack = Stack::start().await;
     let answer = stack
         .session_at(
-            common::event("POST", "/api/auth/session", &[], &[], None),
+            common::event("DELETE", "/api/auth/session", &[], &[], None),
             passkey_auth::now(),
         )
         .await;
     assert_eq!(answer.status(), 405);
-    assert_eq!(answer.header("allow"), Some("GET"));
+    assert_eq!(answer.header("allow"), Some("GET, POST"));
     assert_eq!(answer.json()["error"], "method_not_allowed");
     let answer = stack
         .session_at(

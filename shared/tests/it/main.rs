@@ -20,6 +20,7 @@ mod front_doors;
 mod fuzz_routes;
 mod hostile_provider;
 mod management;
+mod nextauth;
 mod oidc_provider;
 mod pages;
 mod properties;

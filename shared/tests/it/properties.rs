@@ -116,6 +116,7 @@ proptest! {
             redirect_uri: "https://app.example.com/api/auth/callback/beyondidentity".into(),
             created_at,
             intent: Intent::Reauthenticate,
+            params: Default::default(),
         };
         let sealed = sealer.seal(&flow).expect("seal");
         prop_assert_eq!(sealer.open(&sealed, created_at + 1), Ok(flow));

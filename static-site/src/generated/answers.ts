@@ -25,9 +25,47 @@ export type SessionUser = { id: string, name: string | null, email: string | nul
 image: null, };
 
 /**
- * `GET /api/auth/session` when signed out: `{}`, as NextAuth answers.
+ * `GET /api/auth/session` when signed out: `false`. It is the one JSON value that
+ * next-auth's clients of both versions read as "no session" without an error: version
+ * 4 turns an answer without keys into `null` (`{}` from its own server, and `false`),
+ * but logs `CLIENT_FETCH_ERROR` and posts it to `/_log` for `null`, which it cannot read
+ * keys of; version 5 takes the answer as it is and counts anything truthy, `{}`
+ * included, as signed in (its own server answers `null`). docs/migrate-from-nextauth.md
+ * has the measurements.
  */
-export type SignedOut = Record<symbol, never>;
+export type SignedOut = false;
+
+/**
+ * `GET /api/auth/csrf`: next-auth's CSRF token, for the body of the forms its clients
+ * post (`crate::http::csrf_token`).
+ */
+export type CsrfAnswer = { csrfToken: string, };
+
+/**
+ * `GET /api/auth/providers`: the one provider, as next-auth's clients list them.
+ */
+export type ProvidersAnswer = { beyondidentity: ProviderAnswer, };
+
+/**
+ * A provider as next-auth's `getProviders()` describes it.
+ */
+export type ProviderAnswer = { id: string, name: string, 
+/**
+ * `oidc`: an OpenID Connect provider (next-auth 5's word; 4 calls it `oauth`).
+ */
+type: string, signinUrl: string, callbackUrl: string, };
+
+/**
+ * A sign-in or sign-out posted by next-auth's clients (`json=true` or
+ * `X-Auth-Return-Redirect: 1`): where the browser goes next, an absolute URL.
+ */
+export type UrlAnswer = { url: string, };
+
+/**
+ * Such a request refused: the error answer, and the error page that explains it as
+ * `url`, which next-auth's clients navigate to (or read `?error=` from).
+ */
+export type UrlRefusal = { error: string, message: string, url: string, };
 
 /**
  * A state change that was done: `{"ok": true}`.

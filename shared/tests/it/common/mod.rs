@@ -519,13 +519,19 @@ impl Stack {
         client: &str,
         now: i64,
     ) -> Answer {
+        let get = event("GET", path_and_query, &[], cookies, None);
+        self.signin_event(from_client(get, client), now).await
+    }
+
+    /// Any event on signin (next-auth's routes: `/csrf`, a posted sign-in…).
+    pub async fn signin_event(&self, event: Value, now: i64) -> Answer {
         let route = self.signin.clone();
         invoke(
             move |r| {
                 let route = route.clone();
                 async move { route.handle(&r, now).await }
             },
-            from_client(event("GET", path_and_query, &[], cookies, None), client),
+            event,
         )
         .await
     }
