@@ -16,9 +16,10 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.requirements.sha 2>/dev/null)" !
   echo "$want" >.venv/.requirements.sha
 fi
 
-# The site's, the browser tests' and the test provider's npm packages, from their lock files.
+# The site's, the browser tests', the test provider's and the example app's npm packages,
+# from their lock files.
 command -v npm >/dev/null || die "Node.js 20+ and npm are missing: install them (Debian: apt-get install nodejs npm), then run this again."
-for dir in static-site tests/e2e tests/oidc-provider; do
+for dir in static-site tests/e2e tests/oidc-provider examples/nextjs; do
   [ -f "$dir/package-lock.json" ] || continue
   want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
   if [ ! -d "$dir/node_modules" ] || [ "$(cat "$dir/node_modules/.lock.sha" 2>/dev/null)" != "$want" ]; then

@@ -17,6 +17,11 @@
 # Beyond Identity's hosted pages (no SDK anywhere), and makes bi-local's demo
 # authenticator config Hosted Web, so that bi-local's stand-ins of those pages bind and
 # sign in.
+# DEV_APP=nextjs puts the example Next.js app (examples/nextjs: next-auth's own client,
+# no [...nextauth] route) in front, on the same origin, as a team's app sits behind the
+# deployed stack: it gets every path but /api/auth, /account and the SDK pages, and the
+# account page moves to /account. It runs under `next dev` (DEV_APP_PORT, 3100), or built
+# and under `next start` with DEV_SITE_MODE=preview.
 source "$(dirname "$0")/lib.sh"
 
 DEV_DIR="${DEV_DIR:-$ROOT/.dev}"
@@ -28,7 +33,13 @@ BI_CLOUD_PORT="${DEV_BI_CLOUD_PORT:-8443}"
 FUNCTIONS_PORT="${DEV_FUNCTIONS_PORT:-9000}"
 SITE_PORT="${DEV_SITE_PORT:-3000}"
 SITE_MODE="${DEV_SITE_MODE:-dev}"
+APP="${DEV_APP:-}"
+APP_PORT="${DEV_APP_PORT:-3100}"
 FUNCTIONS=(signin callback session register bind-job)
+case "$APP" in
+  "" | nextjs) ;;
+  *) die "DEV_APP=$APP: the app this can put in front is nextjs (examples/nextjs)" ;;
+esac
 mkdir -p "$LOG_DIR"
 
 scripts/bootstrap.sh
@@ -39,6 +50,9 @@ load_dotenv .env
 export AUTH_URL="${AUTH_URL:-http://localhost:$SITE_PORT}"
 export SESSION_TABLE="${SESSION_TABLE:-auth-sessions}"
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DYNAMODB_PORT"
+# With an app in front, home is the app's and the account page is /account (as the
+# deployed stack sets it with APP_UPSTREAM).
+[ -n "$APP" ] && export AUTH_ACCOUNT_PAGE="${AUTH_ACCOUNT_PAGE:-/account}"
 
 start_dynamodb "$DYNAMODB_PORT" "$SESSION_TABLE"
 
@@ -87,6 +101,26 @@ start_bg "the functions under cargo lambda watch" "$LOG_DIR/functions.log" \
   cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$FUNCTIONS_PORT" --env-file "$DEV_DIR/functions.env"
 wait_for_port "$FUNCTIONS_PORT" 120 "cargo lambda watch" "${BG_PIDS[-1]}"
 
+# The team's app in front: the example Next.js app, told its public origin as next-auth
+# is (NEXTAUTH_URL), on which it asks /api/auth/session from its server.
+app_line=""
+if [ -n "$APP" ]; then
+  port_in_use "$APP_PORT" && die "port $APP_PORT is taken; stop what listens there or set DEV_APP_PORT"
+  export NEXTAUTH_URL="$AUTH_URL" NEXT_TELEMETRY_DISABLED=1
+  if [ "$SITE_MODE" = preview ]; then
+    say "building the example app (examples/nextjs, next build)"
+    (cd examples/nextjs && npx next build >"$LOG_DIR/app-build.log" 2>&1) \
+      || { tail -n 40 "$LOG_DIR/app-build.log" >&2; die "the example app did not build; see $LOG_DIR/app-build.log"; }
+    start_bg "the example app (next start)" "$LOG_DIR/app.log" sh -c "cd examples/nextjs && exec npx next start -H 127.0.0.1 -p $APP_PORT"
+  else
+    start_bg "the example app (next dev)" "$LOG_DIR/app.log" sh -c "cd examples/nextjs && exec npx next dev -H 127.0.0.1 -p $APP_PORT"
+  fi
+  wait_for_port "$APP_PORT" 120 "the example app" "${BG_PIDS[-1]}"
+  export APP_URL="http://127.0.0.1:$APP_PORT"
+  app_line="
+    App           $APP_URL  (examples/nextjs in front: every path but /api/auth, /account and the SDK pages)"
+fi
+
 # The site, with /api/auth/* proxied to the functions. Against bi-local it uses the SDK
 # stand-in (mode bilocal); against Beyond Identity, the real SDK; for Beyond Identity's
 # hosted pages, no SDK at all (mode hosted).
@@ -107,7 +141,7 @@ wait_for_port "$SITE_PORT" 60 "the site" "${BG_PIDS[-1]}"
 cat <<TXT
 
   Local stack is up. Open $AUTH_URL
-    Site          $AUTH_URL  (mode $site_mode; /api/auth/* proxied to the functions)
+    Site          $AUTH_URL  (mode $site_mode; /api/auth/* proxied to the functions)$app_line
     DynamoDB      http://127.0.0.1:$DYNAMODB_PORT  (table $SESSION_TABLE)
     Provider      $provider
     Functions     http://127.0.0.1:$FUNCTIONS_PORT/lambda-url/<function>/api/auth/...  ($(IFS=,; echo "${FUNCTIONS[*]}"), under cargo lambda watch)

@@ -74,6 +74,7 @@ DEV_PID=""
 start_dev_stack() {
   export DEV_DIR="$1" DEV_DYNAMODB_PORT="$(free_port)" DEV_BI_AUTH_PORT="$(free_port)" DEV_BI_API_PORT="$(free_port)"
   export DEV_FUNCTIONS_PORT="$(free_port)" DEV_SITE_PORT="$(free_port)" DEV_BI_CLOUD_PORT="$(free_port)"
+  export DEV_APP_PORT="$(free_port)"
   # Settings from the environment would make make dev skip bi-local; the tests want it.
   unset BEYOND_IDENTITY_ISSUER BEYOND_IDENTITY_DISCOVERY AUTH_URL
   : >"$1/out.log"

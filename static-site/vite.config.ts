@@ -33,22 +33,34 @@ function csp(...extras: Sources[]): string {
     .join('; ');
 }
 
+/**
+ * The paths a team's app in front gets: all but the functions' (`/api/auth`), the site's
+ * pages (`/account`, `/bind`, `/bi-authenticate`, `/device`, and `/index.html`, which
+ * `/account` is served as) and the dev server's own modules.
+ */
+const APP_PATHS =
+  '^/(?!(?:api/auth|account|bind|bi-authenticate|device)(?:[/?#]|$)|index\\.html|src/|@vite/|@id/|@fs/|node_modules/)';
+
 /** Whether a path is one of the pages that run the SDK (`/bind`, `/bind/`, `/bind/index.html`). */
 function isSdkPage(path: string): boolean {
   return security.sdkPages.paths.some((page) => path === page || path.startsWith(`${page}/`));
 }
 
 /**
- * The security headers on every answer, with the policy of its page: the strict one, or
- * the SDK pages' one, plus `sdk` on the SDK pages (bi-local, which the stand-in talks to).
+ * The security headers on every answer of the site, with the policy of its page: the strict
+ * one, or the SDK pages' one, plus `sdk` on the SDK pages (bi-local, which the stand-in
+ * talks to). A team's app in front (`app`) answers its own paths with its own headers.
  * The dev server adds `devServer` to both (its injected styles and HMR socket); the
  * preview server, like CloudFront, sends the policies as they are.
  */
-function securityHeaders(devServer: Sources, sdk: Sources, hosted: boolean): Plugin {
+function securityHeaders(devServer: Sources, sdk: Sources, hosted: boolean, app: string | undefined): Plugin {
+  const appPaths = new RegExp(APP_PATHS);
   const send =
     (...extra: Sources[]): Connect.NextHandleFunction =>
     (req, res, next) => {
       const path = (req.url ?? '/').split('?')[0];
+      // A team's app in front sends its own headers, as CloudFront passes them on.
+      if (app && appPaths.test(path)) return next();
       for (const [name, value] of Object.entries(security.headers)) res.setHeader(name, value);
       const sdkPage = !hosted && isSdkPage(path);
       res.setHeader('Content-Security-Policy', sdkPage ? csp(...extra, security.sdkPages.add, sdk) : csp(...extra));
@@ -145,11 +157,21 @@ export default defineConfig(({ mode }) => {
   const port = Number(process.env.SITE_PORT ?? 3000);
   const functions = process.env.FUNCTIONS_URL ?? 'http://127.0.0.1:9000';
   const biLocal = process.env.VITE_BI_LOCAL_AUTH_URL ?? 'http://127.0.0.1:8021';
+  // With a team's app in front (make dev with DEV_APP), every path that is not the
+  // functions', the site's pages or the dev server's own goes to the app, as CloudFront's
+  // default behaviour does when deployed (docs/front-door.md).
+  const app = process.env.APP_URL;
   const proxy = {
     '/api/auth': {
       target: functions,
       rewrite: (path: string) => `/lambda-url/${functionFor(path)}${path}`,
     },
+    ...(app
+      ? {
+          '/_next/webpack-hmr': { target: app, ws: true },
+          [APP_PATHS]: { target: app },
+        }
+      : {}),
   };
   // The stand-in talks to bi-local from the SDK pages.
   const biLocalSources: Sources = standin ? { 'connect-src': [biLocal] } : {};
@@ -160,7 +182,11 @@ export default defineConfig(({ mode }) => {
   const serve = { host: '127.0.0.1', port, strictPort: true, proxy };
   return {
     appType: 'mpa',
-    plugins: [securityHeaders(devServerSources, biLocalSources, hosted), pageRoutes(hosted), withoutSdkPages(hosted)],
+    plugins: [
+      securityHeaders(devServerSources, biLocalSources, hosted, app),
+      pageRoutes(hosted),
+      withoutSdkPages(hosted),
+    ],
     define: standin ? { 'import.meta.env.VITE_BI_LOCAL_AUTH_URL': JSON.stringify(biLocal) } : {},
     resolve: {
       alias: standin ? [{ find: '@beyondidentity/bi-sdk-js', replacement: here('./src/sdk/standin.ts') }] : [],

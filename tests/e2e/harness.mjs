@@ -9,6 +9,8 @@ import { chromium } from 'playwright-core';
 
 export const SITE = process.env.SITE_URL ?? 'http://localhost:3000';
 export const BI = process.env.BI_AUTH_URL ?? 'http://127.0.0.1:8021';
+/** The account page: home, or `/account` with a team's app in front (ACCOUNT_URL). */
+export const ACCOUNT = process.env.ACCOUNT_URL ?? SITE;
 const ARTIFACTS = process.env.ARTIFACTS ?? join(process.cwd(), '..', '..', 'test-artifacts', 'screenshots');
 mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -106,9 +108,9 @@ export function unique(name) {
   return `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
 }
 
-/** Registers on the home page and follows the emailed link: binds, then signs in. */
+/** Registers on the account page and follows the emailed link: binds, then signs in. */
 export async function registerAndBind(page, address) {
-  await page.goto(SITE);
+  await page.goto(ACCOUNT);
   await page.getByLabel('Email address').fill(address);
   await page.getByRole('button', { name: 'Email me a link' }).click();
   await page.getByText('an email with a link to set up your passkey is on its way').waitFor();
