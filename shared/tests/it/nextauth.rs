@@ -621,3 +621,29 @@ async fn the_error_route_sends_the_code_to_the_error_page() {
         "/oops?error=unknown"
     );
 }
+
+/// The longest parameters allowed fit in the flow cookie with this issuer and client;
+/// parameters that cannot fit (here with a client id far longer than any provider's) are
+/// the client's to shorten: a 400, never a 500, and no flow.
+#[tokio::test]
+async fn parameters_too_long_for_the_flow_cookie_are_refused() {
+    let longest = format!(
+        "login_hint={}&prompt=login%20consent%20select_account&max_age=4294967295&ui_locales={}",
+        "%22".repeat(254),
+        vec!["a".repeat(35); 8].join("%20")
+    );
+    let stack = Stack::start().await;
+    let answer = stack
+        .get_signin(&format!("/api/auth/signin?{longest}"), &[])
+        .await;
+    assert_eq!(answer.status(), 302, "{:?}", answer.0);
+    let stack = Stack::start_with(|env| {
+        env.insert("BEYOND_IDENTITY_CLIENT_ID".into(), "c".repeat(1200));
+    })
+    .await;
+    let answer = stack
+        .get_signin(&format!("/api/auth/signin?{longest}"), &[])
+        .await;
+    assert_eq!(error_of(&answer), (400, json!("bad_request")));
+    assert_eq!(answer.cookie("__Host-auth-flow"), None);
+}
