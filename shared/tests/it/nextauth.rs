@@ -5,8 +5,7 @@
 use crate::common;
 
 use bi_local::sdk::enrolled_user;
-use bi_local::{Fault, Flaw, Target};
-use common::{Answer, ORIGIN, Stack, error_of, event, post};
+use common::{Answer, ORIGIN, Stack, error_of, event, post, stale_auth_time};
 use passkey_auth::now;
 use serde_json::{Value, json};
 
@@ -541,19 +540,11 @@ async fn only_allowlisted_authorization_parameters_reach_the_provider() {
 async fn a_clients_max_age_refuses_an_older_provider_sign_in() {
     let stack = Stack::start().await;
     let (_, passkey) = enrolled_user(&stack.bi, "ada@example.com").await;
-    let stale = || Fault {
-        target: Target::IdToken,
-        status: None,
-        retry_after: None,
-        delay_ms: None,
-        flaw: Some(Flaw::StaleAuthTime),
-        times: Some(1),
-    };
     // bi-local's stale auth_time is an hour old.
     for (max_age, signed_in) in [("300", false), ("7200", true)] {
         let signin = format!("/api/auth/signin?callbackUrl=%2Fx&max_age={max_age}");
         let (callback, flow) = stack.start_sign_in_from(&passkey, &signin, now()).await;
-        stack.bi.inject([stale()]);
+        stack.bi.inject([stale_auth_time()]);
         let answer = stack.get_callback(&callback, &[&flow]).await;
         if signed_in {
             assert_eq!(answer.location(), "/x", "{max_age}");

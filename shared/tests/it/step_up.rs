@@ -10,8 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bi_local::sdk::enrolled_user;
-use bi_local::{Fault, Flaw, Target};
-use common::{Answer, Stack, error_of, event, invoke, post};
+use common::{Answer, Stack, error_of, event, invoke, post, stale_auth_time};
 use passkey_auth::now;
 use serde_json::{Value, json};
 
@@ -234,18 +233,10 @@ async fn a_step_up_asks_for_a_new_ceremony_and_refuses_an_old_one() {
         );
     }
 
-    let stale = || Fault {
-        target: Target::IdToken,
-        status: None,
-        retry_after: None,
-        delay_ms: None,
-        flaw: Some(Flaw::StaleAuthTime),
-        times: Some(1),
-    };
     for intent in ["reauthenticate", "end-other-sessions"] {
         let signin = format!("/api/auth/signin?callbackUrl=%2F&intent={intent}");
         let (callback, flow) = stack.start_sign_in_from(&alice, &signin, now()).await;
-        stack.bi.inject([stale()]);
+        stack.bi.inject([stale_auth_time()]);
         let answer = stack.get_callback(&callback, &[&flow]).await;
         assert_eq!(
             answer.location(),
@@ -258,7 +249,7 @@ async fn a_step_up_asks_for_a_new_ceremony_and_refuses_an_old_one() {
 
     // A plain sign-in with an hour-old provider sign-in: signed in, but not recently.
     let (callback, flow) = stack.start_sign_in(&alice, "/").await;
-    stack.bi.inject([stale()]);
+    stack.bi.inject([stale_auth_time()]);
     let old = session_cookie(&stack.get_callback(&callback, &[&flow]).await);
     assert!(stack.is_signed_in(&old).await);
     let answer = stack

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType,
 };
-use bi_local::{BiLocal, Options};
+use bi_local::{BiLocal, Fault, Flaw, Options, Target};
 use lambda_http::request::LambdaRequest;
 use lambda_http::tower::Service;
 use lambda_http::{Adapter, Body, Context, LambdaEvent, Request, Response, service_fn};
@@ -344,6 +344,18 @@ impl Stack {
 pub fn session_id(cookie: &str) -> SessionId {
     let token = cookie.split_once('=').expect("name=value").1;
     SessionToken::parse(token).expect("a session token").id()
+}
+
+/// bi-local's next ID token says the user authenticated an hour ago (once).
+pub fn stale_auth_time() -> Fault {
+    Fault {
+        target: Target::IdToken,
+        status: None,
+        retry_after: None,
+        delay_ms: None,
+        flaw: Some(Flaw::StaleAuthTime),
+        times: Some(1),
+    }
 }
 
 /// A same-origin JSON POST from the app's own page.
