@@ -230,7 +230,13 @@ async fn a_plain_form_is_answered_with_redirects() {
     let stack = Stack::start().await;
     let (_, passkey) = enrolled_user(&stack.bi, "ada@example.com").await;
     let (token, csrf_cookie) = fresh_csrf(&stack).await;
-    let fields = [("csrfToken", token.as_str()), ("callbackUrl", "/after")];
+    // Only `json=true` asks for JSON: not another value of `json`, nor `true` elsewhere.
+    let fields = [
+        ("csrfToken", token.as_str()),
+        ("callbackUrl", "/after"),
+        ("json", "false"),
+        ("remember", "true"),
+    ];
     let posted = stack
         .signin_event(
             form(
