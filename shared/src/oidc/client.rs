@@ -202,14 +202,9 @@ impl IdentityProvider for OidcClient {
             Some(hint) => url.set_login_hint(LoginHint::new(hint.clone())),
             None => url,
         };
+        // The values were checked when the flow was made; each is sent as written.
         let url = flow.params.prompt.iter().fold(url, |url, prompt| {
-            url.add_prompt(match prompt.as_str() {
-                "none" => CoreAuthPrompt::None,
-                "login" => CoreAuthPrompt::Login,
-                "consent" => CoreAuthPrompt::Consent,
-                "select_account" => CoreAuthPrompt::SelectAccount,
-                other => CoreAuthPrompt::Extension(other.to_owned()),
-            })
+            url.add_prompt(CoreAuthPrompt::Extension(prompt.clone()))
         });
         let (url, _, _) = flow
             .params

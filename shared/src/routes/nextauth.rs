@@ -30,7 +30,7 @@ use lambda_http::http::{Method, StatusCode};
 use crate::config::{AppConfig, CALLBACK_PATH, Pages};
 use crate::error::AuthError;
 use crate::http::csrf_token::{self, CSRF_FIELD};
-use crate::http::{FORM, Reply, form_post, has_media_type, single_query};
+use crate::http::{FORM, MAX_BODY, Reply, form_post, has_media_type, single_query};
 use crate::routes::answers::{CsrfAnswer, ProviderAnswer, ProvidersAnswer, UrlAnswer};
 
 pub const CSRF_PATH: &str = "/api/auth/csrf";
@@ -127,7 +127,9 @@ impl Answer {
             .get_all("x-auth-return-redirect")
             .iter()
             .any(|value| value.as_bytes() == b"1");
+        // A body over the limit is refused before it is read; its answer is JSON.
         let plain_form = is_form(request)
+            && request.body().len() <= MAX_BODY
             && !url::form_urlencoded::parse(request.body().as_ref())
                 .any(|(name, value)| name == "json" && value == "true");
         if plain_form && !header {
