@@ -32,6 +32,7 @@
 //! }
 //! ```
 
+pub mod account;
 pub mod config;
 pub mod email;
 pub mod error;

@@ -56,6 +56,12 @@ pub trait ManagementApi: Send + Sync {
         identity_id: &str,
         job_id: &str,
     ) -> impl Future<Output = Result<Owner, ManagementError>> + Send;
+    /// Deletes an identity, and with it its credentials and binding jobs: `true` if it
+    /// was there, `false` if it was already gone (so that a retry completes a deletion).
+    fn delete_identity(
+        &self,
+        identity_id: &str,
+    ) -> impl Future<Output = Result<bool, ManagementError>> + Send;
 }
 
 /// An identity as a person recognises it: its email address and display name.
@@ -119,7 +125,7 @@ pub struct BindingJob {
     pub link: Option<String>,
 }
 
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ManagementError {
     #[error("the management API refused our credentials")]
     Unauthorized,
@@ -607,6 +613,21 @@ impl ManagementApi for BiManagementClient {
                 .filter(|name| !name.is_empty() && *name != email)
                 .map(str::to_owned),
         })
+    }
+
+    async fn delete_identity(&self, identity_id: &str) -> Result<bool, ManagementError> {
+        if !plain_id(identity_id) {
+            return Err(ManagementError::Invalid("not an identity id".into()));
+        }
+        let url = format!("{}/identities/{identity_id}", self.realm_url());
+        // `DeleteIdentity` answers 200 with an empty body. A retry after an attempt that
+        // deleted it but timed out meets 404: gone either way.
+        let (status, answer) = self.call(Method::DELETE, &url, None).await?;
+        match status {
+            s if s.is_success() => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            s => Err(unexpected(s, &answer)),
+        }
     }
 }
 

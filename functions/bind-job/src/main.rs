@@ -1,9 +1,10 @@
-//! `POST /api/auth/bind-job`, `GET /api/auth/passkeys` and `POST
-//! /api/auth/passkeys/revoke`: see `passkey_auth::routes::passkeys`.
+//! The account's routes, `POST /api/auth/bind-job`, `GET /api/auth/passkeys`, `POST
+//! /api/auth/passkeys/revoke` and `POST /api/auth/account/delete`: see
+//! `passkey_auth::routes::account`.
 
 use lambda_http::{Error, Request, service_fn};
 use passkey_auth::management::{BiManagementClient, RetryPolicy};
-use passkey_auth::routes::passkeys::PasskeyRoutes;
+use passkey_auth::routes::account::AccountRoutes;
 use passkey_auth::store::dynamo::{DynamoSessionStore, client};
 use passkey_auth::{Env, ManagementFunctionConfig};
 
@@ -18,7 +19,7 @@ async fn main() -> Result<(), Error> {
     let config = ManagementFunctionConfig::load(&env)?;
     let api = BiManagementClient::new(config.management.clone(), RetryPolicy::default())?;
     let store = DynamoSessionStore::new(client(&aws), config.app.sessions.table.clone());
-    let route = PasskeyRoutes::new(config, api, store);
+    let route = AccountRoutes::new(config, api, store);
     passkey_auth::http::lambda::run(service_fn(|request: Request| {
         let route = &route;
         async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }

@@ -2,13 +2,13 @@
 //! implements. The functions under `functions/` only build these once and hand them to
 //! `lambda_http`.
 
+pub mod account;
 pub mod answers;
 pub mod authorizer;
 pub mod backchannel;
 pub mod callback;
 pub mod forward_auth;
 pub mod nextauth;
-pub mod passkeys;
 pub mod reader;
 pub mod register;
 pub mod session;

@@ -379,6 +379,10 @@ mod tests {
             self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             self.inner.provider_sessions(issuer, sid).await
         }
+        async fn forget_user(&self, user: &User, sids: &[String]) -> Result<(), StoreError> {
+            self.wrote();
+            self.inner.forget_user(user, sids).await
+        }
         async fn take(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
             self.wrote();
             self.inner.take(id).await

@@ -53,6 +53,14 @@ pub trait SessionStore: SessionRecords {
         at: i64,
         keep_until: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Forgets a user whose sessions have all ended (a deleted account): the items of
+    /// the provider sessions `sids` (of the user's issuer) go, and the user's item keeps
+    /// only its `revoked_before` marker, until it expires.
+    fn forget_user(
+        &self,
+        user: &User,
+        sids: &[String],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Records a one-time marker `key` until `expires_at`; `false` if it was already
     /// there. Makes each sign-in flow single-use on the server, not only in the browser.
     fn claim(
@@ -98,6 +106,13 @@ impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
         sid: &str,
     ) -> impl Future<Output = Result<Vec<(SessionId, Session)>, StoreError>> + Send {
         (**self).provider_sessions(issuer, sid)
+    }
+    fn forget_user(
+        &self,
+        user: &User,
+        sids: &[String],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).forget_user(user, sids)
     }
     fn take(
         &self,

@@ -42,7 +42,7 @@ impl<S: SessionStore> Sessions<S> {
     /// (from then on no sign-in that began earlier can create a session), then every
     /// session the user's item and the index name. Returns how many were ended.
     pub async fn revoke_all(&self, user: &User, now: i64) -> Result<usize, StoreError> {
-        self.revoke_all_before(user, now, now).await
+        Ok(self.revoke_all_before(user, now, now).await?.len())
     }
 
     /// Ends every session of `user` for a sign-in that began at `began_at` and has not yet
@@ -55,28 +55,40 @@ impl<S: SessionStore> Sessions<S> {
         began_at: i64,
         now: i64,
     ) -> Result<usize, StoreError> {
-        self.revoke_all_before(user, began_at - 1, now).await
+        Ok(self.revoke_all_before(user, began_at - 1, now).await?.len())
+    }
+
+    /// Erases `user` from the table, for a deleted account: every sign-in that began
+    /// until `now` is void, every session ends, the items of their provider sessions go,
+    /// and the user's item keeps only that marker (its key is a hash; it expires with the
+    /// last session it could have named). Returns how many sessions were ended. Running it
+    /// again changes nothing, so that a retry completes a deletion.
+    pub async fn erase_user(&self, user: &User, now: i64) -> Result<usize, StoreError> {
+        let ended = self.revoke_all_before(user, now, now).await?;
+        let mut sids: Vec<String> = ended
+            .iter()
+            .filter_map(|(_, session)| session.provider_sid.clone())
+            .collect();
+        sids.sort();
+        sids.dedup();
+        self.store.forget_user(user, &sids).await?;
+        Ok(ended.len())
     }
 
     /// The marker at `marker` (no sign-in that began at or before it makes a session),
-    /// then every session the user's item and the index name ends.
+    /// then every session the user's item and the index name ends. Returns them.
     async fn revoke_all_before(
         &self,
         user: &User,
         marker: i64,
         now: i64,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Vec<(SessionId, Session)>, StoreError> {
         let keep_until = now + self.config.max_age.as_secs() as i64;
         self.store.revoke_before(user, marker, keep_until).await?;
-        let ids: Vec<SessionId> = self
-            .store
-            .list(user)
-            .await?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
+        let stored = self.store.list(user).await?;
+        let ids: Vec<SessionId> = stored.iter().map(|(id, _)| id.clone()).collect();
         self.store.remove(user, &ids).await?;
-        Ok(ids.len())
+        Ok(stored)
     }
 
     /// Ends the sessions a provider's back-channel logout names (OpenID Back-Channel Logout

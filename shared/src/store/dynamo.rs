@@ -262,6 +262,31 @@ impl SessionStore for DynamoSessionStore {
         }
     }
 
+    async fn forget_user(&self, user: &User, sids: &[String]) -> Result<(), StoreError> {
+        for sid in sids {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key("pk", s(&sid_pk(&user.issuer, sid)))
+                .send()
+                .await
+                .map_err(unavailable)?;
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(&user_pk(user)))
+            .update_expression("REMOVE sessions")
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Err(e) if !is_condition_failure(&e) => Err(unavailable(e)),
+            _ => Ok(()),
+        }
+    }
+
     async fn claim(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
         let result = self
             .client

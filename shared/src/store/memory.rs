@@ -144,6 +144,11 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 
+    /// This double keeps no user or provider-session items: nothing to forget.
+    async fn forget_user(&self, _user: &User, _sids: &[String]) -> Result<(), StoreError> {
+        self.check()
+    }
+
     async fn claim(&self, key: &str, _expires_at: i64) -> Result<bool, StoreError> {
         self.check()?;
         Ok(self

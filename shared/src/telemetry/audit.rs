@@ -24,6 +24,7 @@ pub mod event {
     pub const SIGN_OUT_EVERYWHERE: &str = "sign_out_everywhere";
     pub const PASSKEY_REVOKED: &str = "passkey_revoked";
     pub const BACKCHANNEL_LOGOUT: &str = "backchannel_logout";
+    pub const ACCOUNT_DELETED: &str = "account_deleted";
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -457,6 +457,9 @@ where
     ) -> Result<Vec<(SessionId, Session)>, StoreError> {
         self.inner.provider_sessions(issuer, sid).await
     }
+    async fn forget_user(&self, user: &User, sids: &[String]) -> Result<(), StoreError> {
+        self.inner.forget_user(user, sids).await
+    }
     async fn take(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
         self.inner.take(id).await
     }
@@ -609,7 +612,7 @@ async fn sign_out_everywhere_misses_no_session_whichever_record_names_it() {
 
 async fn passkeys_of(stack: &Stack, cookie: &str) -> Vec<Value> {
     let answer = stack
-        .passkeys_at(get("/api/auth/passkeys", &[cookie]), now())
+        .account_at(get("/api/auth/passkeys", &[cookie]), now())
         .await;
     assert_eq!(answer.status(), 200, "{:?}", answer.0);
     answer.json()["passkeys"]
@@ -649,16 +652,16 @@ async fn passkeys_are_listed_and_revoked_at_beyond_identity_by_their_owner_only(
     assert_eq!(listed[0]["state"], "ACTIVE");
     assert!(listed[0]["created_at"].is_string());
     let answer = stack
-        .passkeys_at(get("/api/auth/passkeys", &[]), now())
+        .account_at(get("/api/auth/passkeys", &[]), now())
         .await;
     assert_eq!(error_of(&answer), (401, json!("unauthenticated")));
     // A list is read with GET (or HEAD) only.
     let answer = stack
-        .passkeys_at(post("/api/auth/passkeys", &[&session], "{}"), now())
+        .account_at(post("/api/auth/passkeys", &[&session], "{}"), now())
         .await;
     assert_eq!(error_of(&answer), (405, json!("method_not_allowed")));
     let head = stack
-        .passkeys_at(
+        .account_at(
             event("HEAD", "/api/auth/passkeys", &[], &[&session], None),
             now(),
         )
@@ -670,7 +673,7 @@ async fn passkeys_are_listed_and_revoked_at_beyond_identity_by_their_owner_only(
     // Bob's passkey is not Alice's to revoke: 404, and it still signs Bob in.
     let bobs_id = bob.credential_id.clone().expect("bound");
     let answer = stack
-        .passkeys_at(
+        .account_at(
             revoke(&session, json!({"id": bobs_id, "confirm": true})),
             now(),
         )
@@ -682,20 +685,20 @@ async fn passkeys_are_listed_and_revoked_at_beyond_identity_by_their_owner_only(
     // The last active passkey needs an explicit confirmation.
     let own = alice.credential_id.clone().expect("bound");
     let answer = stack
-        .passkeys_at(revoke(&session, json!({"id": own})), now())
+        .account_at(revoke(&session, json!({"id": own})), now())
         .await;
     assert_eq!(error_of(&answer), (409, json!("confirmation_required")));
     assert_eq!(passkeys_of(&stack, &session).await[0]["state"], "ACTIVE");
     // Too long after signing in: sign in again first.
     let answer = stack
-        .passkeys_at(
+        .account_at(
             revoke(&session, json!({"id": own, "confirm": true})),
             now() + 301,
         )
         .await;
     assert_eq!(error_of(&answer), (401, json!("reauthentication_required")));
     let answer = stack
-        .passkeys_at(revoke(&session, json!({"id": own, "confirm": true})), now())
+        .account_at(revoke(&session, json!({"id": own, "confirm": true})), now())
         .await;
     assert_eq!(answer.status(), 200, "{:?}", answer.0);
     assert_eq!(answer.json()["passkey"]["state"], "REVOKED");
@@ -706,7 +709,7 @@ async fn passkeys_are_listed_and_revoked_at_beyond_identity_by_their_owner_only(
     // Revoking it again (no confirmation needed: it is active no longer) gives the same
     // answer and asks nothing of Beyond Identity: the credential is not updated again.
     let answer = stack
-        .passkeys_at(revoke(&session, json!({"id": own})), now())
+        .account_at(revoke(&session, json!({"id": own})), now())
         .await;
     assert_eq!(answer.status(), 200, "{:?}", answer.0);
     assert_eq!(answer.json()["passkey"]["state"], "REVOKED");
@@ -723,9 +726,9 @@ async fn a_second_passkey_can_be_revoked_without_confirmation_and_binding_needs_
     let (_, alice) = enrolled_user(&stack.bi, "alice@example.com").await;
     let session = stack.sign_in(&alice).await;
     let bind = post("/api/auth/bind-job", &[&session], "{}");
-    let answer = stack.passkeys_at(bind.clone(), now() + 301).await;
+    let answer = stack.account_at(bind.clone(), now() + 301).await;
     assert_eq!(error_of(&answer), (401, json!("reauthentication_required")));
-    let answer = stack.passkeys_at(bind, now()).await;
+    let answer = stack.account_at(bind, now()).await;
     assert_eq!(answer.status(), 200);
     let mut second = Passkey::new();
     let link = answer.json()["credential_binding_link"]
@@ -737,7 +740,7 @@ async fn a_second_passkey_can_be_revoked_without_confirmation_and_binding_needs_
     assert_eq!(passkeys_of(&stack, &session).await.len(), 2);
     let first = alice.credential_id.clone().expect("bound");
     let answer = stack
-        .passkeys_at(
+        .account_at(
             post(
                 "/api/auth/passkeys/revoke",
                 &[&session],

@@ -10,6 +10,7 @@
 mod common;
 
 mod account;
+mod account_deletion;
 mod authorizer;
 mod backchannel;
 mod callback_rules;

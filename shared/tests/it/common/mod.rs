@@ -21,9 +21,9 @@ use lambda_http::{Adapter, Body, Context, LambdaEvent, Request, Response, servic
 use passkey_auth::management::{BiManagementClient, RetryPolicy};
 use passkey_auth::oidc::OidcClient;
 use passkey_auth::oidc::jwks::JwksPolicy;
+use passkey_auth::routes::account::AccountRoutes;
 use passkey_auth::routes::backchannel::BackchannelLogout;
 use passkey_auth::routes::callback::Callback;
-use passkey_auth::routes::passkeys::PasskeyRoutes;
 use passkey_auth::routes::register::Register;
 use passkey_auth::routes::session::SessionRoutes;
 use passkey_auth::routes::signin::SignIn;
@@ -195,7 +195,7 @@ pub struct Stack {
     pub backchannel: Arc<BackchannelLogout<OidcClient, Store>>,
     pub session: Arc<SessionRoutes<Store>>,
     pub register: Arc<Register<BiManagementClient, Store>>,
-    pub passkeys: Arc<PasskeyRoutes<BiManagementClient, Store>>,
+    pub account: Arc<AccountRoutes<BiManagementClient, Store>>,
 }
 
 /// Quicker than the production policy, so that the failure tests run fast; the bound a
@@ -328,7 +328,7 @@ impl Stack {
                 Register::new(management.clone(), api(), store())
                     .with_answer_floor(std::time::Duration::ZERO),
             ),
-            passkeys: Arc::new(PasskeyRoutes::new(management.clone(), api(), store())),
+            account: Arc::new(AccountRoutes::new(management.clone(), api(), store())),
             bi,
             dynamo,
             db,
@@ -691,12 +691,12 @@ impl Stack {
     }
 
     pub async fn post_bind_job(&self, event: Value) -> Answer {
-        self.passkeys_at(event, passkey_auth::now()).await
+        self.account_at(event, passkey_auth::now()).await
     }
 
-    /// The routes of the `bind-job` function (bind-job and passkeys) at a given time.
-    pub async fn passkeys_at(&self, event: Value, now: i64) -> Answer {
-        let route = self.passkeys.clone();
+    /// The routes of the `bind-job` function (the account: passkeys, deletion) at a given time.
+    pub async fn account_at(&self, event: Value, now: i64) -> Answer {
+        let route = self.account.clone();
         invoke(
             move |r| {
                 let route = route.clone();

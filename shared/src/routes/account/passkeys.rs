@@ -1,5 +1,4 @@
-//! The signed-in user's passkeys, through Beyond Identity's management API (the
-//! `bind-job` function serves these routes):
+//! The signed-in user's passkeys, through Beyond Identity's management API:
 //!
 //! - `POST /api/auth/bind-job`: a RETURN credential binding job for the session's
 //!   identity, answered as `{"credential_binding_link"}` for the page to bind a passkey
@@ -11,38 +10,28 @@
 //!   `"confirm": true` (409 `confirmation_required` otherwise): without one the user can
 //!   only get back in through a new enrolment email.
 //!
-//! All need a live session (401 otherwise); adding and revoking also need a recent
-//! sign-in (401 `reauthentication_required`): a stolen session cookie must not be able to
-//! bind the thief's own passkey, or remove the owner's. The session's `sub` is the Beyond
-//! Identity identity id (the application's default subject field, `id`), so a user can
-//! only ever name their own identity; a credential id that is not theirs is 404.
+//! Adding and revoking need a recent sign-in (401 `reauthentication_required`): a stolen
+//! session cookie must not be able to bind the thief's own passkey, or remove the
+//! owner's. The session's `sub` is the Beyond Identity identity id (the application's
+//! default subject field, `id`), so a user can only ever name their own identity; a
+//! credential id that is not theirs is 404.
 
+use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
-use lambda_http::{Body, Request, Response};
 
-use crate::config::ManagementFunctionConfig;
+use super::AccountRoutes;
 use crate::error::AuthError;
-use crate::http::ratelimit::{BIND_JOBS_PER_USER, CounterStore, RateLimiter};
-use crate::http::{
-    Reply, action_body, check_front_door, check_json_post, client_address, route_path,
-};
+use crate::http::ratelimit::{BIND_JOBS_PER_USER, CounterStore};
+use crate::http::{Reply, action_body, check_json_post, client_address};
 use crate::management::{Credential, Delivery, ManagementApi, ManagementError};
 use crate::routes::answers::{AccountPasskey, BindingLink, PasskeyList, PasskeyRevoked};
 use crate::routes::{recently_signed_in, signed_in};
-use crate::session::{SessionStore, Sessions};
-use crate::telemetry::audit::{Audit, Outcome, Subject, event};
+use crate::session::SessionStore;
+use crate::telemetry::audit::{Outcome, Subject, event};
 
 pub const BIND_JOB_PATH: &str = "/api/auth/bind-job";
 pub const PASSKEYS_PATH: &str = "/api/auth/passkeys";
 pub const REVOKE_PASSKEY_PATH: &str = "/api/auth/passkeys/revoke";
-
-pub struct PasskeyRoutes<M, S> {
-    config: ManagementFunctionConfig,
-    api: M,
-    sessions: Sessions<S>,
-    limiter: RateLimiter<S>,
-    audit: Audit,
-}
 
 fn account_passkey(credential: &Credential) -> AccountPasskey {
     AccountPasskey {
@@ -53,36 +42,8 @@ fn account_passkey(credential: &Credential) -> AccountPasskey {
     }
 }
 
-impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> PasskeyRoutes<M, S> {
-    pub fn new(config: ManagementFunctionConfig, api: M, store: S) -> Self {
-        Self {
-            sessions: Sessions::new(store.clone(), config.app.sessions.clone()),
-            limiter: RateLimiter::new(store),
-            audit: Audit::new(config.app.audit_key.as_ref()),
-            config,
-            api,
-        }
-    }
-
-    pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
-        let result = match (
-            check_front_door(request, &self.config.app),
-            route_path(request),
-        ) {
-            (Err(error), _) => Err(error),
-            (Ok(()), BIND_JOB_PATH) => self.bind_job(request, now).await,
-            (Ok(()), PASSKEYS_PATH) => self.list(request, now).await,
-            (Ok(()), REVOKE_PASSKEY_PATH) => self.revoke(request, now).await,
-            (Ok(()), _) => Err(AuthError::NotFound),
-        };
-        match result {
-            Ok(reply) => reply,
-            Err(error) => Reply::error(&error),
-        }
-        .into_response()
-    }
-
-    async fn bind_job(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> AccountRoutes<M, S> {
+    pub(super) async fn bind_job(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
         check_json_post(request, &self.config.app.origin_str(), "POST")?;
         let (_, session) = recently_signed_in(&self.sessions, request, now).await?;
         let user = session.user.key();
@@ -117,7 +78,7 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> PasskeyRoutes<M, 
         ))
     }
 
-    async fn list(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+    pub(super) async fn list(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
         if request.method() != Method::GET && request.method() != Method::HEAD {
             return Err(AuthError::MethodNotAllowed { allowed: "GET" });
         }
@@ -127,7 +88,7 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> PasskeyRoutes<M, 
         Ok(Reply::json(StatusCode::OK, &PasskeyList { passkeys }))
     }
 
-    async fn revoke(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+    pub(super) async fn revoke(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
         check_json_post(request, &self.config.app.origin_str(), "POST")?;
         let body = action_body(request)?;
         let (current, session) = recently_signed_in(&self.sessions, request, now).await?;

@@ -1,0 +1,59 @@
+//! The account's routes, which the `bind-job` function serves: they hold the management
+//! API's credentials, so that no other function does.
+//!
+//! - the user's passkeys ([`passkeys`]): add one, list them, revoke one;
+//! - the account itself ([`deletion`]): delete it.
+//!
+//! All need a live session (401 otherwise), and every change a recent sign-in.
+
+pub mod deletion;
+pub mod passkeys;
+
+use lambda_http::{Body, Request, Response};
+
+use crate::config::ManagementFunctionConfig;
+use crate::error::AuthError;
+use crate::http::ratelimit::{CounterStore, RateLimiter};
+use crate::http::{Reply, check_front_door, route_path};
+use crate::management::ManagementApi;
+use crate::session::{SessionStore, Sessions};
+use crate::telemetry::audit::Audit;
+
+pub struct AccountRoutes<M, S> {
+    config: ManagementFunctionConfig,
+    api: M,
+    sessions: Sessions<S>,
+    limiter: RateLimiter<S>,
+    audit: Audit,
+}
+
+impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> AccountRoutes<M, S> {
+    pub fn new(config: ManagementFunctionConfig, api: M, store: S) -> Self {
+        Self {
+            sessions: Sessions::new(store.clone(), config.app.sessions.clone()),
+            limiter: RateLimiter::new(store),
+            audit: Audit::new(config.app.audit_key.as_ref()),
+            config,
+            api,
+        }
+    }
+
+    pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
+        let result = match (
+            check_front_door(request, &self.config.app),
+            route_path(request),
+        ) {
+            (Err(error), _) => Err(error),
+            (Ok(()), passkeys::BIND_JOB_PATH) => self.bind_job(request, now).await,
+            (Ok(()), passkeys::PASSKEYS_PATH) => self.list(request, now).await,
+            (Ok(()), passkeys::REVOKE_PASSKEY_PATH) => self.revoke(request, now).await,
+            (Ok(()), deletion::DELETE_ACCOUNT_PATH) => self.delete_account(request, now).await,
+            (Ok(()), _) => Err(AuthError::NotFound),
+        };
+        match result {
+            Ok(reply) => reply,
+            Err(error) => Reply::error(&error),
+        }
+        .into_response()
+    }
+}
