@@ -4,7 +4,9 @@
 //! - [`tenant`]: checks a Beyond Identity tenant against the `.env` and sets up what the
 //!   app needs in it (`tenant check`, `tenant setup`);
 //! - [`sessions`]: a user's sessions, listed and revoked for incident response
-//!   (`sessions list`, `sessions revoke`).
+//!   (`sessions list`, `sessions revoke`);
+//! - [`account`]: a user's account deleted (`account delete`).
 
+pub mod account;
 pub mod sessions;
 pub mod tenant;

@@ -5,6 +5,7 @@
 //! passkey-auth tenant setup [--env FILE] [--name N]   create what the app needs, write the .env
 //! passkey-auth sessions list --user SUB [--env FILE]  a user's live sessions
 //! passkey-auth sessions revoke --user SUB (--all | --id ID) [--env FILE]
+//! passkey-auth account delete --user SUB --yes [--env FILE]
 //! ```
 //!
 //! The `.env` (default `./.env`) is read as `make dev` reads it; the process environment
@@ -16,12 +17,14 @@ use std::process::ExitCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use clap::{Args, Parser, Subcommand};
+use passkey_auth::management::{BiManagementClient, RetryPolicy};
 use passkey_auth::store::dynamo::{DynamoSessionStore, client};
-use passkey_auth::{OperatorConfig, Sessions};
+use passkey_auth::{AccountOperatorConfig, OperatorConfig, Sessions};
+use passkey_auth_operator::account;
 use passkey_auth_operator::sessions::{self, Target};
 use passkey_auth_operator::tenant::{self, dotenv};
 
-/// The operator's command: the tenant, and the sessions of a user.
+/// The operator's command: the tenant, and the sessions and account of a user.
 #[derive(Parser)]
 #[command(name = "passkey-auth", version)]
 struct Cli {
@@ -48,6 +51,30 @@ enum Command {
     /// (AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 for make dev's table).
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// A user's account: in SESSION_TABLE and at Beyond Identity.
+    ///
+    /// AWS credentials as for `sessions`; the management API's settings as the functions
+    /// read them.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Deletes an account, as its user can on the account page.
+    ///
+    /// Every session ends and the sign-ins under way are void, the user's items leave the
+    /// table, then the identity and its passkeys are deleted at Beyond Identity. It cannot
+    /// be undone; the same address can register again as a new account. Run it again to
+    /// complete a deletion that failed half-way.
+    Delete {
+        /// The user's subject (Beyond Identity identity id) at the issuer of the .env.
+        #[arg(long, value_name = "SUB")]
+        user: String,
+        /// Yes, delete it: nothing is deleted without this.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -228,6 +255,59 @@ async fn sessions(env_file: &Path, user: &str, target: Option<Target>) -> ExitCo
     }
 }
 
+/// `account delete`, on the table and the realm of the .env.
+async fn delete_account(env_file: &Path, user: &str, yes: bool) -> ExitCode {
+    if !yes {
+        eprintln!(
+            "passkey-auth: this deletes the account of {user}, its sessions and its passkeys, \
+             and cannot be undone; run it again with --yes"
+        );
+        return ExitCode::FAILURE;
+    }
+    let env = match dotenv::load(env_file) {
+        Ok(env) => env,
+        Err(e) => {
+            eprintln!("cannot read {}: {e}", env_file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let config = match AccountOperatorConfig::load(&env) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (aws, api) = match (
+        passkey_auth::outbound::aws::config().await,
+        BiManagementClient::new(config.management, RetryPolicy::default()),
+    ) {
+        (Ok(aws), Ok(api)) => (aws, api),
+        (Err(e), _) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+        (_, Err(e)) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let operator = config.operator;
+    let table = DynamoSessionStore::new(client(&aws), operator.sessions.table.clone());
+    let store = Sessions::new(table, operator.sessions);
+    let user = sessions::user(&operator.issuer, user);
+    match account::delete(&api, &store, &user, passkey_auth::now()).await {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("passkey-auth: {error}; run it again to complete the deletion");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -238,6 +318,9 @@ async fn main() -> ExitCode {
         Command::Sessions(SessionsCommand::List { user }) => sessions(env_file, &user, None).await,
         Command::Sessions(SessionsCommand::Revoke { user, which }) => {
             sessions(env_file, &user, Some(which.target())).await
+        }
+        Command::Account(AccountCommand::Delete { user, yes }) => {
+            delete_account(env_file, &user, yes).await
         }
     }
 }

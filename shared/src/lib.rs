@@ -46,8 +46,8 @@ pub mod store;
 pub mod telemetry;
 
 pub use config::{
-    AppConfig, ConfigError, Env, ManagementFunctionConfig, OperatorConfig, ProviderConfig,
-    SessionConfig, SignInConfig,
+    AccountOperatorConfig, AppConfig, ConfigError, Env, ManagementFunctionConfig, OperatorConfig,
+    ProviderConfig, SessionConfig, SignInConfig,
 };
 pub use error::AuthError;
 pub use routes::reader::SessionReader;

@@ -32,16 +32,19 @@ ROUTES = {
     ("POST", "/api/auth/signout-everywhere"): "session",
     ("GET", "/api/auth/passkeys"): "bind-job",
     ("POST", "/api/auth/passkeys/revoke"): "bind-job",
+    ("POST", "/api/auth/account/delete"): "bind-job",
     ("POST", "/api/auth/backchannel-logout"): "callback",
 }
 
-# The module of shared/src/routes/ that each function serves.
-ROUTE_FILES = {"signin": ["signin.rs", "nextauth.rs"], "callback": ["callback.rs", "backchannel.rs"], "session": ["session.rs", "forward_auth.rs", "nextauth.rs"], "register": ["register.rs"], "bind-job": ["passkeys.rs"], "authorizer": ["authorizer.rs"]}
+# The modules of shared/src/routes/ that each function serves (and the domain modules
+# those call with the function's session rules).
+ROUTE_FILES = {"signin": ["signin.rs", "nextauth.rs"], "callback": ["callback.rs", "backchannel.rs"], "session": ["session.rs", "forward_auth.rs", "nextauth.rs"], "register": ["register.rs"], "bind-job": ["account", "../account.rs"], "authorizer": ["authorizer.rs"]}
 
 
 def route_source(crate):
-    """The route modules a function serves, as one text."""
-    return "\n".join(source(f"shared/src/routes/{name}") for name in ROUTE_FILES[crate])
+    """The route modules a function serves, as one text, without their tests."""
+    untested = lambda text: re.sub(rf"\n#\[cfg\(test\)\]\s*mod .*?(?=\n{FILE_MARK}|\Z)", "", text, flags=re.S)
+    return "\n".join(untested(source(f"shared/src/routes/{name}")) for name in ROUTE_FILES[crate])
 # Called by API Gateway to authorize the team's own routes, not through CloudFront: no
 # origin secret, no route of its own.
 AUTHORIZER = "authorizer"
@@ -135,7 +138,7 @@ def source(path):
     """A Rust module's text: the file, or every file of the module's folder (`config.rs`
     split into `config/*.rs`)."""
     file = ROOT / path
-    if file.exists():
+    if file.is_file():
         return file.read_text()
     folder = file.with_suffix("")
     return "".join(f"\n{FILE_MARK}{p.name}\n{p.read_text()}" for p in sorted(folder.glob("*.rs")))
@@ -263,6 +266,7 @@ class Permissions(unittest.TestCase):
             "take": [(".delete_item()", "session#")],
             "get_many": [(".batch_get_item()", "session#")],
             "forget": [(".update_item()", "user#")],
+            "forget_user": [(".delete_item()", "sid#"), (".update_item()", "user#")],
         }
         store_ops = {}
         for method in ["get", "touch", "delete"]:
@@ -289,7 +293,7 @@ class Permissions(unittest.TestCase):
         # The rules' own methods, from each of their impl blocks (the store trait and the
         # tests' stores declare methods of the same names).
         session = impl_blocks(source("shared/src/session.rs"), "impl<S: SessionStore> Sessions<S>")
-        methods = ["start", "resolve", "resolve_keyed", "end", "claim_flow", "list", "revoke", "revoke_all", "end_provider_session", "claim_logout_token"]
+        methods = ["start", "resolve", "resolve_keyed", "end", "claim_flow", "list", "revoke", "revoke_all_before", "revoke_all", "end_provider_session", "claim_logout_token", "erase_user"]
         rules = {}
         verifier_resolve = rust_fn(records, "resolve")
         for method in methods:
@@ -315,7 +319,7 @@ class Permissions(unittest.TestCase):
         self.assertRegex(rust_fn(source("shared/src/routes/mod.rs"), "signed_in"), r"sessions\s*\.\s*resolve_keyed\(")
         for crate, (logical, _) in function_resources().items():
             code = route_source(crate)
-            called = {m for m in rules if re.search(rf"self\s*\.\s*(sessions|limiter|verifier)\s*\.\s*{m}\(", code)}
+            called = {m for m in rules if re.search(rf"\b(self\s*\.\s*)?(sessions|limiter|verifier)\s*\.\s*{m}\(", code)}
             called |= {m for m in ["signed_in", "recently_signed_in"] if re.search(rf"\b{m}\(\s*&self\.sessions", code)}
             expected = set().union(*(rules[m] for m in called))
             role = RESOURCES[f"{logical.removesuffix('Function')}Role"]
@@ -468,7 +472,7 @@ class FrontDoor(unittest.TestCase):
         groups = {
             "SessionCheckRate": ["GET /api/auth/session", "GET /api/auth/verify", "POST /api/auth/session"],
             "SignInRate": ["GET /api/auth/signin", "GET /api/auth/callback/beyondidentity", "POST /api/auth/signout", "GET /api/auth/signin/beyondidentity", "POST /api/auth/signin/beyondidentity", "GET /api/auth/csrf", "GET /api/auth/providers", "GET /api/auth/error"],
-            "AccountRate": ["POST /api/auth/backchannel-logout", "GET /api/auth/sessions", "POST /api/auth/sessions/revoke", "POST /api/auth/signout-everywhere", "GET /api/auth/passkeys", "POST /api/auth/passkeys/revoke"],
+            "AccountRate": ["POST /api/auth/backchannel-logout", "GET /api/auth/sessions", "POST /api/auth/sessions/revoke", "POST /api/auth/signout-everywhere", "GET /api/auth/passkeys", "POST /api/auth/passkeys/revoke", "POST /api/auth/account/delete"],
             "RegisterRate": ["POST /api/auth/register", "POST /api/auth/binding-owner", "POST /api/auth/bind-job"],
         }
         self.assertEqual(sorted(r for g in groups.values() for r in g), sorted(f"{m} {p}" for m, p in ROUTES))

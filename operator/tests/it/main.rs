@@ -5,5 +5,6 @@
 #[path = "../../../shared/tests/it/common/mod.rs"]
 mod common;
 
+mod account;
 mod sessions;
 mod tenant;

@@ -173,6 +173,36 @@ impl OperatorConfig {
     }
 }
 
+/// What `passkey-auth account delete` needs: the operator's settings and the management
+/// API that deletes the identity.
+#[derive(Clone, Debug)]
+pub struct AccountOperatorConfig {
+    pub operator: OperatorConfig,
+    pub management: ManagementConfig,
+}
+
+impl AccountOperatorConfig {
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let mut r = Reader {
+            env,
+            problems: Vec::new(),
+        };
+        let sessions = read_sessions(&mut r);
+        let issuer = read_issuer(&mut r);
+        let management = read_management(&mut r);
+        let config = (|| {
+            Some(Self {
+                operator: OperatorConfig {
+                    sessions: sessions?,
+                    issuer: issuer?,
+                },
+                management: management?,
+            })
+        })();
+        r.finish(config)
+    }
+}
+
 impl SessionConfig {
     /// Only the session settings: what the `authorizer` function needs.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {

@@ -50,6 +50,7 @@ const PATHS: &[&str] = &[
     "/api/auth/signout",
     "/api/auth/register",
     "/api/auth/bind-job",
+    "/api/auth/account/delete",
     "/api/auth/nope",
     "/",
 ];
