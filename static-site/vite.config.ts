@@ -96,6 +96,7 @@ function functionFor(path: string): string {
       return 'register';
     case 'bind-job':
     case 'passkeys':
+    case 'account':
       return 'bind-job';
     default:
       return 'session';

@@ -79,6 +79,9 @@ export const listPasskeys = () => call<PasskeyList>('GET', '/api/auth/passkeys')
 export const revokePasskey = (id: string, confirm: boolean) =>
   call<PasskeyRevoked>('POST', '/api/auth/passkeys/revoke', { id, confirm });
 
+/** Deletes the signed-in user's account: its identity and passkeys, every session (docs/account.md). */
+export const deleteAccount = () => call<Done>('POST', '/api/auth/account/delete', {});
+
 /**
  * The account page. Every deployment serves it here; the standalone site (no team's app
  * in front) serves it at `/` as well (docs/front-door.md).

@@ -15,3 +15,22 @@ export function devicePasskeys(): Set<string> {
     return new Set();
   }
 }
+
+const DELETED = 'passkeys-of-a-deleted-account';
+
+/** Notes the passkeys of an account just deleted, for /device to forget in this browser. */
+export function noteDeletedPasskeys(ids: string[]): void {
+  sessionStorage.setItem(DELETED, JSON.stringify(ids));
+}
+
+/** The passkeys of a deleted account that this tab noted, if any; taken once. */
+export function takeDeletedPasskeys(): Set<string> {
+  const raw = sessionStorage.getItem(DELETED);
+  sessionStorage.removeItem(DELETED);
+  try {
+    const ids: unknown = JSON.parse(raw ?? '[]');
+    return new Set(Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : []);
+  } catch {
+    return new Set();
+  }
+}

@@ -5,7 +5,7 @@
 import './style.css';
 import type { Embedded, Passkey } from '@beyondidentity/bi-sdk-js';
 import { ApiError, bindJob, listPasskeys, revokePasskey, session } from './api';
-import { noteDevicePasskeys } from './device-passkeys';
+import { noteDevicePasskeys, takeDeletedPasskeys } from './device-passkeys';
 import { apiMessage } from './errors';
 import { localize, t } from './i18n';
 import { reauthenticate, takePending } from './pending';
@@ -29,18 +29,30 @@ async function revokedAtBeyondIdentity(): Promise<Set<string>> {
   }
 }
 
-/** Forgets the passkeys of this browser that can no longer sign in anywhere. */
-async function forgetRevoked(embedded: Embedded, passkeys: Passkey[]): Promise<Passkey[]> {
-  const revoked = await revokedAtBeyondIdentity();
+/**
+ * Forgets the passkeys of this browser that can no longer sign in anywhere: revoked at
+ * Beyond Identity, or of an account the home page has just deleted.
+ */
+async function forgetUnusable(
+  embedded: Embedded,
+  passkeys: Passkey[],
+  revoked: Set<string>,
+  deleted: Set<string>,
+): Promise<Passkey[]> {
   const kept: Passkey[] = [];
   for (const passkey of passkeys) {
-    if (!revoked.has(passkey.passkeyId)) {
+    const why = deleted.has(passkey.passkeyId)
+      ? 'device.deletedForgotten'
+      : revoked.has(passkey.passkeyId)
+        ? 'device.revokedForgotten'
+        : null;
+    if (!why) {
       kept.push(passkey);
       continue;
     }
     try {
       await limit(embedded.deletePasskey(passkey.id), LIMITS.local, 'Deleting the passkey');
-      announce(t('device.revokedForgotten', { name: passkey.identity.username }), 'success');
+      announce(t(why, { name: passkey.identity.username }), 'success');
     } catch (error) {
       kept.push(passkey);
       announce(t('device.revokedNotForgotten', { reason: describe(error) }), 'error');
@@ -77,7 +89,10 @@ function render(embedded: Embedded, passkeys: Passkey[]): void {
 
 async function show(embedded: Embedded, signedIn = false): Promise<void> {
   const passkeys = await limit(embedded.getPasskeys(), LIMITS.local, 'Reading the passkeys');
-  render(embedded, signedIn ? await forgetRevoked(embedded, passkeys) : passkeys);
+  const deleted = takeDeletedPasskeys();
+  const revoked = signedIn ? await revokedAtBeyondIdentity() : new Set<string>();
+  const unusable = deleted.size + revoked.size > 0;
+  render(embedded, unusable ? await forgetUnusable(embedded, passkeys, revoked, deleted) : passkeys);
 }
 
 /** Revokes at Beyond Identity the passkeys a new one replaced here; says how that went. */

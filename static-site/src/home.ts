@@ -7,6 +7,7 @@ import {
   type AccountPasskey,
   ApiError,
   bindJob,
+  deleteAccount,
   endSession,
   type ListedSession,
   listPasskeys,
@@ -19,7 +20,7 @@ import {
   signOut,
   signOutEverywhere,
 } from './api';
-import { devicePasskeys } from './device-passkeys';
+import { devicePasskeys, noteDeletedPasskeys } from './device-passkeys';
 import { apiMessage, explain } from './errors';
 import { localize, t, tn, when } from './i18n';
 import { type Pending, reauthenticate, remember, takePending } from './pending';
@@ -40,9 +41,15 @@ const sections = {
 
 /** The signed-in user's id, for the actions that wait for a fresh sign-in. */
 let me = '';
+/** The signed-in account as its user knows it (address, else name, else id): deletion names it. */
+let account = '';
+/** The account's passkeys that this browser holds (the SDK pages' record of them). */
+let heldHere: string[] = [];
 
 function show(current: SessionAnswer | null): void {
   me = current?.user.id ?? '';
+  account = current ? (current.user.email ?? current.user.name ?? current.user.id) : '';
+  closeDeletion(false);
   sections.loading.hidden = true;
   sections.signedIn.hidden = !current;
   sections.signedOut.hidden = !!current;
@@ -193,6 +200,7 @@ async function refreshAccountPasskeys(): Promise<void> {
     // The SDK keeps one passkey per account in a browser: where this one already holds
     // an active one, adding replaces it (/device revokes the old one), and the button
     // says so. In hosted mode Beyond Identity's page keeps them, out of the site's sight.
+    heldHere = HOSTED ? [] : passkeys.filter((p) => local.has(p.id)).map((p) => p.id);
     const held = !HOSTED && passkeys.some((p) => p.state === 'ACTIVE' && local.has(p.id));
     byId('add-passkey').textContent = t(held ? 'home.renewPasskey' : 'home.addPasskey');
     sectionProblem('account-passkeys-error', '');
@@ -251,11 +259,68 @@ async function addPasskeyHosted(button?: HTMLButtonElement): Promise<void> {
   }
 }
 
+const deletion = {
+  open: byId<HTMLButtonElement>('delete-account'),
+  confirm: byId('delete-confirm'),
+  question: byId('delete-question'),
+  yes: byId<HTMLButtonElement>('delete-confirmed'),
+  no: byId<HTMLButtonElement>('delete-cancel'),
+};
+
+/** Shows the confirmation, which names the account; the safe answer has the focus. */
+function openDeletion(): void {
+  deletion.question.textContent = t('home.deleteQuestion', { account });
+  deletion.yes.textContent = t('home.deleteConfirm', { account });
+  deletion.confirm.hidden = false;
+  deletion.open.setAttribute('aria-expanded', 'true');
+  deletion.no.focus();
+}
+
+function closeDeletion(refocus: boolean): void {
+  deletion.confirm.hidden = true;
+  deletion.open.setAttribute('aria-expanded', 'false');
+  if (refocus) deletion.open.focus();
+}
+
+/** Deletes the account (confirmed); after a fresh sign-in when it needed one. */
+async function deleteMyAccount(button?: HTMLButtonElement): Promise<void> {
+  const done = button ? busy(button, t('home.deleting')) : () => {};
+  try {
+    await deleteAccount();
+  } catch (error) {
+    done();
+    if (reauthenticate(error, { action: 'delete-account' }, HOME, me)) {
+      leaving = true;
+      return;
+    }
+    if (error instanceof ApiError && UPSTREAM_ERRORS.includes(error.code)) {
+      // Every session has ended (the cookie is cleared); the identity may remain.
+      show(null);
+      announce(t('home.deleteIncomplete', { reason: apiMessage(error) }), 'error');
+      return;
+    }
+    if (!signedOutMeanwhile(error)) announce(apiMessage(error), 'error');
+    return;
+  }
+  done();
+  // The copy in this browser can sign in no more: /device (which runs the SDK) forgets it.
+  noteDeletedPasskeys(heldHere);
+  const here =
+    heldHere.length > 0 ? [el('p', {}, el('a', { href: '/device' }, t('home.deletedRemoveFromDevice')))] : [];
+  show(null);
+  announce(t('home.deleted'), 'success', ...here);
+}
+
+/** The answers of a deletion that Beyond Identity did not complete. */
+const UPSTREAM_ERRORS = ['upstream_unavailable', 'upstream_busy', 'upstream_timeout'];
+
 /** Carries out the action that waited for a fresh sign-in (adding a passkey is /device's, but for hosted mode). */
 async function resume(pending: Pending): Promise<void> {
   switch (pending.action) {
     case 'add-passkey':
       return addPasskeyHosted();
+    case 'delete-account':
+      return deleteMyAccount();
     case 'end-session':
       return endOther(pending.id);
     case 'revoke-passkey':
@@ -298,7 +363,9 @@ async function load(): Promise<void> {
     return;
   }
   const pending = takePending(
-    HOSTED ? ['end-session', 'revoke-passkey', 'add-passkey'] : ['end-session', 'revoke-passkey'],
+    HOSTED
+      ? ['end-session', 'revoke-passkey', 'delete-account', 'add-passkey']
+      : ['end-session', 'revoke-passkey', 'delete-account'],
     current.user.id,
   );
   if (pending && !code) {
@@ -341,6 +408,16 @@ byId<HTMLButtonElement>('add-passkey').addEventListener('click', (event) => {
   remember({ action: 'add-passkey' }, me);
   location.assign('/device');
 });
+
+deletion.open.addEventListener('click', () => {
+  if (deletion.confirm.hidden) openDeletion();
+  else closeDeletion(true);
+});
+deletion.no.addEventListener('click', () => closeDeletion(true));
+deletion.confirm.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') closeDeletion(true);
+});
+deletion.yes.addEventListener('click', () => deleteMyAccount(deletion.yes));
 
 byId<HTMLButtonElement>('sign-out-everywhere').addEventListener('click', (event) =>
   everywhere(event.currentTarget as HTMLButtonElement),

@@ -9,6 +9,7 @@ import { announce } from './ui';
 
 export type Pending =
   | { action: 'add-passkey' }
+  | { action: 'delete-account' }
   | { action: 'end-session'; id: string }
   | { action: 'revoke-passkey'; id: string; confirm: boolean };
 

@@ -205,3 +205,68 @@ test('ending another session after a while asks for a fresh sign-in, and an acti
     await second.close();
   }
 });
+
+test('deleting the account: a keyboard confirmation names it, every browser is signed out, the address registers anew', async () => {
+  const { address, first, second } = await twoBrowsers('kim');
+  try {
+    const { page, context } = first;
+    await page.reload();
+    await passkeysList(page).getByRole('listitem').nth(1).waitFor();
+    await sessionsList(page).getByRole('listitem').nth(1).waitFor();
+    const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim());
+    const open = page.getByRole('button', { name: 'Delete my account…' });
+    await open.focus();
+    await page.keyboard.press('Enter');
+    // A group a screen reader announces with its question, which names the account; the
+    // safe answer has the focus.
+    const question = `Delete the account ${address}?`;
+    const confirm = page.getByRole('group', { name: question, exact: false });
+    await confirm.waitFor();
+    assert.equal(await focused(), 'Keep my account');
+    assert.equal(await open.getAttribute('aria-expanded'), 'true');
+    await accessible(page, 'the account page, deletion asked');
+    await shot(page, '24-delete-account');
+    // Escape keeps the account and gives the focus back.
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'hidden' });
+    assert.equal(await focused(), 'Delete my account…');
+    assert.equal(await open.getAttribute('aria-expanded'), 'false');
+    // Asked again, and confirmed with the keyboard alone.
+    await page.keyboard.press('Enter');
+    await confirm.waitFor();
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await focused(), `Delete ${address}`);
+    await page.keyboard.press('Enter');
+    await page.getByText('Your account was deleted, and you are signed out everywhere.').waitFor();
+    await page.getByRole('link', { name: 'Sign in with a passkey' }).waitFor();
+    await accessible(page, 'the account page, account deleted');
+    // The copy in this browser can sign in no more: /device forgets it.
+    await page.getByRole('link', { name: 'Remove its passkey from this device' }).click();
+    await page.getByText(`The passkey of ${address}, whose account was deleted, was forgotten on this device.`).waitFor();
+    await page.getByText('This browser holds no passkey yet.').waitFor();
+
+    // The other browser is signed out on its next load, and its passkey signs in no more.
+    await second.page.reload();
+    await second.page.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    await second.page.getByRole('alert').waitFor();
+    assert.equal(await second.page.getByRole('heading', { name: /^Signed in as/ }).count(), 0);
+
+    // The same address registers again, as a new account: one passkey, one session.
+    await registerAndBind(page, address);
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    await passkeysList(page).getByRole('listitem').first().waitFor();
+    assert.equal(await passkeysList(page).getByRole('listitem').count(), 1);
+    assert.equal(await sessionsList(page).getByRole('listitem').count(), 1);
+
+    // An old sign-in: the deletion waits for a fresh one, then completes on the way back.
+    await ageSignIn(context, 600);
+    await open.click();
+    await page.getByRole('button', { name: `Delete ${address}` }).click();
+    await page.getByText('Your account was deleted, and you are signed out everywhere.').waitFor();
+    assert.equal(new URL(page.url()).search, '', 'the address is clean again');
+    assert.deepEqual(first.errors.filter((e) => !/status of 401/.test(e)), []);
+  } finally {
+    await first.close();
+    await second.close();
+  }
+});

@@ -55,6 +55,19 @@ export const en = {
   'home.removeFromDevice': 'Remove it from this device',
   'home.lastPasskey':
     'This is your last passkey. After revoking it you cannot sign in until you register again with your email address and set up a new passkey from the email. Revoke it?',
+  'home.deleteHeading': 'Delete my account',
+  'home.deleteHint':
+    'Your passkeys stop working on every device and you are signed out everywhere. This cannot be undone.',
+  'home.deleteAccount': 'Delete my account…',
+  'home.deleteQuestion':
+    'Delete the account {account}? Its passkeys stop working on every device, every session ends, and the account cannot be recovered. You can register this address again later as a new account.',
+  'home.deleteConfirm': 'Delete {account}',
+  'home.deleteCancel': 'Keep my account',
+  'home.deleting': 'Deleting…',
+  'home.deleted': 'Your account was deleted, and you are signed out everywhere.',
+  'home.deletedRemoveFromDevice': 'Remove its passkey from this device',
+  'home.deleteIncomplete':
+    'You are signed out everywhere, but the account could not be deleted yet. Sign in again and delete it once more. {reason}',
   'home.signIn': 'Sign in with a passkey',
   'home.registerHeading': 'New here, or on a new device?',
   'home.emailLabel': 'Email address',
@@ -83,6 +96,7 @@ export const en = {
   'device.forgetLabel': 'Forget the passkey of {name} on this device',
   'device.forgetting': 'Forgetting…',
   'device.forgotten': 'The passkey of {name} was forgotten on this device.',
+  'device.deletedForgotten': 'The passkey of {name}, whose account was deleted, was forgotten on this device.',
   'device.revokedForgotten': 'The revoked passkey of {name} was forgotten on this device.',
   'device.revokedNotForgotten': 'A revoked passkey could not be forgotten on this device. {reason}',
 

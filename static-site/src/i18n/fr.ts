@@ -57,6 +57,19 @@ export const fr: Messages = {
   'home.removeFromDevice': 'La retirer de cet appareil',
   'home.lastPasskey':
     'C’est votre dernière clé d’accès. Une fois révoquée, vous ne pourrez plus vous connecter avant de vous inscrire à nouveau avec votre adresse e-mail et de créer une clé d’accès depuis l’e-mail. La révoquer ?',
+  'home.deleteHeading': 'Supprimer mon compte',
+  'home.deleteHint':
+    'Vos clés d’accès cessent de fonctionner sur tous les appareils et vous êtes déconnecté partout. C’est définitif.',
+  'home.deleteAccount': 'Supprimer mon compte…',
+  'home.deleteQuestion':
+    'Supprimer le compte {account} ? Ses clés d’accès cessent de fonctionner sur tous les appareils, toutes les sessions prennent fin et le compte ne pourra pas être récupéré. Vous pourrez plus tard inscrire cette adresse à nouveau, comme un nouveau compte.',
+  'home.deleteConfirm': 'Supprimer {account}',
+  'home.deleteCancel': 'Garder mon compte',
+  'home.deleting': 'Suppression…',
+  'home.deleted': 'Votre compte a été supprimé et vous êtes déconnecté partout.',
+  'home.deletedRemoveFromDevice': 'Retirer sa clé d’accès de cet appareil',
+  'home.deleteIncomplete':
+    'Vous êtes déconnecté partout, mais le compte n’a pas encore pu être supprimé. Reconnectez-vous et supprimez-le à nouveau. {reason}',
   'home.signIn': 'Se connecter avec une clé d’accès',
   'home.registerHeading': 'Nouveau, ou sur un nouvel appareil ?',
   'home.emailLabel': 'Adresse e-mail',
@@ -86,6 +99,7 @@ export const fr: Messages = {
   'device.forgetLabel': 'Oublier la clé d’accès de {name} sur cet appareil',
   'device.forgetting': 'Suppression…',
   'device.forgotten': 'La clé d’accès de {name} a été oubliée sur cet appareil.',
+  'device.deletedForgotten': 'La clé d’accès de {name}, dont le compte a été supprimé, a été oubliée sur cet appareil.',
   'device.revokedForgotten': 'La clé d’accès révoquée de {name} a été oubliée sur cet appareil.',
   'device.revokedNotForgotten': 'Une clé d’accès révoquée n’a pas pu être oubliée sur cet appareil. {reason}',
 
