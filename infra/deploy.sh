@@ -29,7 +29,8 @@
 # in a stack of its own, NAME-waf, in us-east-1 where CloudFront reads them, whatever the
 # Region of the main stack) or WAF_WEB_ACL_ARN (a web ACL of your own, CLOUDFRONT scope);
 # SESSION_CHECK_RATE, SIGN_IN_RATE, ACCOUNT_RATE and REGISTER_RATE (the API's throttles,
-# requests per second for everyone together; docs/deploy.md, "Capacity");
+# requests per second for everyone together; docs/deploy.md, "Capacity"); EVENTS=on (an
+# EventBridge bus, NAME-events, that the account's events go to; docs/events.md);
 # ALARM_TOPIC_ARN (an SNS topic for the alarms), EXAMPLE_PROTECTED_ROUTE=true (adds GET
 # /api/example/me behind the session authorizer) and AUTHORIZER_CACHE_SECONDS (default 0:
 # how long API Gateway may reuse the authorizer's answer for one Cookie header). AWS
@@ -155,6 +156,8 @@ for name in ("SESSION_CHECK_RATE", "SIGN_IN_RATE", "ACCOUNT_RATE", "REGISTER_RAT
     rate = os.environ.get(name, "")
     if rate and not (re.fullmatch(r"[1-9][0-9]{0,5}", rate) and int(rate) <= 10000):
         fail(f"{name} must be requests per second, 1 to 10000 (the Region's API Gateway quota)")
+if os.environ.get("EVENTS", "off") not in ("on", "off"):
+    fail("EVENTS must be on (the account's events to an EventBridge bus of the stack) or off")
 for key, value in out.items():
     print(f"{key}={shlex.quote(value)}")
 PY
@@ -369,6 +372,7 @@ values = {
     "SignInRate": os.environ.get("SIGN_IN_RATE", "200"),
     "AccountRate": os.environ.get("ACCOUNT_RATE", "50"),
     "RegisterRate": os.environ.get("REGISTER_RATE", "10"),
+    "Events": os.environ.get("EVENTS", "off"),
     "AlarmTopicArn": os.environ.get("ALARM_TOPIC_ARN", ""),
     "ExampleProtectedRoute": os.environ.get("EXAMPLE_PROTECTED_ROUTE", "false"),
     "AuthorizerCacheSeconds": os.environ.get("AUTHORIZER_CACHE_SECONDS", "0"),
@@ -454,6 +458,9 @@ cat <<TXT
     Application redirect URI         $url/api/auth/callback/beyondidentity
 $console
 TXT
+if [ "${EVENTS:-off}" = on ] && [ -z "$DRY_RUN" ]; then
+  printf '  The account'"'"'s events go to the EventBridge bus %s (docs/events.md).\n\n' "$(output EventBusName)"
+fi
 
 # 7. The tenant, checked against the deployed URL: the redirect URI, invoke URL and
 # trusted origin above must be in the console for sign-in to work.

@@ -93,6 +93,7 @@ function functionFor(path: string): string {
       return 'session';
     case 'register':
     case 'binding-owner':
+    case 'binding-complete':
       return 'register';
     case 'bind-job':
     case 'passkeys':

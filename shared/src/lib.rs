@@ -36,6 +36,7 @@ pub mod account;
 pub mod config;
 pub mod email;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod management;
 pub mod oidc;

@@ -56,6 +56,13 @@ pub trait ManagementApi: Send + Sync {
         identity_id: &str,
         job_id: &str,
     ) -> impl Future<Output = Result<Owner, ManagementError>> + Send;
+    /// The credential a binding link made: its id once the job is complete, `None`
+    /// before ([`ManagementError::NotFound`] if the job is not that identity's).
+    fn bound_credential(
+        &self,
+        identity_id: &str,
+        job_id: &str,
+    ) -> impl Future<Output = Result<Option<String>, ManagementError>> + Send;
     /// Deletes an identity, and with it its credentials and binding jobs: `true` if it
     /// was there, `false` if it was already gone (so that a retry completes a deletion).
     fn delete_identity(
@@ -445,6 +452,30 @@ fn unexpected(status: StatusCode, body: &Value) -> ManagementError {
     }
 }
 
+impl BiManagementClient {
+    /// A binding job of an identity (`GetCredentialBindingJob`): both ids plain, the job
+    /// there and that identity's, or [`ManagementError::NotFound`].
+    async fn binding_job(&self, identity_id: &str, job_id: &str) -> Result<Value, ManagementError> {
+        if !plain_id(identity_id) || !plain_id(job_id) {
+            return Err(ManagementError::NotFound);
+        }
+        let url = format!(
+            "{}/identities/{identity_id}/credential-binding-jobs/{job_id}",
+            self.realm_url()
+        );
+        let (status, job) = self.call(Method::GET, &url, None).await?;
+        match status {
+            s if s.is_success() => {}
+            StatusCode::NOT_FOUND => return Err(ManagementError::NotFound),
+            s => return Err(unexpected(s, &job)),
+        }
+        if job["identity_id"].as_str() != Some(identity_id) {
+            return Err(ManagementError::NotFound);
+        }
+        Ok(job)
+    }
+}
+
 impl ManagementApi for BiManagementClient {
     async fn create_identity(&self, email: &str) -> Result<NewIdentity, ManagementError> {
         let body = json!({"identity": {
@@ -580,20 +611,8 @@ impl ManagementApi for BiManagementClient {
         identity_id: &str,
         job_id: &str,
     ) -> Result<Owner, ManagementError> {
-        if !plain_id(identity_id) || !plain_id(job_id) {
-            return Err(ManagementError::NotFound);
-        }
+        self.binding_job(identity_id, job_id).await?;
         let identity_url = format!("{}/identities/{identity_id}", self.realm_url());
-        let job_url = format!("{identity_url}/credential-binding-jobs/{job_id}");
-        let (status, job) = self.call(Method::GET, &job_url, None).await?;
-        match status {
-            s if s.is_success() => {}
-            StatusCode::NOT_FOUND => return Err(ManagementError::NotFound),
-            s => return Err(unexpected(s, &job)),
-        }
-        if job["identity_id"].as_str() != Some(identity_id) {
-            return Err(ManagementError::NotFound);
-        }
         let (status, identity) = self.call(Method::GET, &identity_url, None).await?;
         match status {
             s if s.is_success() => {}
@@ -612,6 +631,18 @@ impl ManagementApi for BiManagementClient {
                 .as_str()
                 .filter(|name| !name.is_empty() && *name != email)
                 .map(str::to_owned),
+        })
+    }
+
+    async fn bound_credential(
+        &self,
+        identity_id: &str,
+        job_id: &str,
+    ) -> Result<Option<String>, ManagementError> {
+        let job = self.binding_job(identity_id, job_id).await?;
+        Ok(match job["state"].as_str() {
+            Some("COMPLETE") => job["credential_id"].as_str().map(str::to_owned),
+            _ => None,
         })
     }
 

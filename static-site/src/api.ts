@@ -63,6 +63,21 @@ export const register = (email: string) => call<Registered>('POST', '/api/auth/r
 /** Whose passkey an enrolment link makes (`/bind` asks before it binds). */
 export const bindingOwner = (link: string) => call<BindingOwner>('POST', '/api/auth/binding-owner', { link });
 
+/**
+ * Says that this link's passkey is bound: the functions check it with Beyond Identity and
+ * tell the team's app (`passkey.added`, docs/events.md). Kept alive through the navigation
+ * that follows; nothing waits for it, and its failure changes nothing here.
+ */
+export function reportBinding(link: string): void {
+  fetch('/api/auth/binding-complete', {
+    method: 'POST',
+    credentials: 'same-origin',
+    keepalive: true,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ link }),
+  }).catch(() => {});
+}
+
 export const bindJob = () => call<BindingLink>('POST', '/api/auth/bind-job', {});
 
 /** Sign-out; `redirect` is where the browser goes next when the provider's session must end too (RP-initiated logout). */

@@ -3,7 +3,7 @@
 // else's link must not bind their passkey here and sign in as them (login CSRF). Then it
 // binds the passkey and signs in with it.
 import './style.css';
-import { ACCOUNT_PAGE, ApiError, type BindingOwner, bindingOwner, signInUrl } from './api';
+import { ACCOUNT_PAGE, ApiError, type BindingOwner, bindingOwner, reportBinding, signInUrl } from './api';
 import { apiMessage } from './errors';
 import { localize, t } from './i18n';
 import { describe, JUST_BOUND, LIMITS, limit, retryable, sdk } from './sdk';
@@ -59,6 +59,7 @@ async function bind(): Promise<void> {
       throw Object.assign(new Error('This link is not a passkey link.'), { type: 'InvalidUrl' });
     }
     const { passkey } = await limit(ready.bindPasskey(url), LIMITS.remote, 'Setting up the passkey');
+    reportBinding(url);
     // Sign in with the passkey just made, even if this device holds others.
     sessionStorage.setItem(JUST_BOUND, passkey.id);
     // The link's token is spent; keep it out of the history.

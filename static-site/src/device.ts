@@ -4,7 +4,7 @@
 // strict policy (static-site/security-headers.json).
 import './style.css';
 import type { Embedded, Passkey } from '@beyondidentity/bi-sdk-js';
-import { ApiError, bindJob, listPasskeys, revokePasskey, session } from './api';
+import { ApiError, bindJob, listPasskeys, reportBinding, revokePasskey, session } from './api';
 import { noteDevicePasskeys, takeDeletedPasskeys } from './device-passkeys';
 import { apiMessage } from './errors';
 import { localize, t } from './i18n';
@@ -111,6 +111,7 @@ async function addPasskey(embedded: Embedded, button: HTMLButtonElement): Promis
     const { credential_binding_link: link } = await bindJob();
     const held = await limit(embedded.getPasskeys(), LIMITS.local, 'Reading the passkeys');
     const { passkey } = await limit(embedded.bindPasskey(link), LIMITS.remote, 'Setting up the passkey');
+    reportBinding(link);
     // The SDK keeps one passkey per identity in a browser: a new one replaces the old one,
     // whose key is gone with it; Beyond Identity would list it as active until revoked.
     const replaced = held.filter((p) => p.identity.id === passkey.identity.id);

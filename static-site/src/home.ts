@@ -13,6 +13,7 @@ import {
   listPasskeys,
   listSessions,
   register,
+  reportBinding,
   revokePasskey,
   type SessionAnswer,
   session,
@@ -236,6 +237,9 @@ const ENDED_OTHERS = 'ended-others';
 /** The query Beyond Identity's hosted bind page comes back with (hosted mode). */
 const ENROLLED = 'enrolled';
 
+/** The link this tab sent to Beyond Identity's hosted page (hosted mode), until it comes back. */
+const HOSTED_LINK = 'hosted-binding-link';
+
 /** Set when this page has sent the browser elsewhere: nothing more to load. */
 let leaving = false;
 
@@ -247,6 +251,8 @@ async function addPasskeyHosted(button?: HTMLButtonElement): Promise<void> {
   const done = button ? busy(button, t('device.adding')) : () => {};
   try {
     const { credential_binding_link: link } = await bindJob();
+    // Beyond Identity's page comes back with `?enrolled`: this tab then reports the link.
+    sessionStorage.setItem(HOSTED_LINK, link);
     leaving = true;
     location.assign(link);
   } catch (error) {
@@ -352,6 +358,9 @@ async function load(): Promise<void> {
     return;
   }
   show(current);
+  const hostedLink = sessionStorage.getItem(HOSTED_LINK);
+  if (enrolled && hostedLink && current) reportBinding(hostedLink);
+  sessionStorage.removeItem(HOSTED_LINK);
   if (!current) {
     if (enrolled) {
       announce(

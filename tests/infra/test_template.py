@@ -26,6 +26,7 @@ ROUTES = {
     ("POST", "/api/auth/signout"): "session",
     ("POST", "/api/auth/register"): "register",
     ("POST", "/api/auth/binding-owner"): "register",
+    ("POST", "/api/auth/binding-complete"): "register",
     ("POST", "/api/auth/bind-job"): "bind-job",
     ("GET", "/api/auth/sessions"): "session",
     ("POST", "/api/auth/sessions/revoke"): "session",
@@ -100,8 +101,8 @@ def resolve(**parameters):
             return [v for v in (walk(v) for v in node) if v is not _ABSENT]
         return node
 
-    resources = {n: r for n, r in RESOURCES.items() if "Condition" not in r or holds(r["Condition"])}
-    return walk(resources), walk(TEMPLATE["Outputs"])
+    kept = lambda section: {n: r for n, r in section.items() if "Condition" not in r or holds(r["Condition"])}
+    return walk(kept(RESOURCES)), walk(kept(TEMPLATE["Outputs"]))
 
 
 def distribution(resources):
@@ -192,7 +193,7 @@ class Functions(unittest.TestCase):
         config = source("shared/src/config.rs")
         names = lambda body: set(re.findall(r'"((?:AUTH|AUDIT|SESSION|BEYOND_IDENTITY|ORIGIN)_[A-Z_]+)"', body))
         # Alternatives and optional settings the template does not need to set.
-        optional = {"BEYOND_IDENTITY_DISCOVERY", "AUTH_SCOPES", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE", "SESSION_RECENT_SIGN_IN", "BEYOND_IDENTITY_AUTH_BASE_URL", "BEYOND_IDENTITY_API_BASE_URL", "AUDIT_KEY"}
+        optional = {"BEYOND_IDENTITY_DISCOVERY", "AUTH_SCOPES", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE", "SESSION_RECENT_SIGN_IN", "BEYOND_IDENTITY_AUTH_BASE_URL", "BEYOND_IDENTITY_API_BASE_URL", "AUDIT_KEY", "AUTH_EVENT_BUS"}
         app = names(rust_fn(config, "read_app")) | names(rust_fn(config, "read_sessions"))
         provider = names(rust_fn(config, "read_provider"))
         needs = {
@@ -232,7 +233,7 @@ class Functions(unittest.TestCase):
             # ... and may read exactly those parameters.
             role = RESOURCES[f"{logical.removesuffix('Function')}Role"]
             statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-            ssm = [st for st in statements if st["Action"] == "ssm:GetParameters"]
+            ssm = [st for st in statements if st.get("Action") == "ssm:GetParameters"]
             self.assertEqual(len(ssm), 1 if named else 0, crate)
             allowed = {r["Fn::Sub"].rsplit("/", 1)[1] for st in ssm for r in st["Resource"]}
             self.assertEqual(allowed, named, crate)
@@ -266,7 +267,7 @@ class Permissions(unittest.TestCase):
             "take": [(".delete_item()", "session#")],
             "get_many": [(".batch_get_item()", "session#")],
             "forget": [(".update_item()", "user#")],
-            "forget_user": [(".delete_item()", "sid#"), (".update_item()", "user#")],
+            "forget_user": [(".delete_item()", "sid#"), (".delete_item()", "seen#"), (".update_item()", "user#")],
         }
         store_ops = {}
         for method in ["get", "touch", "delete"]:
@@ -293,7 +294,7 @@ class Permissions(unittest.TestCase):
         # The rules' own methods, from each of their impl blocks (the store trait and the
         # tests' stores declare methods of the same names).
         session = impl_blocks(source("shared/src/session.rs"), "impl<S: SessionStore> Sessions<S>")
-        methods = ["start", "resolve", "resolve_keyed", "end", "claim_flow", "list", "revoke", "revoke_all_before", "revoke_all", "end_provider_session", "claim_logout_token", "erase_user"]
+        methods = ["start", "resolve", "resolve_keyed", "end", "claim_flow", "list", "revoke", "revoke_all_before", "revoke_all", "end_provider_session", "claim_logout_token", "first_sign_in", "erase_user"]
         rules = {}
         verifier_resolve = rust_fn(records, "resolve")
         for method in methods:
@@ -307,6 +308,10 @@ class Permissions(unittest.TestCase):
         # A claim's key prefix is its caller's: a used logout token's `jti`, not a flow.
         self.assertIn('format!("logout#{}", hex::sha256(', session)
         rules["claim_logout_token"] = {("dynamodb:PutItem", "logout#")}
+        # ... and a first sign-in's record, which goes with the account.
+        self.assertIn('format!("seen#{}", hex::sha256(', source("shared/src/session.rs"))
+        self.assertRegex(rust_fn(dynamo, "forget_user"), r"seen_key\(user\)")
+        rules["first_sign_in"] = {("dynamodb:PutItem", "seen#")}
         # The rate limiter counts with `increment`, through `hit` or `enforce`; the routes'
         # `signed_in` and `recently_signed_in` check the session with `resolve`.
         rules["hit"] = rules["enforce"] = store_ops["increment"]
@@ -325,6 +330,10 @@ class Permissions(unittest.TestCase):
             role = RESOURCES[f"{logical.removesuffix('Function')}Role"]
             granted = set()
             for statement in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
+                if "Fn::If" in statement:
+                    # The events grant, when the stack has a bus (Events).
+                    self.assertEqual(statement["Fn::If"][0], "HasEvents", crate)
+                    continue
                 actions = statement["Action"]
                 actions = actions if isinstance(actions, list) else [actions]
                 if not any(a.startswith("dynamodb:") for a in actions):
@@ -473,7 +482,7 @@ class FrontDoor(unittest.TestCase):
             "SessionCheckRate": ["GET /api/auth/session", "GET /api/auth/verify", "POST /api/auth/session"],
             "SignInRate": ["GET /api/auth/signin", "GET /api/auth/callback/beyondidentity", "POST /api/auth/signout", "GET /api/auth/signin/beyondidentity", "POST /api/auth/signin/beyondidentity", "GET /api/auth/csrf", "GET /api/auth/providers", "GET /api/auth/error"],
             "AccountRate": ["POST /api/auth/backchannel-logout", "GET /api/auth/sessions", "POST /api/auth/sessions/revoke", "POST /api/auth/signout-everywhere", "GET /api/auth/passkeys", "POST /api/auth/passkeys/revoke", "POST /api/auth/account/delete"],
-            "RegisterRate": ["POST /api/auth/register", "POST /api/auth/binding-owner", "POST /api/auth/bind-job"],
+            "RegisterRate": ["POST /api/auth/register", "POST /api/auth/binding-owner", "POST /api/auth/binding-complete", "POST /api/auth/bind-job"],
         }
         self.assertEqual(sorted(r for g in groups.values() for r in g), sorted(f"{m} {p}" for m, p in ROUTES))
         resources, _ = resolve(SignInRate=7)
@@ -686,7 +695,7 @@ class Observability(unittest.TestCase):
 
     def test_alarms_cover_refusals_limits_throttles_server_and_store_errors(self):
         alarms = of_type("AWS::CloudWatch::Alarm")
-        self.assertEqual(set(alarms), {"SignInRefusalsAlarm", "RateLimitedAlarm", "StoreErrorsAlarm", "ServerErrorsAlarm", "ThrottlesAlarm"})
+        self.assertEqual(set(alarms), {"SignInRefusalsAlarm", "RateLimitedAlarm", "StoreErrorsAlarm", "ServerErrorsAlarm", "ThrottlesAlarm", "EventsNotPublishedAlarm"})
         for name, alarm in alarms.items():
             self.assertEqual(alarm["Properties"]["AlarmActions"]["Fn::If"][0], "HasAlarmTopic", name)
             self.assertEqual(alarm["Properties"]["TreatMissingData"], "notBreaching", name)
@@ -717,6 +726,64 @@ class Observability(unittest.TestCase):
         for name, r in of_type("AWS::ApiGatewayV2::Route").items():
             if name != "RouteGetExampleMe":
                 self.assertNotIn("AuthorizerId", r["Properties"], name)
+
+
+class Events(unittest.TestCase):
+    """The account's events (docs/events.md): off by default; on, a bus of the stack's own,
+    which each function that publishes may put events on, and nothing else may."""
+
+    def publishers(self):
+        """The function crates whose routes publish events, from the code."""
+        return {crate for crate in function_resources() if re.search(r"self\s*\.\s*events\s*\.\s*publish\(", route_source(crate))}
+
+    def test_off_by_default_nothing_of_events_is_made_or_granted(self):
+        self.assertEqual(TEMPLATE["Parameters"]["Events"]["Default"], "off")
+        resources, outputs = resolve()
+        self.assertFalse(of_type_in(resources, "AWS::Events::EventBus"))
+        for crate, (logical, _) in function_resources().items():
+            self.assertNotIn("AUTH_EVENT_BUS", resources[logical]["Properties"]["Environment"]["Variables"], crate)
+            statements = resources[f"{logical.removesuffix('Function')}Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            self.assertFalse([st for st in statements if "events:" in json.dumps(st)], crate)
+        self.assertFalse([n for n in resources if n.startswith("EventsNotPublished")])
+        self.assertNotIn("EventBusName", outputs)
+
+    def test_on_each_publishing_function_may_put_events_on_the_stacks_bus_only(self):
+        publishers = self.publishers()
+        self.assertEqual(publishers, {"callback", "session", "register", "bind-job"})
+        resources, outputs = resolve(Events="on")
+        buses = of_type_in(resources, "AWS::Events::EventBus")
+        self.assertEqual(list(buses), ["EventBus"])
+        self.assertEqual(buses["EventBus"]["Properties"]["Name"], {"Fn::Sub": "${AWS::StackName}-events"})
+        self.assertEqual(outputs["EventBusName"]["Value"], {"Ref": "EventBus"})
+        for crate, (logical, _) in function_resources().items():
+            env = resources[logical]["Properties"]["Environment"]["Variables"]
+            statements = resources[f"{logical.removesuffix('Function')}Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            grants = [st for st in statements if "events:" in json.dumps(st)]
+            if crate in publishers:
+                self.assertEqual(env["AUTH_EVENT_BUS"], {"Ref": "EventBus"}, crate)
+                self.assertEqual(grants, [{"Effect": "Allow", "Action": "events:PutEvents", "Resource": {"Fn::GetAtt": ["EventBus", "Arn"]}}], crate)
+                self.assertIn("Events::from_config(", source(f"functions/{crate}/src/main.rs"), crate)
+            else:
+                self.assertNotIn("AUTH_EVENT_BUS", env, crate)
+                self.assertEqual(grants, [], crate)
+        # A failure to publish is logged with this error, counted and alarmed on, where
+        # events are published.
+        self.assertIn('error = "event_not_published"', source("shared/src/events/eventbridge.rs"))
+        filters = {n: r["Properties"] for n, r in resources.items() if r["Type"] == "AWS::Logs::MetricFilter" and n.startswith("EventsNotPublished")}
+        self.assertEqual({f["LogGroupName"]["Ref"] for f in filters.values()}, {f"{function_resources()[c][0].removesuffix('Function')}Logs" for c in publishers})
+        for f in filters.values():
+            self.assertEqual(f["FilterPattern"], '{ $.fields.error = "event_not_published" }')
+            self.assertEqual(f["MetricTransformations"][0]["MetricName"], "EventsNotPublished")
+        self.assertEqual(resources["EventsNotPublishedAlarm"]["Properties"]["MetricName"], "EventsNotPublished")
+
+    def test_deploy_passes_events_on_or_off(self):
+        deploy = source("infra/deploy.sh")
+        self.assertIn('"Events": os.environ.get("EVENTS", "off")', deploy)
+        self.assertEqual(TEMPLATE["Parameters"]["Events"]["AllowedValues"], ["off", "on"])
+
+
+def of_type_in(resources, kind):
+    return {name: r for name, r in resources.items() if r["Type"] == kind}
 
 
 class Secrets(unittest.TestCase):

@@ -3,6 +3,7 @@
 //! `passkey_auth::routes::account`.
 
 use lambda_http::{Error, Request, service_fn};
+use passkey_auth::events::Events;
 use passkey_auth::management::{BiManagementClient, RetryPolicy};
 use passkey_auth::routes::account::AccountRoutes;
 use passkey_auth::store::dynamo::{DynamoSessionStore, client};
@@ -19,7 +20,8 @@ async fn main() -> Result<(), Error> {
     let config = ManagementFunctionConfig::load(&env)?;
     let api = BiManagementClient::new(config.management.clone(), RetryPolicy::default())?;
     let store = DynamoSessionStore::new(client(&aws), config.app.sessions.table.clone());
-    let route = AccountRoutes::new(config, api, store);
+    let events = Events::from_config(config.app.event_bus.as_deref(), &env, &aws)?;
+    let route = AccountRoutes::new(config, api, store).with_events(events);
     passkey_auth::http::lambda::run(service_fn(|request: Request| {
         let route = &route;
         async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }

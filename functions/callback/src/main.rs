@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use lambda_http::{Error, Request, service_fn};
+use passkey_auth::events::Events;
 use passkey_auth::http::route_path;
 use passkey_auth::oidc::OidcClient;
 use passkey_auth::routes::backchannel::{BACKCHANNEL_LOGOUT_PATH, BackchannelLogout};
@@ -25,11 +26,13 @@ async fn main() -> Result<(), Error> {
         config.provider.clone(),
         &config.app.redirect_uri(),
     )?);
+    let events = Events::from_config(config.app.event_bus.as_deref(), &env, &aws)?;
     let store = DynamoSessionStore::new(client(&aws), config.app.sessions.table.clone());
     let sessions = Sessions::new(store.clone(), config.app.sessions.clone());
-    let logout = BackchannelLogout::new(config.clone(), provider.clone(), sessions);
+    let logout = BackchannelLogout::new(config.clone(), provider.clone(), sessions)
+        .with_events(events.clone());
     let sessions = Sessions::new(store.clone(), config.app.sessions.clone());
-    let callback = Callback::new(config, provider, sessions, store)?;
+    let callback = Callback::new(config, provider, sessions, store)?.with_events(events);
     passkey_auth::http::lambda::run(service_fn(|request: Request| {
         let (callback, logout) = (&callback, &logout);
         async move {

@@ -1,6 +1,7 @@
 //! `POST /api/auth/register`: see `passkey_auth::routes::register`.
 
 use lambda_http::{Error, Request, service_fn};
+use passkey_auth::events::Events;
 use passkey_auth::management::{BiManagementClient, RetryPolicy};
 use passkey_auth::routes::register::Register;
 use passkey_auth::store::dynamo::{DynamoSessionStore, client};
@@ -17,7 +18,8 @@ async fn main() -> Result<(), Error> {
     let config = ManagementFunctionConfig::load(&env)?;
     let api = BiManagementClient::new(config.management.clone(), RetryPolicy::default())?;
     let counters = DynamoSessionStore::new(client(&aws), config.app.sessions.table.clone());
-    let route = Register::new(config, api, counters);
+    let events = Events::from_config(config.app.event_bus.as_deref(), &env, &aws)?;
+    let route = Register::new(config, api, counters).with_events(events);
     passkey_auth::http::lambda::run(service_fn(|request: Request| {
         let route = &route;
         async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }

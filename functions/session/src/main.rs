@@ -2,6 +2,7 @@
 //! `passkey_auth::routes::session`. Needs no OpenID provider and no secret.
 
 use lambda_http::{Error, Request, service_fn};
+use passkey_auth::events::Events;
 use passkey_auth::routes::session::SessionRoutes;
 use passkey_auth::store::dynamo::{DynamoSessionStore, client};
 use passkey_auth::{AppConfig, Env, Sessions};
@@ -17,7 +18,8 @@ async fn main() -> Result<(), Error> {
     let config = AppConfig::load(&env)?;
     let store = DynamoSessionStore::new(client(&aws), config.sessions.table.clone());
     let sessions = Sessions::new(store, config.sessions.clone());
-    let route = SessionRoutes::new(config, sessions);
+    let events = Events::from_config(config.event_bus.as_deref(), &env, &aws)?;
+    let route = SessionRoutes::new(config, sessions).with_events(events);
     passkey_auth::http::lambda::run(service_fn(|request: Request| {
         let route = &route;
         async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }

@@ -26,6 +26,9 @@ pub struct AppConfig {
     /// `AUDIT_KEY`: keys the hashes of users, sessions and addresses in audit events
     /// (deploy.sh generates one); without it, a key made at each cold start.
     pub audit_key: Option<Secret>,
+    /// `AUTH_EVENT_BUS`: the EventBridge bus (name or ARN) the account's events go to
+    /// (docs/events.md); none without it.
+    pub event_bus: Option<String>,
 }
 
 impl AppConfig {
@@ -118,13 +121,54 @@ pub(super) fn read_app(r: &mut Reader<'_>) -> Option<AppConfig> {
         }
         other => other.map(Secret::new),
     };
+    let event_bus = match r.env.var("AUTH_EVENT_BUS") {
+        Some(bus) if !event_bus_ok(bus) => {
+            r.problems.push(
+                "AUTH_EVENT_BUS must be an EventBridge bus's name (letters, digits, . _ - /; \
+                 at most 256) or ARN"
+                    .into(),
+            );
+            None
+        }
+        other => other.map(str::to_owned),
+    };
     Some(AppConfig {
         origin: origin?,
         pages: pages?,
         sessions: sessions?,
         origin_secret,
         audit_key,
+        event_bus,
     })
+}
+
+/// An EventBridge bus as `PutEvents` takes it: a name, or an ARN ending in one.
+fn event_bus_ok(bus: &str) -> bool {
+    let name = match bus.strip_prefix("arn:") {
+        Some(arn) => {
+            let parts: Vec<&str> = arn.splitn(5, ':').collect();
+            match parts.as_slice() {
+                [partition, "events", region, account, resource]
+                    if partition.starts_with("aws")
+                        && !region.is_empty()
+                        && account.len() == 12
+                        && account.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    match resource.strip_prefix("event-bus/") {
+                        Some(name) => name,
+                        None => return false,
+                    }
+                }
+                _ => return false,
+            }
+        }
+        None => bus,
+    };
+    !name.is_empty()
+        && name.len() <= 256
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
 }
 
 fn read_pages(r: &mut Reader<'_>) -> Option<Pages> {

@@ -712,4 +712,36 @@ mod tests {
             ["SESSION_RECENT_SIGN_IN must not be longer than SESSION_MAX_AGE"]
         );
     }
+
+    #[test]
+    fn an_event_bus_is_a_name_or_an_arn_and_none_is_no_events() {
+        let with = |bus: &str| {
+            let mut env = full();
+            env.push(("AUTH_EVENT_BUS", bus));
+            AppConfig::load(&Env::from_pairs(env))
+        };
+        assert_eq!(AppConfig::load(&Env::from_pairs(full())).expect("valid").event_bus, None);
+        assert_eq!(with("  ").expect("unset").event_bus, None);
+        for bus in [
+            "passkey-auth-events",
+            "team/auth.events_1",
+            "arn:aws:events:eu-west-1:123456789012:event-bus/passkey-auth-events",
+            "arn:aws-us-gov:events:us-gov-west-1:123456789012:event-bus/b",
+        ] {
+            assert_eq!(with(bus).expect(bus).event_bus.as_deref(), Some(bus));
+        }
+        for bus in [
+            "a bus",
+            "bus:name",
+            &"b".repeat(257),
+            "arn:aws:sqs:eu-west-1:123456789012:queue",
+            "arn:aws:events:eu-west-1:1234:event-bus/b",
+            "arn:aws:events::123456789012:event-bus/b",
+            "arn:aws:events:eu-west-1:123456789012:rule/b",
+            "arn:aws:events:eu-west-1:123456789012:event-bus/",
+        ] {
+            let error = with(bus).expect_err(bus);
+            assert!(error.to_string().contains("AUTH_EVENT_BUS"), "{bus}: {error}");
+        }
+    }
 }

@@ -15,23 +15,21 @@
 //! then requires one of them). Without `SECRETS_PREFIX` (make dev, tests) the settings are
 //! used as they are.
 //!
-//! The call is the SSM JSON API signed with SigV4 (`aws-sigv4`, already in the AWS SDK's
-//! tree), not a second AWS SDK: each function stays one crate lighter. Why Parameter Store
+//! The call is the SSM JSON API signed with SigV4 ([`AwsJsonApi`]), not a second AWS
+//! SDK: each function stays one crate lighter. Why Parameter Store
 //! and not Secrets Manager: both cost one HTTPS round trip at cold start, but standard
 //! SecureString parameters are free (Secrets Manager charges per secret per month), one
 //! call fetches up to ten, and IAM limits each function to its own names.
 
 use std::collections::HashMap;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use aws_config::SdkConfig;
-use aws_credential_types::provider::ProvideCredentials as _;
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_sigv4::sign::v4;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::config::Env;
+use crate::outbound::aws_json::{AwsCallError, AwsJsonApi};
 
 /// At most this many names per `GetParameters` call (the API's limit).
 const MAX_NAMES: usize = 10;
@@ -131,88 +129,30 @@ async fn get_parameters(
     aws: &SdkConfig,
     names: &[String],
 ) -> Result<HashMap<String, String>, SecretsError> {
-    let region = aws
-        .region()
-        .map(|r| r.as_ref().to_owned())
-        .ok_or_else(|| SecretsError::Unavailable("no AWS region".into()))?;
     let endpoint = env
         .var("AWS_ENDPOINT_URL_SSM")
-        .or_else(|| env.var("AWS_ENDPOINT_URL"))
-        .map(|e| e.trim_end_matches('/').to_owned())
-        .unwrap_or_else(|| format!("https://ssm.{region}.amazonaws.com"));
-    let credentials = aws
-        .credentials_provider()
-        .ok_or_else(|| SecretsError::Credentials("no credentials provider".into()))?
-        .provide_credentials()
+        .or_else(|| env.var("AWS_ENDPOINT_URL"));
+    let ssm = AwsJsonApi::new(aws, "ssm", "application/x-amz-json-1.1", endpoint, TIMEOUT)
+        .map_err(unavailable)?;
+    let answer = ssm
+        .call(
+            "AmazonSSM.GetParameters",
+            &json!({"Names": names, "WithDecryption": true}),
+        )
         .await
-        .map_err(|e| SecretsError::Credentials(e.to_string()))?;
-    let identity = credentials.into();
-
-    let body = serde_json::to_vec(&json!({"Names": names, "WithDecryption": true}))
-        .map_err(|e| SecretsError::Unavailable(e.to_string()))?;
-    let url = format!("{endpoint}/");
-    let mut request = lambda_http::http::Request::builder()
-        .method("POST")
-        .uri(&url)
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", "AmazonSSM.GetParameters")
-        .body(body.clone())
-        .map_err(|e| SecretsError::Unavailable(e.to_string()))?;
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(&region)
-        .name("ssm")
-        .time(SystemTime::now())
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| SecretsError::Unavailable(e.to_string()))?
-        .into();
-    let headers: Vec<(&str, &str)> = request
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
-        .collect();
-    let signable = SignableRequest::new(
-        "POST",
-        url.as_str(),
-        headers.into_iter(),
-        SignableBody::Bytes(&body),
-    )
-    .map_err(|e| SecretsError::Unavailable(e.to_string()))?;
-    let (instructions, _) = sign(signable, &params)
-        .map_err(|e| SecretsError::Unavailable(e.to_string()))?
-        .into_parts();
-    instructions.apply_to_request_http1x(&mut request);
-
-    let client = crate::outbound::client_builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| SecretsError::Unavailable(e.to_string()))?;
-    let mut call = client.post(&url).body(body);
-    for (name, value) in request.headers() {
-        call = call.header(name.as_str(), value.as_bytes());
-    }
-    let response = call
-        .send()
-        .await
-        .map_err(|e| SecretsError::Unavailable(e.without_url().to_string()))?;
-    let status = response.status();
-    if !status.is_success() {
-        // The body names the error type only (no value is ever in it).
-        let text = response.text().await.unwrap_or_default();
-        return Err(SecretsError::Unavailable(format!(
-            "{status}: {}",
-            text.chars().take(200).collect::<String>()
-        )));
-    }
-    let output: GetParametersOutput = response
-        .json()
-        .await
+        .map_err(unavailable)?;
+    let output: GetParametersOutput = serde_json::from_value(answer)
         .map_err(|_| SecretsError::Unavailable("the answer could not be read".into()))?;
     Ok(output
         .parameters
         .into_iter()
         .map(|p| (p.name, p.value))
         .collect())
+}
+
+fn unavailable(error: AwsCallError) -> SecretsError {
+    match error {
+        AwsCallError::Credentials(reason) => SecretsError::Credentials(reason),
+        other => SecretsError::Unavailable(other.to_string()),
+    }
 }

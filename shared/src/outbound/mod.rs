@@ -1,5 +1,5 @@
 //! The HTTPS client of the calls this crate makes itself: the OpenID provider, Beyond
-//! Identity's management API and Parameter Store.
+//! Identity's management API, and AWS's JSON APIs (Parameter Store, EventBridge).
 //!
 //! It is reqwest on rustls with AWS-LC, the crypto library the AWS SDK already links, so
 //! each binary holds one TLS stack. reqwest's default (`rustls-tls`) brings *ring* as a
@@ -7,6 +7,7 @@
 //! process's default rustls provider, which the first call here installs.
 
 pub mod aws;
+pub mod aws_json;
 
 /// A client builder with AWS-LC as the TLS provider; callers set their own limits.
 pub fn client_builder() -> reqwest::ClientBuilder {

@@ -20,6 +20,7 @@ use lambda_http::{Body, Request, Response};
 
 use crate::config::SignInConfig;
 use crate::error::AuthError;
+use crate::events::{EndReason, Event, Events, What};
 use crate::http::{FORM, Reply, check_front_door, client_address, has_media_type};
 use crate::oidc::IdentityProvider;
 use crate::oidc::logout_token::MAX_LOGOUT_TOKEN;
@@ -34,6 +35,7 @@ pub struct BackchannelLogout<P, S> {
     provider: P,
     sessions: Sessions<S>,
     audit: Audit,
+    events: Events,
 }
 
 impl<P: IdentityProvider, S: SessionStore> BackchannelLogout<P, S> {
@@ -43,7 +45,14 @@ impl<P: IdentityProvider, S: SessionStore> BackchannelLogout<P, S> {
             config,
             provider,
             sessions,
+            events: Events::off(),
         }
+    }
+
+    /// Publishes the sessions a provider's logout ended ([`crate::events`]).
+    pub fn with_events(mut self, events: Events) -> Self {
+        self.events = events;
+        self
     }
 
     pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
@@ -105,7 +114,7 @@ impl<P: IdentityProvider, S: SessionStore> BackchannelLogout<P, S> {
                 "this logout token was already used",
             ));
         }
-        Ok(self
+        let ended = self
             .sessions
             .end_provider_session(
                 issuer,
@@ -113,6 +122,20 @@ impl<P: IdentityProvider, S: SessionStore> BackchannelLogout<P, S> {
                 claims.sid.as_deref(),
                 now,
             )
-            .await?)
+            .await?;
+        let events = ended
+            .iter()
+            .map(|(user, count)| {
+                let reason = EndReason::ProviderLogout;
+                let what = What::SessionsEnded {
+                    reason,
+                    count: *count,
+                    session: None,
+                };
+                Event::new(&user.subject, what, now)
+            })
+            .collect();
+        self.events.publish(events).await;
+        Ok(ended.iter().map(|(_, count)| count).sum())
     }
 }

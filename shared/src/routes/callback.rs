@@ -23,6 +23,7 @@ use lambda_http::{Body, Request, Response};
 
 use crate::config::SignInConfig;
 use crate::error::AuthError;
+use crate::events::{EndReason, Event, Events, What};
 use crate::http::ratelimit::{CALLBACK_PER_CLIENT, CounterStore, RateLimiter, client_subject};
 use crate::http::{
     CookieValue, Reply, check_front_door, clear_cookie, client_address, cookie, cookie_values,
@@ -31,7 +32,9 @@ use crate::http::{
 use crate::oidc::IdentityProvider;
 use crate::oidc::flow::{FLOW_COOKIE, FLOW_TTL, Flow, FlowError, FlowSealer, Intent};
 use crate::session::device::ClientInfo;
-use crate::session::{Authenticated, SESSION_COOKIE, SessionStore, Sessions};
+use crate::session::{
+    Authenticated, SESSION_COOKIE, Session, SessionStore, SessionToken, Sessions,
+};
 use crate::telemetry::audit::{Audit, Outcome, Subject, event};
 
 pub struct Callback<P, S, C> {
@@ -41,6 +44,7 @@ pub struct Callback<P, S, C> {
     sealer: FlowSealer,
     limiter: RateLimiter<C>,
     audit: Audit,
+    events: Events,
 }
 
 /// A finished sign-in: the answer, and who signed in to which session (for the audit).
@@ -50,6 +54,8 @@ struct SignedIn {
     session: String,
     /// How many other sessions it ended (`Intent::EndOtherSessions`).
     ended_others: Option<usize>,
+    /// What the team's app hears of it.
+    events: Vec<Event>,
 }
 
 impl<P: IdentityProvider, S: SessionStore, C: CounterStore> Callback<P, S, C> {
@@ -67,7 +73,14 @@ impl<P: IdentityProvider, S: SessionStore, C: CounterStore> Callback<P, S, C> {
             sessions,
             sealer,
             limiter: RateLimiter::new(counters),
+            events: Events::off(),
         })
+    }
+
+    /// Publishes the sign-ins (and sign-ups) to the team's app ([`crate::events`]).
+    pub fn with_events(mut self, events: Events) -> Self {
+        self.events = events;
+        self
     }
 
     pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
@@ -100,7 +113,10 @@ impl<P: IdentityProvider, S: SessionStore, C: CounterStore> Callback<P, S, C> {
                 .record(event::SIGN_OUT_EVERYWHERE, Outcome::Succeeded, "", subject);
         }
         let reply = match result {
-            Ok(signed_in) => signed_in.reply,
+            Ok(signed_in) => {
+                self.events.publish(signed_in.events).await;
+                signed_in.reply
+            }
             Err(error @ (AuthError::MethodNotAllowed { .. } | AuthError::DirectAccess)) => {
                 Reply::error(&error)
             }
@@ -216,12 +232,53 @@ impl<P: IdentityProvider, S: SessionStore, C: CounterStore> Callback<P, S, C> {
             token.as_cookie_value(),
             self.sessions.cookie_max_age(&session, now),
         ));
+        let events = self
+            .what_happened(&session, &token, flow.intent, ended_others, now)
+            .await;
         Ok(SignedIn {
             reply,
             user: user_key,
             session: token.id().as_str().to_owned(),
             ended_others,
+            events,
         })
+    }
+
+    /// The events of a sign-in: the other sessions it ended, the identity's first
+    /// sign-in, the sign-in. Whether it is the first is one conditional write, made
+    /// whether events are on or not, so that turning them on later misses no sign-up; it
+    /// cannot fail the sign-in, which is done.
+    async fn what_happened(
+        &self,
+        session: &Session,
+        token: &SessionToken,
+        intent: Intent,
+        ended_others: Option<usize>,
+        now: i64,
+    ) -> Vec<Event> {
+        let user = &session.user;
+        let mut events = Vec::new();
+        if let Some(count) = ended_others {
+            let reason = EndReason::OtherSessionsEnded;
+            let what = What::SessionsEnded { reason, count, session: None };
+            events.push(Event::new(&user.subject, what, now));
+        }
+        match self.sessions.first_sign_in(user).await {
+            Ok(true) => {
+                let (email, name) = (user.email.clone(), user.name.clone());
+                events.push(Event::new(&user.subject, What::SignedUp { email, name }, now));
+            }
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, "whether this is a first sign-in is unknown"),
+        }
+        let signed_in = What::SignedIn {
+            session: token.id().public_id(),
+            email: user.email.clone(),
+            name: user.name.clone(),
+            step_up: intent != Intent::SignIn,
+        };
+        events.push(Event::new(&user.subject, signed_in, now));
+        events
     }
 
     fn open_flow(&self, request: &Request, now: i64) -> Result<Flow, AuthError> {

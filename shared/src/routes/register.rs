@@ -18,6 +18,12 @@
 //! its job must exist and be its identity's (both ids from one link, never an identity
 //! id alone, which is also the ID token's `sub`): then `{"email","name"}`, else 404.
 //! Rate-limited per client address, after malformed requests are refused.
+//!
+//! `POST /api/auth/binding-complete {"link"}`: the page that bound a passkey from a link
+//! (`/bind`, `/device`) says so, and the team's app hears `passkey.added`
+//! ([`crate::events`]). The link is checked as for its owner, and Beyond Identity must
+//! say that its job is complete: the event names the credential the job made, never what
+//! the page claims. `{"ok":true}` either way (nothing to say before the job completes).
 
 use std::time::Duration;
 
@@ -29,13 +35,14 @@ use url::Url;
 use crate::config::ManagementFunctionConfig;
 use crate::email;
 use crate::error::AuthError;
+use crate::events::{Event, Events, What};
 use crate::http::ratelimit::{
     BINDING_OWNER_PER_CLIENT, CounterStore, REGISTER_PER_ADDRESS, REGISTER_PER_CLIENT, RateLimiter,
     client_subject,
 };
 use crate::http::{Reply, check_front_door, check_json_post, client_address, route_path};
 use crate::management::{Delivery, ManagementApi, ManagementError, NewIdentity};
-use crate::routes::answers::{BindingOwner, Registered};
+use crate::routes::answers::{BindingOwner, Done, Registered};
 use crate::telemetry::audit::{Audit, Outcome, Subject, event};
 
 /// The soonest a registration that reached Beyond Identity answers, counted from its
@@ -46,6 +53,7 @@ pub const ANSWER_FLOOR: Duration = Duration::from_secs(1);
 
 pub const REGISTER_PATH: &str = "/api/auth/register";
 pub const BINDING_OWNER_PATH: &str = "/api/auth/binding-owner";
+pub const BINDING_COMPLETE_PATH: &str = "/api/auth/binding-complete";
 /// The longest link read: a `/bind` link is a few hundred bytes.
 const MAX_LINK: usize = 2048;
 
@@ -101,6 +109,7 @@ pub struct Register<M, C> {
     limiter: RateLimiter<C>,
     audit: Audit,
     answer_floor: Duration,
+    events: Events,
 }
 
 impl<M: ManagementApi, C: CounterStore> Register<M, C> {
@@ -111,7 +120,14 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
             api,
             limiter: RateLimiter::new(counters),
             answer_floor: ANSWER_FLOOR,
+            events: Events::off(),
         }
+    }
+
+    /// Publishes the passkeys bound from links ([`crate::events`]).
+    pub fn with_events(mut self, events: Events) -> Self {
+        self.events = events;
+        self
     }
 
     /// Another floor than [`ANSWER_FLOOR`] (the tests keep theirs short).
@@ -123,6 +139,7 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
     pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
         let result = match route_path(request) {
             BINDING_OWNER_PATH => self.binding_owner(request, now).await,
+            BINDING_COMPLETE_PATH => self.binding_complete(request, now).await,
             REGISTER_PATH => self.register(request, now).await,
             _ => check_front_door(request, &self.config.app).and(Err(AuthError::NotFound)),
         };
@@ -133,8 +150,9 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
         .into_response()
     }
 
-    /// `POST /api/auth/binding-owner {"link"}`: whose passkey this enrolment link makes.
-    async fn binding_owner(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+    /// The binding job of the link a request sends (`{"link"}`), checked: this site's
+    /// `/bind` link of this realm, within the client's limit.
+    async fn linked_job_of(&self, request: &Request, now: i64) -> Result<LinkedJob, AuthError> {
         check_front_door(request, &self.config.app)?;
         check_json_post(request, &self.config.app.origin_str(), "POST")?;
         let body: OwnerBody = serde_json::from_slice(request.body().as_ref()).map_err(|_| {
@@ -158,6 +176,12 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
         self.limiter
             .enforce(&BINDING_OWNER_PER_CLIENT, &client_subject(&client), now)
             .await?;
+        Ok(job)
+    }
+
+    /// `POST /api/auth/binding-owner {"link"}`: whose passkey this enrolment link makes.
+    async fn binding_owner(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+        let job = self.linked_job_of(request, now).await?;
         let owner = match self.api.binding_job_owner(&job.identity, &job.job).await {
             Err(ManagementError::NotFound) => return Err(AuthError::NotFound),
             owner => owner?,
@@ -169,6 +193,28 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
                 name: owner.name,
             },
         ))
+    }
+
+    /// `POST /api/auth/binding-complete {"link"}`: the passkey this link made, if its job
+    /// is complete, published as `passkey.added` (a page that reports twice publishes it
+    /// twice: `passkey` is the key a consumer deduplicates on).
+    async fn binding_complete(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
+        let job = self.linked_job_of(request, now).await?;
+        if !self.events.enabled() {
+            // No one to tell: nothing is asked of Beyond Identity.
+            return Ok(Reply::json(StatusCode::OK, &Done::ok()));
+        }
+        let bound = match self.api.bound_credential(&job.identity, &job.job).await {
+            Err(ManagementError::NotFound) => return Err(AuthError::NotFound),
+            bound => bound?,
+        };
+        if let Some(passkey) = bound {
+            let what = What::PasskeyAdded { passkey };
+            self.events
+                .publish(vec![Event::new(&job.identity, what, now)])
+                .await;
+        }
+        Ok(Reply::json(StatusCode::OK, &Done::ok()))
     }
 
     async fn register(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {

@@ -25,6 +25,7 @@ use lambda_http::{Body, Request, Response};
 
 use crate::config::AppConfig;
 use crate::error::AuthError;
+use crate::events::{EndReason, Event, Events, What};
 use crate::http::csrf_token::{self, CSRF_FIELD};
 use crate::http::{
     CookieValue, Reply, action_body, check_front_door, check_json_post, clear_cookie,
@@ -49,6 +50,7 @@ pub struct SessionRoutes<S> {
     config: AppConfig,
     sessions: Sessions<S>,
     audit: Audit,
+    events: Events,
 }
 
 fn rfc3339(at: i64) -> String {
@@ -88,7 +90,14 @@ impl<S: SessionStore> SessionRoutes<S> {
             audit: Audit::new(config.audit_key.as_ref()),
             config,
             sessions,
+            events: Events::off(),
         }
+    }
+
+    /// Publishes sign-outs and ended sessions to the team's app ([`crate::events`]).
+    pub fn with_events(mut self, events: Events) -> Self {
+        self.events = events;
+        self
     }
 
     pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {
@@ -100,9 +109,9 @@ impl<S: SessionStore> SessionRoutes<S> {
             (Ok(()), SESSION_PATH) => self.session(request, now).await,
             (Ok(()), VERIFY_PATH) => verify(&self.config, &self.sessions, request, now).await,
             (Ok(()), SIGNOUT_PATH) if nextauth::is_form(request) => {
-                return self.next_auth_sign_out(request).await.into_response();
+                return self.next_auth_sign_out(request, now).await.into_response();
             }
-            (Ok(()), SIGNOUT_PATH) => self.sign_out(request).await,
+            (Ok(()), SIGNOUT_PATH) => self.sign_out(request, now).await,
             (Ok(()), SESSIONS_PATH) => self.list(request, now).await,
             (Ok(()), REVOKE_SESSION_PATH) => self.revoke(request, now).await,
             (Ok(()), SIGNOUT_EVERYWHERE_PATH) => self.sign_out_everywhere(request, now).await,
@@ -164,9 +173,9 @@ impl<S: SessionStore> SessionRoutes<S> {
     /// `end_session_endpoint` (OpenID RP-Initiated Logout), the answer says where the
     /// browser goes next to end the provider's session too: `{"ok":true,"redirect":…}`;
     /// otherwise sign-out is local (Beyond Identity advertises none).
-    async fn sign_out(&self, request: &Request) -> Result<Reply, AuthError> {
+    async fn sign_out(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
         check_json_post(request, &self.config.origin_str(), "POST")?;
-        let redirect = self.end_browser_session(request).await?;
+        let redirect = self.end_browser_session(request, now).await?;
         let body = SignedOutAnswer { ok: true, redirect };
         Ok(Reply::json(StatusCode::OK, &body).cookie(clear_cookie(SESSION_COOKIE)))
     }
@@ -174,11 +183,11 @@ impl<S: SessionStore> SessionRoutes<S> {
     /// next-auth's `signOut()`: a form with `csrfToken` and `callbackUrl`. The session
     /// ends exactly as above; the browser goes to the provider's logout when there is
     /// one, else to `callbackUrl` (on this origin; else the landing page).
-    async fn next_auth_sign_out(&self, request: &Request) -> Reply {
+    async fn next_auth_sign_out(&self, request: &Request, now: i64) -> Reply {
         let answer = Answer::of(request);
         let signed_out = async {
             let form = nextauth::read_form(request, &self.config)?;
-            let redirect = self.end_browser_session(request).await?;
+            let redirect = self.end_browser_session(request, now).await?;
             Ok::<_, AuthError>(redirect.unwrap_or_else(|| {
                 let path = safe_callback_url(
                     form.get("callbackUrl").map(String::as_str),
@@ -196,7 +205,11 @@ impl<S: SessionStore> SessionRoutes<S> {
 
     /// Ends the session of the browser's cookie, if it sent one: the provider's logout
     /// URL for it, when the provider has one.
-    async fn end_browser_session(&self, request: &Request) -> Result<Option<String>, AuthError> {
+    async fn end_browser_session(
+        &self,
+        request: &Request,
+        now: i64,
+    ) -> Result<Option<String>, AuthError> {
         let CookieValue::One(value) = cookie(request.headers(), SESSION_COOKIE) else {
             return Ok(None);
         };
@@ -212,7 +225,18 @@ impl<S: SessionStore> SessionRoutes<S> {
                 ..Subject::default()
             },
         );
-        Ok(ended.and_then(|session| session.provider_logout_url))
+        let Some(ended) = ended else {
+            return Ok(None);
+        };
+        if let Some(id) = session {
+            let what = What::SignedOut {
+                session: id.public_id(),
+            };
+            self.events
+                .publish(vec![Event::new(&ended.user.subject, what, now)])
+                .await;
+        }
+        Ok(ended.provider_logout_url)
     }
 
     /// A succeeded audit event of the signed-in user, from this session.
@@ -263,8 +287,21 @@ impl<S: SessionStore> SessionRoutes<S> {
             return Err(AuthError::NotFound);
         }
         self.record(event::SESSION_REVOKED, request, &session, &current);
+        let what = if current.public_id() == body.id {
+            What::SignedOut { session: body.id }
+        } else {
+            What::SessionsEnded {
+                reason: EndReason::Revoked,
+                count: 1,
+                session: Some(body.id),
+            }
+        };
+        let signed_out = matches!(what, What::SignedOut { .. });
+        self.events
+            .publish(vec![Event::new(&session.user.subject, what, now)])
+            .await;
         let reply = Reply::json(StatusCode::OK, &Done::ok());
-        Ok(if current.public_id() == body.id {
+        Ok(if signed_out {
             reply.cookie(clear_cookie(SESSION_COOKIE))
         } else {
             reply
@@ -277,6 +314,14 @@ impl<S: SessionStore> SessionRoutes<S> {
         let (current, session) = recently_signed_in(&self.sessions, request, now).await?;
         let ended = self.sessions.revoke_all(&session.user, now).await?;
         self.record(event::SIGN_OUT_EVERYWHERE, request, &session, &current);
+        let what = What::SessionsEnded {
+            reason: EndReason::SignedOutEverywhere,
+            count: ended,
+            session: None,
+        };
+        self.events
+            .publish(vec![Event::new(&session.user.subject, what, now)])
+            .await;
         Ok(Reply::json(StatusCode::OK, &Ended { ok: true, ended })
             .cookie(clear_cookie(SESSION_COOKIE)))
     }

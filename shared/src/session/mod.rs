@@ -16,6 +16,15 @@ pub use passkey_verifier::{
 };
 pub use store::SessionStore;
 
+/// The key of the record that a user has signed in before ([`Sessions::first_sign_in`]).
+pub(crate) fn seen_key(user: &User) -> String {
+    format!("seen#{}", hex::sha256(&user.key()))
+}
+
+/// Until when that record is kept: for good, in practice (2100-01-01); it goes with the
+/// account ([`Sessions::erase_user`]).
+const SEEN_UNTIL: i64 = 4_102_444_800;
+
 /// Who signed in, from where, and in which provider session: what a new session records.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Authenticated {
@@ -141,6 +150,12 @@ impl<S: SessionStore> Sessions<S> {
     ) -> Result<bool, StoreError> {
         let key = format!("logout#{}", hex::sha256(&format!("{issuer} {jti}")));
         self.store.claim(&key, expires_at).await
+    }
+
+    /// Whether this is the first sign-in of `user` the table has seen: records it (a
+    /// `seen#` item, removed with the account) and answers `true` once.
+    pub async fn first_sign_in(&self, user: &User) -> Result<bool, StoreError> {
+        self.store.claim(&seen_key(user), SEEN_UNTIL).await
     }
 
     /// Seconds a fresh cookie should live: until the absolute limit.

@@ -54,8 +54,9 @@ pub trait SessionStore: SessionRecords {
         keep_until: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Forgets a user whose sessions have all ended (a deleted account): the items of
-    /// the provider sessions `sids` (of the user's issuer) go, and the user's item keeps
-    /// only its `revoked_before` marker, until it expires.
+    /// the provider sessions `sids` (of the user's issuer) and the record of the user's
+    /// first sign-in go, and the user's item keeps only its `revoked_before` marker,
+    /// until it expires.
     fn forget_user(
         &self,
         user: &User,

@@ -94,18 +94,19 @@ impl<S: SessionStore> Sessions<S> {
     /// Ends the sessions a provider's back-channel logout names (OpenID Back-Channel Logout
     /// 1.0 §2.7): with `subject` and `sid`, that user's sessions made in that provider
     /// session; with `subject` alone, every session of that user; with `sid` alone, every
-    /// session made in it. Only sessions of `issuer`. Returns how many were ended.
+    /// session made in it. Only sessions of `issuer`. Returns each user whose sessions
+    /// ended, with how many.
     pub async fn end_provider_session(
         &self,
         issuer: &str,
         subject: Option<&str>,
         sid: Option<&str>,
         now: i64,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Vec<(User, usize)>, StoreError> {
         let found = match (subject, sid) {
             (Some(subject), _) => self.list(&User::new(issuer, subject), now).await?,
             (None, Some(sid)) => self.store.provider_sessions(issuer, sid).await?,
-            (None, None) => return Ok(0),
+            (None, None) => return Ok(Vec::new()),
         };
         let mut by_user: std::collections::HashMap<String, (User, Vec<SessionId>)> =
             std::collections::HashMap::new();
@@ -121,10 +122,10 @@ impl<S: SessionStore> Sessions<S> {
                     .push(id);
             }
         }
-        let mut ended = 0;
+        let mut ended = Vec::with_capacity(by_user.len());
         for (user, ids) in by_user.into_values() {
             self.store.remove(&user, &ids).await?;
-            ended += ids.len();
+            ended.push((user, ids.len()));
         }
         Ok(ended)
     }

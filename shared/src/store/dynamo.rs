@@ -23,7 +23,9 @@
 //! `kind` = `counter`, `hits`, `expires_at` (the end of the window).
 //!
 //! Claim item (a used sign-in flow): `pk` (`flow#<hex sha256 of state>`), `kind` =
-//! `claim`, `expires_at` (when the flow would have expired anyway).
+//! `claim`, `expires_at` (when the flow would have expired anyway); the same for a used
+//! logout token (`logout#`) and for a user's first sign-in (`seen#<hex sha256 of the user
+//! key>`, kept until the account is deleted).
 
 use std::collections::HashMap;
 
@@ -35,7 +37,9 @@ use passkey_verifier::item::{n, read_n, read_s, s, unavailable, unbuilt};
 use passkey_verifier::{DynamoRecords, hex, session_from_item, session_item};
 
 use crate::http::ratelimit::CounterStore;
-use crate::session::{Session, SessionId, SessionRecords, SessionStore, StoreError, User};
+use crate::session::{
+    Session, SessionId, SessionRecords, SessionStore, StoreError, User, seen_key,
+};
 
 /// The index that lists a user's sessions by `user_key`.
 const BY_USER: &str = "by-user";
@@ -272,6 +276,13 @@ impl SessionStore for DynamoSessionStore {
                 .await
                 .map_err(unavailable)?;
         }
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(&seen_key(user)))
+            .send()
+            .await
+            .map_err(unavailable)?;
         let result = self
             .client
             .update_item()

@@ -144,9 +144,15 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 
-    /// This double keeps no user or provider-session items: nothing to forget.
-    async fn forget_user(&self, _user: &User, _sids: &[String]) -> Result<(), StoreError> {
-        self.check()
+    /// This double keeps no user or provider-session items: only the first sign-in's
+    /// record to forget.
+    async fn forget_user(&self, user: &User, _sids: &[String]) -> Result<(), StoreError> {
+        self.check()?;
+        self.claims
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&crate::session::seen_key(user));
+        Ok(())
     }
 
     async fn claim(&self, key: &str, _expires_at: i64) -> Result<bool, StoreError> {

@@ -16,6 +16,7 @@ mod backchannel;
 mod callback_rules;
 mod client_limits;
 mod cloudfront;
+mod events;
 mod forward_auth;
 mod front_doors;
 mod fuzz_routes;

@@ -14,6 +14,7 @@ use lambda_http::http::StatusCode;
 use super::AccountRoutes;
 use crate::account::{DeletionError, delete_account};
 use crate::error::AuthError;
+use crate::events::{Event, What};
 use crate::http::ratelimit::CounterStore;
 use crate::http::{Reply, check_json_post, clear_cookie, client_address};
 use crate::management::ManagementApi;
@@ -40,9 +41,15 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> AccountRoutes<M, 
             client: Some(&client_address(request, &self.config.app)),
         };
         match deleted {
-            Ok(_) => {
+            Ok(deleted) => {
                 self.audit
                     .record(event::ACCOUNT_DELETED, Outcome::Succeeded, "", subject);
+                let what = What::AccountDeleted {
+                    sessions_ended: deleted.sessions_ended,
+                };
+                self.events
+                    .publish(vec![Event::new(&session.user.subject, what, now)])
+                    .await;
                 Ok(Reply::json(StatusCode::OK, &Done::ok()).cookie(clear_cookie(SESSION_COOKIE)))
             }
             Err(DeletionError::Store(error)) => Err(error.into()),

@@ -13,6 +13,7 @@ use lambda_http::{Body, Request, Response};
 
 use crate::config::ManagementFunctionConfig;
 use crate::error::AuthError;
+use crate::events::Events;
 use crate::http::ratelimit::{CounterStore, RateLimiter};
 use crate::http::{Reply, check_front_door, route_path};
 use crate::management::ManagementApi;
@@ -25,6 +26,7 @@ pub struct AccountRoutes<M, S> {
     sessions: Sessions<S>,
     limiter: RateLimiter<S>,
     audit: Audit,
+    events: Events,
 }
 
 impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> AccountRoutes<M, S> {
@@ -35,7 +37,14 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> AccountRoutes<M, 
             audit: Audit::new(config.app.audit_key.as_ref()),
             config,
             api,
+            events: Events::off(),
         }
+    }
+
+    /// Publishes revoked passkeys and deleted accounts ([`crate::events`]).
+    pub fn with_events(mut self, events: Events) -> Self {
+        self.events = events;
+        self
     }
 
     pub async fn handle(&self, request: &Request, now: i64) -> Response<Body> {

@@ -4,6 +4,8 @@
 //! adapter.
 #![allow(dead_code)]
 
+pub mod events;
+
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -18,6 +20,7 @@ use bi_local::{BiLocal, Fault, Flaw, Options, Target};
 use lambda_http::request::LambdaRequest;
 use lambda_http::tower::Service;
 use lambda_http::{Adapter, Body, Context, LambdaEvent, Request, Response, service_fn};
+use passkey_auth::events::Events;
 use passkey_auth::management::{BiManagementClient, RetryPolicy};
 use passkey_auth::oidc::OidcClient;
 use passkey_auth::oidc::jwks::JwksPolicy;
@@ -196,6 +199,8 @@ pub struct Stack {
     pub session: Arc<SessionRoutes<Store>>,
     pub register: Arc<Register<BiManagementClient, Store>>,
     pub account: Arc<AccountRoutes<BiManagementClient, Store>>,
+    /// The team's view of the events, when the stack publishes them (`AUTH_EVENT_BUS`).
+    pub events: Option<events::EventProbe>,
 }
 
 /// Quicker than the production policy, so that the failure tests run fast; the bound a
@@ -225,6 +230,18 @@ impl Stack {
     ) -> Self {
         let bi = BiLocal::start(options).await.expect("bi-local");
         Self::build(bi, change).await
+    }
+
+    /// With events on: a new bus on the moto server, which the routes publish to and the
+    /// stack's `events` reads.
+    pub async fn start_with_events(options: Options) -> Self {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let bus = format!("events-{}-{n}", std::process::id());
+        Self::start_with_bi_options(options, |vars| {
+            vars.insert("AUTH_EVENT_BUS".into(), bus);
+        })
+        .await
     }
 
     /// New routes (a cold start) on the same bi-local.
@@ -312,23 +329,48 @@ impl Stack {
                 config.app.sessions.clone(),
             )
         };
+        // Events go to the moto server that holds the table (EventBridge's API moved
+        // there as an SDK's would be, by AWS_ENDPOINT_URL_EVENTBRIDGE, unless the test
+        // moved it elsewhere).
+        let probe = match &config.app.event_bus {
+            Some(bus) => Some(events::EventProbe::create(&dynamo.endpoint, bus).await),
+            None => None,
+        };
+        let mut event_env = vars.clone();
+        event_env
+            .entry("AWS_ENDPOINT_URL_EVENTBRIDGE".into())
+            .or_insert_with(|| dynamo.endpoint.clone());
+        let event_env = Env::from_pairs(event_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let aws = passkey_auth::outbound::aws::config()
+            .await
+            .expect("AWS settings");
+        let events = || {
+            Events::from_config(config.app.event_bus.as_deref(), &event_env, &aws).expect("events")
+        };
         Self {
             signin: Arc::new(SignIn::new(config.clone(), provider(), store()).expect("signin")),
             callback: Arc::new(
-                Callback::new(config.clone(), provider(), sessions(), store()).expect("callback"),
+                Callback::new(config.clone(), provider(), sessions(), store())
+                    .expect("callback")
+                    .with_events(events()),
             ),
-            backchannel: Arc::new(BackchannelLogout::new(
-                config.clone(),
-                provider(),
-                sessions(),
-            )),
-            session: Arc::new(SessionRoutes::new(config.app.clone(), sessions())),
+            backchannel: Arc::new(
+                BackchannelLogout::new(config.clone(), provider(), sessions())
+                    .with_events(events()),
+            ),
+            session: Arc::new(
+                SessionRoutes::new(config.app.clone(), sessions()).with_events(events()),
+            ),
             // No answer floor: the tests that are about it set their own.
             register: Arc::new(
                 Register::new(management.clone(), api(), store())
-                    .with_answer_floor(std::time::Duration::ZERO),
+                    .with_answer_floor(std::time::Duration::ZERO)
+                    .with_events(events()),
             ),
-            account: Arc::new(AccountRoutes::new(management.clone(), api(), store())),
+            account: Arc::new(
+                AccountRoutes::new(management.clone(), api(), store()).with_events(events()),
+            ),
+            events: probe,
             bi,
             dynamo,
             db,
@@ -686,6 +728,19 @@ impl Stack {
                 async move { route.handle(&r, now).await }
             },
             e,
+        )
+        .await
+    }
+
+    /// Any request of the `register` function (registration, a link's owner, a binding).
+    pub async fn register_at(&self, event: Value, now: i64) -> Answer {
+        let route = self.register.clone();
+        invoke(
+            move |r| {
+                let route = route.clone();
+                async move { route.handle(&r, now).await }
+            },
+            event,
         )
         .await
     }
