@@ -89,7 +89,11 @@ mod tests {
         async fn binding_job_owner(&self, _: &str, _: &str) -> Result<Owner, ManagementError> {
             unreachable!("not part of a deletion")
         }
-        async fn bound_credential(&self, _: &str, _: &str) -> Result<Option<String>, ManagementError> {
+        async fn bound_credential(
+            &self,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<String>, ManagementError> {
             unreachable!("not part of a deletion")
         }
         async fn delete_identity(&self, identity_id: &str) -> Result<bool, ManagementError> {

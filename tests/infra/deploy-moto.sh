@@ -185,11 +185,13 @@ refused "does not cover www.example.com" DOMAIN_NAME=www.example.com CERTIFICATE
 refused "does not hold auth.example.com" DOMAIN_NAME=auth.example.com CERTIFICATE_ARN="$cert_arn" HOSTED_ZONE_ID="$(aws route53 create-hosted-zone --name example.org --caller-reference moto-test-org --query HostedZone.Id --output text | sed 's|/hostedzone/||')"
 [ "$(aws cloudformation describe-stacks --stack-name moto-test --query 'Stacks[0].StackStatus' --output text)" = UPDATE_COMPLETE ] || die "a refused deploy changed the stack"
 
-say "fourth deploy: the team's app behind the sign-in, on a custom domain"
-APP_UPSTREAM=https://app.example.net/prod DOMAIN_NAME=auth.example.com CERTIFICATE_ARN="$cert_arn" HOSTED_ZONE_ID="$zone_id" \
+say "fourth deploy: the team's app behind the sign-in, on a custom domain, with events"
+EVENTS=on APP_UPSTREAM=https://app.example.net/prod DOMAIN_NAME=auth.example.com CERTIFICATE_ARN="$cert_arn" HOSTED_ZONE_ID="$zone_id" \
   AUTH_LANDING_PAGE=/dashboard deploy >"$LOG_DIR/deploy4.log" 2>&1 || { cat "$LOG_DIR/deploy4.log" >&2; die "the deploy with an app and a domain failed"; }
 grep -q "Deployed: https://auth.example.com (your app at https://app.example.net; the account page at https://auth.example.com/account)" "$LOG_DIR/deploy4.log" \
   || { cat "$LOG_DIR/deploy4.log" >&2; die "the deploy does not name the domain, the app and the account page"; }
+grep -q "The account's events go to the EventBridge bus " "$LOG_DIR/deploy4.log" \
+  || { cat "$LOG_DIR/deploy4.log" >&2; die "the deploy does not name the events' bus"; }
 python3 - <<'PY'
 import boto3
 cf = boto3.client("cloudformation")
@@ -204,6 +206,9 @@ for fn in ["signin", "callback", "session", "register", "bind-job"]:
     assert env["AUTH_URL"] == "https://auth.example.com", (fn, env)
     assert env["AUTH_ACCOUNT_PAGE"] == "/account" and env["AUTH_LANDING_PAGE"] == "/dashboard", (fn, env)
     assert "AUTH_ERROR_PAGE" not in env, (fn, env)
+    # The bus's name is moto's placeholder for a Ref it cannot resolve; the functions
+    # that publish get it, signin does not (tests/infra/test_template.py checks the rest).
+    assert env.get("AUTH_EVENT_BUS") == (None if fn == "signin" else outputs["EventBusName"]), (fn, env)
 app_secret = boto3.client("ssm").get_parameter(Name="/moto-test/APP_ORIGIN_VERIFY_SECRET", WithDecryption=True)["Parameter"]
 assert app_secret["Type"] == "SecureString" and len(app_secret["Value"]) >= 32
 origin_secret = boto3.client("ssm").get_parameter(Name="/moto-test/ORIGIN_VERIFY_SECRET", WithDecryption=True)["Parameter"]["Value"]
@@ -216,6 +221,7 @@ refused "WAF_RATE_LIMIT must be requests per five minutes" WAF_RATE_LIMIT=5
 refused "set one" WAF_RATE_LIMIT=500 WAF_WEB_ACL_ARN=arn:aws:wafv2:us-east-1:123456789012:global/webacl/mine/0123abcd-0000-4000-8000-000000000000
 refused "WAF_WEB_ACL_ARN must be a web ACL of CLOUDFRONT scope" WAF_WEB_ACL_ARN=arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/mine/0123abcd
 refused "SIGN_IN_RATE must be requests per second" SIGN_IN_RATE=0
+refused "EVENTS must be on" EVENTS=yes
 deploy_eu() {
   AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1 infra/deploy.sh --stack moto-eu --zips "$LOG_DIR/zips" \
     --template "$LOG_DIR/template.json" --waf-template "$LOG_DIR/waf.json" --no-tenant-check

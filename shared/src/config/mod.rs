@@ -720,7 +720,12 @@ mod tests {
             env.push(("AUTH_EVENT_BUS", bus));
             AppConfig::load(&Env::from_pairs(env))
         };
-        assert_eq!(AppConfig::load(&Env::from_pairs(full())).expect("valid").event_bus, None);
+        assert_eq!(
+            AppConfig::load(&Env::from_pairs(full()))
+                .expect("valid")
+                .event_bus,
+            None
+        );
         assert_eq!(with("  ").expect("unset").event_bus, None);
         for bus in [
             "passkey-auth-events",
@@ -741,7 +746,10 @@ mod tests {
             "arn:aws:events:eu-west-1:123456789012:event-bus/",
         ] {
             let error = with(bus).expect_err(bus);
-            assert!(error.to_string().contains("AUTH_EVENT_BUS"), "{bus}: {error}");
+            assert!(
+                error.to_string().contains("AUTH_EVENT_BUS"),
+                "{bus}: {error}"
+            );
         }
     }
 }

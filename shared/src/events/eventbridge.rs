@@ -40,7 +40,11 @@ impl Events {
     /// Events to the bus `AUTH_EVENT_BUS` names (off without it), with the function's AWS
     /// configuration; `AWS_ENDPOINT_URL_EVENTBRIDGE` (or `AWS_ENDPOINT_URL`) moves the API,
     /// as for the AWS SDKs.
-    pub fn from_config(bus: Option<&str>, env: &Env, aws: &SdkConfig) -> Result<Self, AwsCallError> {
+    pub fn from_config(
+        bus: Option<&str>,
+        env: &Env,
+        aws: &SdkConfig,
+    ) -> Result<Self, AwsCallError> {
         let Some(name) = bus else {
             return Ok(Self::off());
         };
@@ -84,9 +88,8 @@ impl Events {
                     })
                 })
                 .collect();
-            let call = bus
-                .api
-                .call("AWSEvents.PutEvents", &json!({ "Entries": entries }));
+            let body = json!({ "Entries": entries });
+            let call = bus.api.call("AWSEvents.PutEvents", &body);
             match tokio::time::timeout(PUBLISH_BUDGET, call).await {
                 Ok(Ok(answer)) => match answer["Entries"].as_array() {
                     // Each failed entry has an `ErrorCode` where its `EventId` would be.

@@ -192,14 +192,20 @@ mod tests {
                 name: None,
                 step_up: true,
             },
-            What::SignedOut { session: "s".into() },
+            What::SignedOut {
+                session: "s".into(),
+            },
             What::SessionsEnded {
                 reason: EndReason::ProviderLogout,
                 count: 2,
                 session: None,
             },
-            What::PasskeyAdded { passkey: "p".into() },
-            What::PasskeyRevoked { passkey: "p".into() },
+            What::PasskeyAdded {
+                passkey: "p".into(),
+            },
+            What::PasskeyRevoked {
+                passkey: "p".into(),
+            },
             What::AccountDeleted { sessions_ended: 1 },
         ];
         let mut names = std::collections::HashSet::new();

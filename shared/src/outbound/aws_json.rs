@@ -81,9 +81,13 @@ impl AwsJsonApi {
             .await
             .map_err(|e| AwsCallError::Credentials(e.to_string()))?
             .into();
-        let body = serde_json::to_vec(body).map_err(|e| AwsCallError::Unavailable(e.to_string()))?;
+        let body =
+            serde_json::to_vec(body).map_err(|e| AwsCallError::Unavailable(e.to_string()))?;
         let url = format!("{}/", self.endpoint);
-        let headers = [("content-type", self.content_type), ("x-amz-target", target)];
+        let headers = [
+            ("content-type", self.content_type),
+            ("x-amz-target", target),
+        ];
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region(&self.region)

@@ -260,13 +260,21 @@ impl<P: IdentityProvider, S: SessionStore, C: CounterStore> Callback<P, S, C> {
         let mut events = Vec::new();
         if let Some(count) = ended_others {
             let reason = EndReason::OtherSessionsEnded;
-            let what = What::SessionsEnded { reason, count, session: None };
+            let what = What::SessionsEnded {
+                reason,
+                count,
+                session: None,
+            };
             events.push(Event::new(&user.subject, what, now));
         }
         match self.sessions.first_sign_in(user).await {
             Ok(true) => {
                 let (email, name) = (user.email.clone(), user.name.clone());
-                events.push(Event::new(&user.subject, What::SignedUp { email, name }, now));
+                events.push(Event::new(
+                    &user.subject,
+                    What::SignedUp { email, name },
+                    now,
+                ));
             }
             Ok(false) => {}
             Err(error) => tracing::warn!(%error, "whether this is a first sign-in is unknown"),

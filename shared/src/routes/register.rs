@@ -21,8 +21,9 @@
 //!
 //! `POST /api/auth/binding-complete {"link"}`: the page that bound a passkey from a link
 //! (`/bind`, `/device`) says so, and the team's app hears `passkey.added`
-//! ([`crate::events`]). The link is checked as for its owner, and Beyond Identity must
-//! say that its job is complete: the event names the credential the job made, never what
+//! ([`crate::events`]). The link (a `/bind` link, or Beyond Identity's own link that
+//! `/device` binds from) must be of this realm, and Beyond Identity must say that its
+//! job is complete: the event names the credential the job made, never what
 //! the page claims. `{"ok":true}` either way (nothing to say before the job completes).
 
 use std::time::Duration;
@@ -103,6 +104,46 @@ fn linked_job(link: &str, origin: &Url) -> Option<LinkedJob> {
     })
 }
 
+/// The job of Beyond Identity's own binding link, which the SDK binds from (`/device` gets
+/// one from `POST /api/auth/bind-job`): `…/v1/tenants/{t}/realms/{r}/identities/{i}/
+/// credential-binding-jobs/{job}:invokeAuthenticator?token=…`, every id present and a
+/// token. Its host is not checked: the job is looked up at Beyond Identity, whose answer
+/// alone is believed.
+fn invoke_link_job(link: &str) -> Option<LinkedJob> {
+    let url = Url::parse(link).ok()?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return None;
+    }
+    url.query_pairs()
+        .find(|(k, v)| k == "token" && !v.is_empty())?;
+    let segments: Vec<&str> = url.path_segments()?.collect();
+    match segments.as_slice() {
+        [
+            ..,
+            "v1",
+            "tenants",
+            tenant,
+            "realms",
+            realm,
+            "identities",
+            identity,
+            "credential-binding-jobs",
+            job,
+        ] => Some(LinkedJob {
+            tenant: (*tenant).to_owned(),
+            realm: (*realm).to_owned(),
+            identity: (*identity).to_owned(),
+            job: job.strip_suffix(":invokeAuthenticator")?.to_owned(),
+        })
+        .filter(|job| {
+            [&job.tenant, &job.realm, &job.identity, &job.job]
+                .iter()
+                .all(|id| !id.is_empty())
+        }),
+        _ => None,
+    }
+}
+
 pub struct Register<M, C> {
     config: ManagementFunctionConfig,
     api: M,
@@ -151,8 +192,14 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
     }
 
     /// The binding job of the link a request sends (`{"link"}`), checked: this site's
-    /// `/bind` link of this realm, within the client's limit.
-    async fn linked_job_of(&self, request: &Request, now: i64) -> Result<LinkedJob, AuthError> {
+    /// `/bind` link (or, with `sdk_links`, Beyond Identity's own) of this realm, within the
+    /// client's limit.
+    async fn linked_job_of(
+        &self,
+        request: &Request,
+        now: i64,
+        sdk_links: bool,
+    ) -> Result<LinkedJob, AuthError> {
         check_front_door(request, &self.config.app)?;
         check_json_post(request, &self.config.app.origin_str(), "POST")?;
         let body: OwnerBody = serde_json::from_slice(request.body().as_ref()).map_err(|_| {
@@ -167,6 +214,7 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
             }
         };
         let job = linked_job(&link, &self.config.app.origin)
+            .or_else(|| invoke_link_job(&link).filter(|_| sdk_links))
             .ok_or_else(|| AuthError::BadRequest("link must be this site's /bind link".into()))?;
         let management = &self.config.management;
         if job.tenant != management.tenant_id || job.realm != management.realm_id {
@@ -181,7 +229,7 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
 
     /// `POST /api/auth/binding-owner {"link"}`: whose passkey this enrolment link makes.
     async fn binding_owner(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
-        let job = self.linked_job_of(request, now).await?;
+        let job = self.linked_job_of(request, now, false).await?;
         let owner = match self.api.binding_job_owner(&job.identity, &job.job).await {
             Err(ManagementError::NotFound) => return Err(AuthError::NotFound),
             owner => owner?,
@@ -199,7 +247,7 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
     /// is complete, published as `passkey.added` (a page that reports twice publishes it
     /// twice: `passkey` is the key a consumer deduplicates on).
     async fn binding_complete(&self, request: &Request, now: i64) -> Result<Reply, AuthError> {
-        let job = self.linked_job_of(request, now).await?;
+        let job = self.linked_job_of(request, now, true).await?;
         if !self.events.enabled() {
             // No one to tell: nothing is asked of Beyond Identity.
             return Ok(Reply::json(StatusCode::OK, &Done::ok()));
@@ -333,6 +381,41 @@ mod tests {
             "",
         ] {
             assert_eq!(linked_job(link, &origin()), None, "{link}");
+        }
+    }
+
+    const SDK_LINK: &str = "https://auth-us.beyondidentity.com/v1/tenants/t1/realms/r1/identities/i1/credential-binding-jobs/j1:invokeAuthenticator?token=secret";
+
+    #[test]
+    fn beyond_identitys_own_link_names_its_job_and_nothing_else_does() {
+        assert_eq!(
+            invoke_link_job(SDK_LINK),
+            Some(LinkedJob {
+                tenant: "t1".into(),
+                realm: "r1".into(),
+                identity: "i1".into(),
+                job: "j1".into(),
+            })
+        );
+        let no_action = SDK_LINK.replace(":invokeAuthenticator", "");
+        let no_token = SDK_LINK.replace("?token=secret", "");
+        let empty_token = SDK_LINK.replace("token=secret", "token=");
+        let no_job = SDK_LINK.replace("/j1:", "/:");
+        let shorter = SDK_LINK.replace("/realms/r1", "");
+        let longer = SDK_LINK.replace(":invokeAuthenticator", ":invokeAuthenticator/x");
+        let ftp = SDK_LINK.replace("https:", "ftp:");
+        for link in [
+            no_action.as_str(),
+            &no_token,
+            &empty_token,
+            &no_job,
+            &shorter,
+            &longer,
+            &ftp,
+            LINK,
+            "not a url",
+        ] {
+            assert_eq!(invoke_link_job(link), None, "{link}");
         }
     }
 }

@@ -162,6 +162,14 @@ async fn deleting_ends_every_session_and_sign_in_and_removes_the_identity_and_th
         provider_sessions[0]["sessions"].as_ss().expect("a set"),
         &[session_id(&bobs).as_str().to_owned()]
     );
+    // Whether she had signed in before goes too; Bob's stays.
+    let seen = stack
+        .items("claim")
+        .await
+        .into_iter()
+        .filter(|c| c["pk"].as_s().is_ok_and(|pk| pk.starts_with("seen#")))
+        .count();
+    assert_eq!(seen, 1, "Bob's alone");
     let users = stack.items("user").await;
     assert_eq!(users.len(), 2);
     let marked: Vec<_> = users

@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use bi_local::Options;
-use bi_local::sdk::Passkey;
+use bi_local::sdk::{Passkey, http};
 use common::events::EventProbe;
 use common::{Stack, post, session_id};
 use passkey_auth::events::PUBLISH_BUDGET;
@@ -30,7 +30,10 @@ fn own(event: &Value, user: &str) -> (String, Value) {
     assert_eq!(detail["version"], 1, "{event}");
     assert_eq!(detail["user"], json!({ "id": user }), "{event}");
     let id = detail["id"].as_str().expect("an id");
-    assert!(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+    assert!(
+        id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{id}"
+    );
     let time = detail["time"].as_str().expect("a time");
     assert!(chrono::DateTime::parse_from_rfc3339(time).is_ok(), "{time}");
     let fields = detail.as_object_mut().expect("an object");
@@ -60,7 +63,13 @@ async fn register_and_bind(stack: &Stack, email: &str) -> Passkey {
         .post_register(&json!({ "email": email }).to_string(), now())
         .await;
     assert_eq!(answer.status(), 202, "{:?}", answer.0);
-    let link = stack.bi.outbox().pop().expect("an email").link;
+    let emailed = stack.bi.outbox().pop().expect("an email").link;
+    // The email's link goes through Beyond Identity to the site's /bind page.
+    let response = http().get(&emailed).send().await.expect("follow");
+    let link = response.headers()["location"]
+        .to_str()
+        .expect("a /bind link")
+        .to_owned();
     let mut passkey = Passkey::new();
     assert_eq!(passkey.bind(&stack.bi, &link).await.0, 200);
     report_binding(stack, &link).await;
@@ -73,6 +82,16 @@ async fn report_binding(stack: &Stack, link: &str) {
         .register_at(post("/api/auth/binding-complete", &[], &body), now())
         .await;
     assert_eq!(answer.json(), json!({"ok": true}), "{:?}", answer.0);
+}
+
+async fn sign_in_at(stack: &Stack, passkey: &Passkey, at: i64) -> String {
+    let (callback, flow) = stack.start_sign_in_at(passkey, "/", at).await;
+    let answer = stack.callback_at(&callback, &[&flow], at).await;
+    assert_eq!(answer.location(), "/", "{:?}", answer.0);
+    format!(
+        "__Host-session={}",
+        answer.cookie("__Host-session").expect("a session")
+    )
 }
 
 #[tokio::test]
@@ -91,10 +110,16 @@ async fn each_thing_that_happens_to_an_account_reaches_the_teams_bus() {
     let added = probe.received().await;
     log.extend(added.iter().map(Value::to_string));
     assert_eq!(added.len(), 1, "{added:?}");
-    let user = added[0]["detail"]["user"]["id"].as_str().expect("id").to_owned();
+    let user = added[0]["detail"]["user"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let (kind, fields) = own(&added[0], &user);
     assert_eq!(kind, "passkey.added");
-    let first_passkey = fields["passkey"].as_str().expect("a credential id").to_owned();
+    let first_passkey = fields["passkey"]
+        .as_str()
+        .expect("a credential id")
+        .to_owned();
 
     // The first sign-in is also the sign-up; the next one is not.
     let laptop = stack.sign_in(&passkey).await;
@@ -109,7 +134,10 @@ async fn each_thing_that_happens_to_an_account_reaches_the_teams_bus() {
     assert_eq!(
         received(probe, &user, &mut log).await,
         [
-            ev("user.signed_up", json!({"email": "ada@example.com", "name": "ada@example.com"})),
+            ev(
+                "user.signed_up",
+                json!({"email": "ada@example.com", "name": "ada@example.com"})
+            ),
             signed_in(&laptop),
             signed_in(&phone),
         ]
@@ -125,7 +153,10 @@ async fn each_thing_that_happens_to_an_account_reaches_the_teams_bus() {
     assert_eq!(
         received(probe, &user, &mut log).await,
         [
-            ev("session.ended", json!({"reason": "revoked", "count": 1, "session": public_id(&phone)})),
+            ev(
+                "session.ended",
+                json!({"reason": "revoked", "count": 1, "session": public_id(&phone)})
+            ),
             ev("user.signed_out", json!({"session": public_id(&laptop)})),
         ]
     );
@@ -139,24 +170,35 @@ async fn each_thing_that_happens_to_an_account_reaches_the_teams_bus() {
         .session_at(post("/api/auth/signout-everywhere", &[&one], "{}"), now())
         .await;
     assert_eq!(answer.json()["ended"], 3);
-    let four = stack.sign_in(&passkey).await;
+    // A second later: a sign-in that begins when the others ended would be void.
+    let four = sign_in_at(&stack, &passkey, now() + 1).await;
     cookies.push(four.clone());
     let token = stack.logout_token(json!({ "sub": user })).await;
     let answer = stack.post_logout_token(&token, now()).await;
     assert_eq!(answer.json()["ended"], 1, "{:?}", answer.0);
     let got = received(probe, &user, &mut log).await;
-    let ended: Vec<_> = got.iter().filter(|(kind, _)| kind == "session.ended").cloned().collect();
+    let ended: Vec<_> = got
+        .iter()
+        .filter(|(kind, _)| kind == "session.ended")
+        .cloned()
+        .collect();
     assert_eq!(
         ended,
         [
-            ev("session.ended", json!({"reason": "signed_out_everywhere", "count": 3})),
-            ev("session.ended", json!({"reason": "provider_logout", "count": 1})),
+            ev(
+                "session.ended",
+                json!({"reason": "signed_out_everywhere", "count": 3})
+            ),
+            ev(
+                "session.ended",
+                json!({"reason": "provider_logout", "count": 1})
+            ),
         ]
     );
     assert_eq!(got.len(), 6, "four sign-ins and the two above: {got:?}");
 
     // A passkey added from the account page, and the first one revoked.
-    let five = stack.sign_in(&passkey).await;
+    let five = sign_in_at(&stack, &passkey, now() + 1).await;
     cookies.push(five.clone());
     let answer = stack
         .post_bind_job(post("/api/auth/bind-job", &[&five], "{}"))

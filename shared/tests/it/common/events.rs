@@ -12,7 +12,7 @@ pub struct EventProbe {
 }
 
 async fn call(endpoint: &str, service: &str, target: &str, version: &str, body: Value) -> Value {
-    let answer = reqwest::Client::new()
+    let answer = bi_local::sdk::http()
         .post(format!("{endpoint}/"))
         .header("content-type", format!("application/x-amz-json-{version}"))
         .header("x-amz-target", target)
@@ -27,17 +27,23 @@ async fn call(endpoint: &str, service: &str, target: &str, version: &str, body: 
         .send()
         .await
         .expect("moto answers");
-    assert!(answer.status().is_success(), "{target}: {}", answer.status());
+    assert!(
+        answer.status().is_success(),
+        "{target}: {}",
+        answer.status()
+    );
     answer.json().await.expect("json")
+}
+
+async fn events(endpoint: &str, operation: &str, body: Value) -> Value {
+    let target = format!("AWSEvents.{operation}");
+    call(endpoint, "events", &target, "1.1", body).await
 }
 
 impl EventProbe {
     /// A new bus named `bus` and its queue on the moto server at `endpoint`.
     pub async fn create(endpoint: &str, bus: &str) -> Self {
-        let events = |target: &str, body| {
-            call(endpoint, "events", &format!("AWSEvents.{target}"), "1.1", body)
-        };
-        events("CreateEventBus", json!({"Name": bus})).await;
+        events(endpoint, "CreateEventBus", json!({"Name": bus})).await;
         let queue = call(
             endpoint,
             "sqs",
@@ -48,6 +54,7 @@ impl EventProbe {
         .await;
         let queue_url = queue["QueueUrl"].as_str().expect("a queue").to_owned();
         events(
+            endpoint,
             "PutRule",
             json!({
                 "Name": "to-the-queue",
@@ -57,6 +64,7 @@ impl EventProbe {
         )
         .await;
         events(
+            endpoint,
             "PutTargets",
             json!({
                 "Rule": "to-the-queue",

@@ -333,8 +333,10 @@ impl Stack {
         // there as an SDK's would be, by AWS_ENDPOINT_URL_EVENTBRIDGE, unless the test
         // moved it elsewhere).
         let probe = match &config.app.event_bus {
-            Some(bus) => Some(events::EventProbe::create(&dynamo.endpoint, bus).await),
-            None => None,
+            Some(bus) if !vars.contains_key("AWS_ENDPOINT_URL_EVENTBRIDGE") => {
+                Some(events::EventProbe::create(&dynamo.endpoint, bus).await)
+            }
+            _ => None,
         };
         let mut event_env = vars.clone();
         event_env
