@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use serde_json::{Value, json};
 
-use super::{Event, SOURCE};
+use super::{Event, SOURCE, What};
 use crate::config::Env;
 use crate::outbound::aws_json::{AwsCallError, AwsJsonApi};
 
@@ -68,6 +68,11 @@ impl Events {
 
     pub fn enabled(&self) -> bool {
         self.bus.is_some()
+    }
+
+    /// Publishes one event about the user whose `sub` is `user` ([`Events::publish`]).
+    pub async fn publish_one(&self, user: &str, what: What, now: i64) {
+        self.publish(vec![Event::new(user, what, now)]).await;
     }
 
     /// Publishes `events`, within [`PUBLISH_BUDGET`]; what could not be published is

@@ -36,7 +36,7 @@ use url::Url;
 use crate::config::ManagementFunctionConfig;
 use crate::email;
 use crate::error::AuthError;
-use crate::events::{Event, Events, What};
+use crate::events::{Events, What};
 use crate::http::ratelimit::{
     BINDING_OWNER_PER_CLIENT, CounterStore, REGISTER_PER_ADDRESS, REGISTER_PER_CLIENT, RateLimiter,
     client_subject,
@@ -258,9 +258,7 @@ impl<M: ManagementApi, C: CounterStore> Register<M, C> {
         };
         if let Some(passkey) = bound {
             let what = What::PasskeyAdded { passkey };
-            self.events
-                .publish(vec![Event::new(&job.identity, what, now)])
-                .await;
+            self.events.publish_one(&job.identity, what, now).await;
         }
         Ok(Reply::json(StatusCode::OK, &Done::ok()))
     }

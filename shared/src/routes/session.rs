@@ -25,7 +25,7 @@ use lambda_http::{Body, Request, Response};
 
 use crate::config::AppConfig;
 use crate::error::AuthError;
-use crate::events::{EndReason, Event, Events, What};
+use crate::events::{EndReason, Events, What};
 use crate::http::csrf_token::{self, CSRF_FIELD};
 use crate::http::{
     CookieValue, Reply, action_body, check_front_door, check_json_post, clear_cookie,
@@ -233,7 +233,7 @@ impl<S: SessionStore> SessionRoutes<S> {
                 session: id.public_id(),
             };
             self.events
-                .publish(vec![Event::new(&ended.user.subject, what, now)])
+                .publish_one(&ended.user.subject, what, now)
                 .await;
         }
         Ok(ended.provider_logout_url)
@@ -298,7 +298,7 @@ impl<S: SessionStore> SessionRoutes<S> {
         };
         let signed_out = matches!(what, What::SignedOut { .. });
         self.events
-            .publish(vec![Event::new(&session.user.subject, what, now)])
+            .publish_one(&session.user.subject, what, now)
             .await;
         let reply = Reply::json(StatusCode::OK, &Done::ok());
         Ok(if signed_out {
@@ -320,7 +320,7 @@ impl<S: SessionStore> SessionRoutes<S> {
             session: None,
         };
         self.events
-            .publish(vec![Event::new(&session.user.subject, what, now)])
+            .publish_one(&session.user.subject, what, now)
             .await;
         Ok(Reply::json(StatusCode::OK, &Ended { ok: true, ended })
             .cookie(clear_cookie(SESSION_COOKIE)))

@@ -14,7 +14,7 @@ use lambda_http::http::StatusCode;
 use super::AccountRoutes;
 use crate::account::{DeletionError, delete_account};
 use crate::error::AuthError;
-use crate::events::{Event, What};
+use crate::events::What;
 use crate::http::ratelimit::CounterStore;
 use crate::http::{Reply, check_json_post, clear_cookie, client_address};
 use crate::management::ManagementApi;
@@ -48,7 +48,7 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> AccountRoutes<M, 
                     sessions_ended: deleted.sessions_ended,
                 };
                 self.events
-                    .publish(vec![Event::new(&session.user.subject, what, now)])
+                    .publish_one(&session.user.subject, what, now)
                     .await;
                 Ok(Reply::json(StatusCode::OK, &Done::ok()).cookie(clear_cookie(SESSION_COOKIE)))
             }

@@ -21,7 +21,7 @@ use lambda_http::http::{Method, StatusCode};
 
 use super::AccountRoutes;
 use crate::error::AuthError;
-use crate::events::{Event, What};
+use crate::events::What;
 use crate::http::ratelimit::{BIND_JOBS_PER_USER, CounterStore};
 use crate::http::{Reply, action_body, check_json_post, client_address};
 use crate::management::{Credential, Delivery, ManagementApi, ManagementError};
@@ -130,7 +130,7 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> AccountRoutes<M, 
             passkey: revoked.id.clone(),
         };
         self.events
-            .publish(vec![Event::new(&session.user.subject, what, now)])
+            .publish_one(&session.user.subject, what, now)
             .await;
         let user = session.user.key();
         self.audit.record(
