@@ -27,10 +27,12 @@ source "$(dirname "$0")/lib.sh"
 
 CORE=(
   "shared/src/config/*.rs" "shared/src/oidc/*.rs" "shared/src/session/*.rs" "shared/src/http/*.rs"
-  "shared/src/routes/*.rs" shared/src/store/dynamo.rs shared/src/outbound/aws.rs
+  "shared/src/routes/*.rs" "shared/src/routes/account/*.rs" shared/src/account.rs
+  "shared/src/events/*.rs" shared/src/store/dynamo.rs shared/src/outbound/aws.rs
+  shared/src/outbound/aws_json.rs
   shared/src/telemetry/audit.rs shared/src/email.rs shared/src/management.rs
   "verifier/src/*.rs"
-  operator/src/sessions.rs "operator/src/tenant/*.rs"
+  operator/src/sessions.rs operator/src/account.rs "operator/src/tenant/*.rs"
 )
 files=("${CORE[@]}")
 # shellcheck disable=SC2206 # FILE is a space-separated list of paths or globs
