@@ -734,7 +734,7 @@ class Events(unittest.TestCase):
 
     def publishers(self):
         """The function crates whose routes publish events, from the code."""
-        return {crate for crate in function_resources() if re.search(r"self\s*\.\s*events\s*\.\s*publish\(", route_source(crate))}
+        return {crate for crate in function_resources() if re.search(r"self\s*\.\s*events\s*\.\s*publish(_one)?\(", route_source(crate))}
 
     def test_off_by_default_nothing_of_events_is_made_or_granted(self):
         self.assertEqual(TEMPLATE["Parameters"]["Events"]["Default"], "off")
