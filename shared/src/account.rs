@@ -1,8 +1,18 @@
 //! A user's account as a whole (docs/account.md): deleting it, for the user on the
-//! account page and for an operator (`passkey-auth account delete`).
+//! account page and for an operator (`passkey-auth account delete`); and the change of
+//! its address that a user asked for and must confirm.
 
 use crate::management::{ManagementApi, ManagementError};
 use crate::session::{SessionStore, Sessions, StoreError, User};
+
+/// A change of address that a user asked for, held until its link confirms it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddressChange {
+    pub user: User,
+    /// The address when the user asked: the change applies only if it still is.
+    pub old: String,
+    pub new: String,
+}
 
 /// What a deletion did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +97,14 @@ mod tests {
             unreachable!("not part of a deletion")
         }
         async fn binding_job_owner(&self, _: &str, _: &str) -> Result<Owner, ManagementError> {
+            unreachable!("not part of a deletion")
+        }
+        async fn change_address(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<crate::management::AddressChanged, ManagementError> {
             unreachable!("not part of a deletion")
         }
         async fn bound_credential(

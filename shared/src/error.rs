@@ -71,6 +71,18 @@ pub enum AuthError {
     ReauthenticationRequired,
     #[error("the confirmation is missing: {0}")]
     ConfirmationRequired(&'static str),
+    // A change of address.
+    #[error("this link has expired or was used already; ask for a new one")]
+    LinkExpired,
+    #[error("this link is for another account; sign in as its owner to use it")]
+    WrongAccount,
+    #[error("this address belongs to another account")]
+    AddressTaken,
+    #[error("the account's address changed since this link was sent; ask for a new one")]
+    AddressMoved,
+    #[error("the email could not be sent; try again shortly")]
+    MailUnavailable,
+
     #[error("too many requests; try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
     #[error("Beyond Identity is busy; try again in a moment")]
@@ -117,7 +129,12 @@ impl AuthError {
             | Self::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
             Self::InvalidEmail(_) => StatusCode::BAD_REQUEST,
             Self::Unauthenticated | Self::ReauthenticationRequired => StatusCode::UNAUTHORIZED,
-            Self::ConfirmationRequired(_) => StatusCode::CONFLICT,
+            Self::ConfirmationRequired(_) | Self::AddressTaken | Self::AddressMoved => {
+                StatusCode::CONFLICT
+            }
+            Self::LinkExpired => StatusCode::BAD_REQUEST,
+            Self::MailUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::WrongAccount => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::UpstreamBusy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
@@ -167,6 +184,11 @@ impl AuthError {
             Self::Unauthenticated => "unauthenticated",
             Self::ReauthenticationRequired => "reauthentication_required",
             Self::ConfirmationRequired(_) => "confirmation_required",
+            Self::LinkExpired => "link_expired",
+            Self::WrongAccount => "wrong_account",
+            Self::AddressTaken => "address_taken",
+            Self::AddressMoved => "address_moved",
+            Self::MailUnavailable => "mail_unavailable",
             Self::RateLimited { .. } => "rate_limited",
             Self::UpstreamBusy { .. } => "upstream_busy",
             Self::UpstreamUnavailable => "upstream_unavailable",

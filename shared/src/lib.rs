@@ -38,6 +38,7 @@ pub mod email;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod mail;
 pub mod management;
 pub mod oidc;
 pub mod outbound;

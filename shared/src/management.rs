@@ -63,6 +63,15 @@ pub trait ManagementApi: Send + Sync {
         identity_id: &str,
         job_id: &str,
     ) -> impl Future<Output = Result<Option<String>, ManagementError>> + Send;
+    /// Moves an identity from the address `old` to `new` (`UpdateIdentity`: its username
+    /// and primary address, and its display name where that was the address), only if its
+    /// username is still `old`.
+    fn change_address(
+        &self,
+        identity_id: &str,
+        old: &str,
+        new: &str,
+    ) -> impl Future<Output = Result<AddressChanged, ManagementError>> + Send;
     /// Deletes an identity, and with it its credentials and binding jobs: `true` if it
     /// was there, `false` if it was already gone (so that a retry completes a deletion).
     fn delete_identity(
@@ -109,6 +118,16 @@ impl Credential {
 const CREDENTIALS_PAGE: usize = 200;
 /// A user has a handful of passkeys; more pages than this is a loop, not a list.
 const MAX_CREDENTIAL_PAGES: usize = 10;
+
+/// How a change of address went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddressChanged {
+    Changed,
+    /// Another identity has the new address as its username (409).
+    Taken,
+    /// The identity's username is no longer the old address.
+    Moved,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NewIdentity {
@@ -644,6 +663,38 @@ impl ManagementApi for BiManagementClient {
             Some("COMPLETE") => job["credential_id"].as_str().map(str::to_owned),
             _ => None,
         })
+    }
+
+    async fn change_address(
+        &self,
+        identity_id: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<AddressChanged, ManagementError> {
+        if !plain_id(identity_id) {
+            return Err(ManagementError::NotFound);
+        }
+        let url = format!("{}/identities/{identity_id}", self.realm_url());
+        let (status, identity) = self.call(Method::GET, &url, None).await?;
+        if !status.is_success() {
+            return Err(unexpected(status, &identity));
+        }
+        let username = identity["traits"]["username"].as_str().unwrap_or_default();
+        if !username.eq_ignore_ascii_case(old) {
+            return Ok(AddressChanged::Moved);
+        }
+        let mut update = json!({"identity": {
+            "traits": {"type": "traits_v0", "username": new, "primary_email_address": new},
+        }});
+        if identity["display_name"].as_str() == Some(old) {
+            update["identity"]["display_name"] = Value::from(new);
+        }
+        let (status, answer) = self.call(Method::PATCH, &url, Some(&update)).await?;
+        match status {
+            s if s.is_success() => Ok(AddressChanged::Changed),
+            StatusCode::CONFLICT => Ok(AddressChanged::Taken),
+            s => Err(unexpected(s, &answer)),
+        }
     }
 
     async fn delete_identity(&self, identity_id: &str) -> Result<bool, ManagementError> {

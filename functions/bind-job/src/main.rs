@@ -1,9 +1,9 @@
-//! The account's routes, `POST /api/auth/bind-job`, `GET /api/auth/passkeys`, `POST
-//! /api/auth/passkeys/revoke` and `POST /api/auth/account/delete`: see
+//! The account's routes (the passkeys, a change of address, the deletion): see
 //! `passkey_auth::routes::account`.
 
 use lambda_http::{Error, Request, service_fn};
 use passkey_auth::events::Events;
+use passkey_auth::mail::Mailer;
 use passkey_auth::management::{BiManagementClient, RetryPolicy};
 use passkey_auth::routes::account::AccountRoutes;
 use passkey_auth::store::dynamo::{DynamoSessionStore, client};
@@ -21,7 +21,10 @@ async fn main() -> Result<(), Error> {
     let api = BiManagementClient::new(config.management.clone(), RetryPolicy::default())?;
     let store = DynamoSessionStore::new(client(&aws), config.app.sessions.table.clone());
     let events = Events::from_config(config.app.event_bus.as_deref(), &env, &aws)?;
-    let route = AccountRoutes::new(config, api, store).with_events(events);
+    let mailer = Mailer::from_config(config.app.email_from.as_deref(), &env, &aws)?;
+    let route = AccountRoutes::new(config, api, store)
+        .with_events(events)
+        .with_mailer(mailer);
     passkey_auth::http::lambda::run(service_fn(|request: Request| {
         let route = &route;
         async move { Ok::<_, Error>(route.handle(&request, passkey_auth::now()).await) }

@@ -29,6 +29,9 @@ pub struct AppConfig {
     /// `AUTH_EVENT_BUS`: the EventBridge bus (name or ARN) the account's events go to
     /// (docs/events.md); none without it.
     pub event_bus: Option<String>,
+    /// `AUTH_EMAIL_FROM`: the sender of the product's own mail ([`crate::mail`]), an
+    /// address SES has verified; without it, no mail and no change of address.
+    pub email_from: Option<String>,
 }
 
 impl AppConfig {
@@ -132,6 +135,17 @@ pub(super) fn read_app(r: &mut Reader<'_>) -> Option<AppConfig> {
         }
         other => other.map(str::to_owned),
     };
+    let email_from = match r.env.var("AUTH_EMAIL_FROM") {
+        Some(from) if crate::email::normalize(from).as_deref() != Ok(from) => {
+            r.problems.push(
+                "AUTH_EMAIL_FROM must be an email address in lower case, such as \
+                 no-reply@example.com (a sender SES has verified)"
+                    .into(),
+            );
+            None
+        }
+        other => other.map(str::to_owned),
+    };
     Some(AppConfig {
         origin: origin?,
         pages: pages?,
@@ -139,6 +153,7 @@ pub(super) fn read_app(r: &mut Reader<'_>) -> Option<AppConfig> {
         origin_secret,
         audit_key,
         event_bus,
+        email_from,
     })
 }
 

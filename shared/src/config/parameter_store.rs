@@ -29,7 +29,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::config::Env;
-use crate::outbound::aws_json::{AwsCallError, AwsJsonApi};
+use crate::outbound::aws_json::{AwsCallError, AwsJsonApi, SSM};
 
 /// At most this many names per `GetParameters` call (the API's limit).
 const MAX_NAMES: usize = 10;
@@ -132,8 +132,7 @@ async fn get_parameters(
     let endpoint = env
         .var("AWS_ENDPOINT_URL_SSM")
         .or_else(|| env.var("AWS_ENDPOINT_URL"));
-    let ssm = AwsJsonApi::new(aws, "ssm", "application/x-amz-json-1.1", endpoint, TIMEOUT)
-        .map_err(unavailable)?;
+    let ssm = AwsJsonApi::new(aws, SSM, endpoint, TIMEOUT).map_err(unavailable)?;
     let answer = ssm
         .call(
             "AmazonSSM.GetParameters",

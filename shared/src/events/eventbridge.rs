@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{Event, SOURCE, What};
 use crate::config::Env;
-use crate::outbound::aws_json::{AwsCallError, AwsJsonApi};
+use crate::outbound::aws_json::{AwsCallError, AwsJsonApi, EVENTBRIDGE};
 
 /// The longest a request waits for its events to be published: EventBridge answers
 /// `PutEvents` in tens of milliseconds; past this, the request answers and the events are
@@ -51,13 +51,7 @@ impl Events {
         let endpoint = env
             .var("AWS_ENDPOINT_URL_EVENTBRIDGE")
             .or_else(|| env.var("AWS_ENDPOINT_URL"));
-        let api = AwsJsonApi::new(
-            aws,
-            "events",
-            "application/x-amz-json-1.1",
-            endpoint,
-            PUBLISH_BUDGET,
-        )?;
+        let api = AwsJsonApi::new(aws, EVENTBRIDGE, endpoint, PUBLISH_BUDGET)?;
         Ok(Self {
             bus: Some(Bus {
                 name: name.to_owned(),

@@ -75,6 +75,9 @@ pub enum What {
     /// A passkey was revoked at Beyond Identity.
     #[serde(rename = "passkey.revoked")]
     PasskeyRevoked { passkey: String },
+    /// The account's address changed (to this one).
+    #[serde(rename = "user.address_changed")]
+    AddressChanged { email: String },
     /// The account was deleted: its identity, passkeys and sessions are gone.
     #[serde(rename = "user.deleted")]
     AccountDeleted { sessions_ended: usize },
@@ -90,6 +93,7 @@ impl What {
             Self::SessionsEnded { .. } => "session.ended",
             Self::PasskeyAdded { .. } => "passkey.added",
             Self::PasskeyRevoked { .. } => "passkey.revoked",
+            Self::AddressChanged { .. } => "user.address_changed",
             Self::AccountDeleted { .. } => "user.deleted",
         }
     }
@@ -205,6 +209,9 @@ mod tests {
             },
             What::PasskeyRevoked {
                 passkey: "p".into(),
+            },
+            What::AddressChanged {
+                email: "new@example.com".into(),
             },
             What::AccountDeleted { sessions_ended: 1 },
         ];

@@ -79,6 +79,19 @@ pub const BIND_JOBS_PER_USER: Limit = Limit {
     limit: 10,
     window: Duration::from_secs(3600),
 };
+/// Address changes asked for per signed-in user.
+pub const ADDRESS_CHANGES_PER_USER: Limit = Limit {
+    name: "address-change-user",
+    limit: 5,
+    window: Duration::from_secs(3600),
+};
+/// Confirmation links sent per mailbox (however the address is written), whoever asks:
+/// no one fills someone's inbox through this site.
+pub const ADDRESS_CHANGES_PER_ADDRESS: Limit = Limit {
+    name: "address-change-address",
+    limit: 3,
+    window: Duration::from_secs(3600),
+};
 
 /// What a per-client limit counts for a client address: an IPv4 address as it is, an
 /// IPv6 address by its /64 (a subscriber is given a whole /64 and may use any address in

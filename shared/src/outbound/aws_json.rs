@@ -1,7 +1,8 @@
-//! Calls to AWS JSON APIs (`X-Amz-Target`) signed with SigV4 (`aws-sigv4`, already in the
-//! AWS SDK's tree), with the function's region and credentials: Parameter Store's
-//! `GetParameters` at cold start and EventBridge's `PutEvents`, without an SDK crate for
-//! each (every function stays lighter, and starts faster: `make bench`).
+//! Calls to AWS JSON APIs signed with SigV4 (`aws-sigv4`, already in the AWS SDK's tree),
+//! with the function's region and credentials: Parameter Store's `GetParameters` at cold
+//! start and EventBridge's `PutEvents` (`X-Amz-Target` operations), SES's `SendEmail` (a
+//! REST path), without an SDK crate for each (every function stays lighter, and starts
+//! faster: `make bench`).
 
 use std::time::{Duration, SystemTime};
 
@@ -25,25 +26,50 @@ pub enum AwsCallError {
     Refused { status: u16, kind: String },
 }
 
-/// One AWS JSON API of one region: its endpoint, its signing name, its protocol version.
+/// An AWS service as these calls need it.
+#[derive(Clone, Copy, Debug)]
+pub struct Service {
+    /// The name requests are signed for.
+    pub signing_name: &'static str,
+    /// The endpoint's host is `{host_prefix}.{region}.amazonaws.com`.
+    pub host_prefix: &'static str,
+    pub content_type: &'static str,
+}
+
+pub const SSM: Service = Service {
+    signing_name: "ssm",
+    host_prefix: "ssm",
+    content_type: "application/x-amz-json-1.1",
+};
+pub const EVENTBRIDGE: Service = Service {
+    signing_name: "events",
+    host_prefix: "events",
+    content_type: "application/x-amz-json-1.1",
+};
+/// SES's API version 2 (REST, with JSON bodies).
+pub const SES: Service = Service {
+    signing_name: "ses",
+    host_prefix: "email",
+    content_type: "application/json",
+};
+
+/// One AWS JSON API of one region.
 #[derive(Clone)]
 pub struct AwsJsonApi {
     endpoint: String,
     region: String,
-    signing_name: &'static str,
-    content_type: &'static str,
+    service: Service,
     credentials: SharedCredentialsProvider,
     http: reqwest::Client,
 }
 
 impl AwsJsonApi {
-    /// The API of `signing_name` (`ssm`, `events`) in the configuration's region, at
-    /// `endpoint` if given (a local server), else `https://{signing_name}.{region}.amazonaws.com`.
-    /// Every call gives up after `timeout`.
+    /// The API of `service` in the configuration's region, at `endpoint` if given (a
+    /// local server), else `https://{host_prefix}.{region}.amazonaws.com`. Every call
+    /// gives up after `timeout`.
     pub fn new(
         aws: &SdkConfig,
-        signing_name: &'static str,
-        content_type: &'static str,
+        service: Service,
         endpoint: Option<&str>,
         timeout: Duration,
     ) -> Result<Self, AwsCallError> {
@@ -60,13 +86,14 @@ impl AwsJsonApi {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| AwsCallError::Unavailable(e.to_string()))?;
+        let endpoint = match endpoint {
+            Some(endpoint) => endpoint.trim_end_matches('/').to_owned(),
+            None => format!("https://{}.{region}.amazonaws.com", service.host_prefix),
+        };
         Ok(Self {
-            endpoint: endpoint
-                .map(|e| e.trim_end_matches('/').to_owned())
-                .unwrap_or_else(|| format!("https://{signing_name}.{region}.amazonaws.com")),
+            endpoint,
             region,
-            signing_name,
-            content_type,
+            service,
             credentials,
             http,
         })
@@ -75,6 +102,20 @@ impl AwsJsonApi {
     /// Sends `body` to the operation `target` (`AmazonSSM.GetParameters`); the answer's
     /// JSON, or the error the API named.
     pub async fn call(&self, target: &str, body: &Value) -> Result<Value, AwsCallError> {
+        self.send("/", Some(target), body).await
+    }
+
+    /// POSTs `body` to `path` of a REST API (`/v2/email/outbound-emails`).
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, AwsCallError> {
+        self.send(path, None, body).await
+    }
+
+    async fn send(
+        &self,
+        path: &str,
+        target: Option<&str>,
+        body: &Value,
+    ) -> Result<Value, AwsCallError> {
         let identity = self
             .credentials
             .provide_credentials()
@@ -83,15 +124,15 @@ impl AwsJsonApi {
             .into();
         let body =
             serde_json::to_vec(body).map_err(|e| AwsCallError::Unavailable(e.to_string()))?;
-        let url = format!("{}/", self.endpoint);
-        let headers = [
-            ("content-type", self.content_type),
-            ("x-amz-target", target),
-        ];
+        let url = format!("{}{path}", self.endpoint);
+        let mut headers = vec![("content-type", self.service.content_type)];
+        if let Some(target) = target {
+            headers.push(("x-amz-target", target));
+        }
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region(&self.region)
-            .name(self.signing_name)
+            .name(self.service.signing_name)
             .time(SystemTime::now())
             .settings(SigningSettings::default())
             .build()
@@ -100,7 +141,7 @@ impl AwsJsonApi {
         let signable = SignableRequest::new(
             "POST",
             url.as_str(),
-            headers.into_iter(),
+            headers.iter().copied(),
             SignableBody::Bytes(&body),
         )
         .map_err(|e| AwsCallError::Unavailable(e.to_string()))?;
@@ -119,19 +160,53 @@ impl AwsJsonApi {
             }
         })?;
         let status = response.status();
+        let kind_header = response
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let answer: Value = response.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
-            // The error's type only (`__type`): never a message, which may echo the request.
+            // The error's type only (`__type`, or a REST API's `x-amzn-ErrorType`): never
+            // a message, which may echo the request.
             let kind = answer["__type"]
                 .as_str()
-                .map(|t| t.rsplit('#').next().unwrap_or(t))
-                .unwrap_or("no error type")
-                .to_owned();
+                .or(kind_header.as_deref())
+                .map_or_else(|| "no error type".to_owned(), error_type);
             return Err(AwsCallError::Refused {
                 status: status.as_u16(),
                 kind,
             });
         }
         Ok(answer)
+    }
+}
+
+/// The bare name of an AWS error type: `com.amazonaws.ssm#ParameterNotFound` and
+/// `MessageRejected:http://internal.amazon.com/coral/…` name `ParameterNotFound` and
+/// `MessageRejected`.
+fn error_type(raw: &str) -> String {
+    let name = raw.rsplit('#').next().unwrap_or(raw);
+    name.split(':').next().unwrap_or(name).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_type_is_named_without_its_namespace_or_link() {
+        assert_eq!(
+            error_type("com.amazonaws.ssm#ParameterNotFound"),
+            "ParameterNotFound"
+        );
+        assert_eq!(
+            error_type("MessageRejected:http://internal.amazon.com/coral/com.amazon.ses/"),
+            "MessageRejected"
+        );
+        assert_eq!(
+            error_type("ResourceNotFoundException"),
+            "ResourceNotFoundException"
+        );
     }
 }

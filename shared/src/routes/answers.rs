@@ -165,6 +165,22 @@ pub struct Registered {
     pub message: String,
 }
 
+/// `POST /api/auth/account/address`: accepted, whether or not the address can be used.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct AddressRequested {
+    pub ok: bool,
+    pub message: String,
+}
+
+/// `POST /api/auth/account/address/confirm`: the account's address now.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct AddressConfirmed {
+    pub ok: bool,
+    pub email: String,
+}
+
 /// `POST /api/auth/binding-owner`: whose passkey an enrolment link makes.
 #[derive(Debug, Serialize)]
 #[cfg_attr(test, derive(TS))]
@@ -237,6 +253,8 @@ mod tests {
             declaration::<UrlAnswer>(&config),
             declaration::<UrlRefusal>(&config),
             declaration::<Done>(&config),
+            declaration::<AddressRequested>(&config),
+            declaration::<AddressConfirmed>(&config),
             declaration::<SignedOutAnswer>(&config),
             declaration::<Ended>(&config),
             declaration::<SessionList>(&config),

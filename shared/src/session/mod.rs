@@ -398,6 +398,29 @@ mod tests {
             self.wrote();
             self.inner.forget_user(user, sids).await
         }
+        async fn hold_address_change(
+            &self,
+            key: &str,
+            change: &crate::account::AddressChange,
+            expires_at: i64,
+        ) -> Result<(), StoreError> {
+            self.wrote();
+            self.inner
+                .hold_address_change(key, change, expires_at)
+                .await
+        }
+        async fn take_address_change(
+            &self,
+            key: &str,
+            now: i64,
+        ) -> Result<Option<crate::account::AddressChange>, StoreError> {
+            self.wrote();
+            self.inner.take_address_change(key, now).await
+        }
+        async fn set_email(&self, ids: &[SessionId], email: &str) -> Result<(), StoreError> {
+            self.wrote();
+            self.inner.set_email(ids, email).await
+        }
         async fn take(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
             self.wrote();
             self.inner.take(id).await

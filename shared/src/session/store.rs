@@ -4,6 +4,7 @@
 use std::future::Future;
 
 use super::{Session, SessionId, SessionRecords, StoreError, User};
+use crate::account::AddressChange;
 
 /// Where sessions live. The DynamoDB adapter is [`crate::store::dynamo::DynamoSessionStore`];
 /// [`crate::store::memory::MemorySessionStore`] is the test double.
@@ -62,6 +63,27 @@ pub trait SessionStore: SessionRecords {
         user: &User,
         sids: &[String],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Holds a change of address under `key` (a hash of its link's token) until
+    /// `expires_at`; never over another.
+    fn hold_address_change(
+        &self,
+        key: &str,
+        change: &AddressChange,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Takes the change held under `key`: `None` if there is none or it expired at `now`;
+    /// whichever, it is gone (one call, so a link confirms once).
+    fn take_address_change(
+        &self,
+        key: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<AddressChange>, StoreError>> + Send;
+    /// The address these sessions show, each that still exists.
+    fn set_email(
+        &self,
+        ids: &[SessionId],
+        email: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Records a one-time marker `key` until `expires_at`; `false` if it was already
     /// there. Makes each sign-in flow single-use on the server, not only in the browser.
     fn claim(
@@ -114,6 +136,28 @@ impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
         sids: &[String],
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         (**self).forget_user(user, sids)
+    }
+    fn hold_address_change(
+        &self,
+        key: &str,
+        change: &AddressChange,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).hold_address_change(key, change, expires_at)
+    }
+    fn take_address_change(
+        &self,
+        key: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<AddressChange>, StoreError>> + Send {
+        (**self).take_address_change(key, now)
+    }
+    fn set_email(
+        &self,
+        ids: &[SessionId],
+        email: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).set_email(ids, email)
     }
     fn take(
         &self,

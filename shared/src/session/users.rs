@@ -1,7 +1,16 @@
 //! A user's own sessions: listing them, ending one, ending all of them ("sign out
-//! everywhere"), and ending those a provider's back-channel logout names.
+//! everywhere"), ending those a provider's back-channel logout names, and erasing the
+//! user; a change of the user's address, held until confirmed, and shown by every session.
+
+use passkey_verifier::hex;
 
 use super::{Session, SessionId, SessionStore, Sessions, StoreError, User};
+use crate::account::AddressChange;
+
+/// The key of a held change of address: its link's token, hashed (never stored itself).
+fn address_key(token: &str) -> String {
+    format!("address#{}", hex::sha256(token))
+}
 
 impl<S: SessionStore> Sessions<S> {
     /// The live sessions of `user`, most recently used first.
@@ -89,6 +98,47 @@ impl<S: SessionStore> Sessions<S> {
         let ids: Vec<SessionId> = stored.iter().map(|(id, _)| id.clone()).collect();
         self.store.remove(user, &ids).await?;
         Ok(stored)
+    }
+
+    /// Holds a change of address for the link whose token is `token`, until `expires_at`.
+    pub async fn hold_address_change(
+        &self,
+        token: &str,
+        change: &AddressChange,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.store
+            .hold_address_change(&address_key(token), change, expires_at)
+            .await
+    }
+
+    /// Takes the change of the link whose token is `token`: once; `None` if there is none,
+    /// it was used, or it expired.
+    pub async fn take_address_change(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<Option<AddressChange>, StoreError> {
+        self.store
+            .take_address_change(&address_key(token), now)
+            .await
+    }
+
+    /// Every live session of `user` shows `email` from its next request. Returns how many.
+    pub async fn show_email(
+        &self,
+        user: &User,
+        email: &str,
+        now: i64,
+    ) -> Result<usize, StoreError> {
+        let ids: Vec<SessionId> = self
+            .list(user, now)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        self.store.set_email(&ids, email).await?;
+        Ok(ids.len())
     }
 
     /// Ends the sessions a provider's back-channel logout names (OpenID Back-Channel Logout

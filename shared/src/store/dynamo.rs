@@ -26,6 +26,10 @@
 //! `claim`, `expires_at` (when the flow would have expired anyway); the same for a used
 //! logout token (`logout#`) and for a user's first sign-in (`seen#<hex sha256 of the user
 //! key>`, kept until the account is deleted).
+//!
+//! Address-change item (a change a user asked for, until its link confirms it): `pk`
+//! (`address#<hex sha256 of the link's token>`), `kind` = `address_change`, `iss`, `sub`,
+//! `old`, `new`, `expires_at`; taken (deleted) by the confirmation.
 
 use std::collections::HashMap;
 
@@ -36,6 +40,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWr
 use passkey_verifier::item::{n, read_n, read_s, s, unavailable, unbuilt};
 use passkey_verifier::{DynamoRecords, hex, session_from_item, session_item};
 
+use crate::account::AddressChange;
 use crate::http::ratelimit::CounterStore;
 use crate::session::{
     Session, SessionId, SessionRecords, SessionStore, StoreError, User, seen_key,
@@ -296,6 +301,85 @@ impl SessionStore for DynamoSessionStore {
             Err(e) if !is_condition_failure(&e) => Err(unavailable(e)),
             _ => Ok(()),
         }
+    }
+
+    async fn hold_address_change(
+        &self,
+        key: &str,
+        change: &AddressChange,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(key))
+            .item("kind", s("address_change"))
+            .item("iss", s(&change.user.issuer))
+            .item("sub", s(&change.user.subject))
+            .item("old", s(&change.old))
+            .item("new", s(&change.new))
+            .item("expires_at", n(expires_at))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn take_address_change(
+        &self,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<AddressChange>, StoreError> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(key))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let Some(item) = output.attributes() else {
+            return Ok(None);
+        };
+        // Expiry is checked here: DynamoDB's TTL deletes late.
+        if read_n(item, "expires_at").is_none_or(|at| at <= now) {
+            return Ok(None);
+        }
+        let field = |name| read_s(item, name);
+        Ok(
+            match (field("iss"), field("sub"), field("old"), field("new")) {
+                (Some(issuer), Some(subject), Some(old), Some(new)) => Some(AddressChange {
+                    user: User::new(issuer, subject),
+                    old,
+                    new,
+                }),
+                _ => None,
+            },
+        )
+    }
+
+    async fn set_email(&self, ids: &[SessionId], email: &str) -> Result<(), StoreError> {
+        for id in ids {
+            // The session item's `email` (passkey_verifier::item), only where it still is.
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(id.as_str()))
+                .update_expression("SET email = :email")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":email", s(email))
+                .send()
+                .await;
+            if let Err(e) = result
+                && !is_condition_failure(&e)
+            {
+                return Err(unavailable(e));
+            }
+        }
+        Ok(())
     }
 
     async fn claim(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {

@@ -1,6 +1,7 @@
 //! The in-memory double of the DynamoDB store, for tests: sessions, single-use claims and
 //! rate-limit counters, and a switch that makes it unreachable.
 
+use crate::account::AddressChange;
 use crate::http::ratelimit::CounterStore;
 use crate::session::{Session, SessionId, SessionRecords, SessionStore, User};
 use crate::store::StoreError;
@@ -13,6 +14,7 @@ pub struct MemorySessionStore {
     /// Per user key: when they last signed out everywhere.
     revoked_before: std::sync::Mutex<std::collections::HashMap<String, i64>>,
     counters: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+    address_changes: std::sync::Mutex<std::collections::HashMap<String, (AddressChange, i64)>>,
     unavailable: std::sync::atomic::AtomicBool,
 }
 
@@ -152,6 +154,48 @@ impl SessionStore for MemorySessionStore {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(&crate::session::seen_key(user));
+        Ok(())
+    }
+
+    async fn hold_address_change(
+        &self,
+        key: &str,
+        change: &AddressChange,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.check()?;
+        self.address_changes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(key.to_owned())
+            .or_insert_with(|| (change.clone(), expires_at));
+        Ok(())
+    }
+
+    async fn take_address_change(
+        &self,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<AddressChange>, StoreError> {
+        self.check()?;
+        let taken = self
+            .address_changes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(key);
+        Ok(taken
+            .filter(|(_, expires_at)| *expires_at > now)
+            .map(|(change, _)| change))
+    }
+
+    async fn set_email(&self, ids: &[SessionId], email: &str) -> Result<(), StoreError> {
+        self.check()?;
+        let mut sessions = self.lock();
+        for id in ids {
+            if let Some(session) = sessions.get_mut(id) {
+                session.user.email = Some(email.to_owned());
+            }
+        }
         Ok(())
     }
 

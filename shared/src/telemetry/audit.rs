@@ -25,6 +25,8 @@ pub mod event {
     pub const PASSKEY_REVOKED: &str = "passkey_revoked";
     pub const BACKCHANNEL_LOGOUT: &str = "backchannel_logout";
     pub const ACCOUNT_DELETED: &str = "account_deleted";
+    pub const ADDRESS_CHANGE_ASKED: &str = "address_change_asked";
+    pub const ADDRESS_CHANGED: &str = "address_changed";
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

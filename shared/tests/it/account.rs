@@ -11,6 +11,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::types::AttributeValue;
 use bi_local::sdk::{Passkey, enrolled_user, http};
 use common::{Stack, error_of, event, post, session_id};
+use passkey_auth::account::AddressChange;
 use passkey_auth::routes::session::SessionRoutes;
 use passkey_auth::session::{Session, SessionId, SessionRecords, SessionStore, StoreError, User};
 use passkey_auth::store::dynamo::DynamoSessionStore;
@@ -459,6 +460,26 @@ where
     }
     async fn forget_user(&self, user: &User, sids: &[String]) -> Result<(), StoreError> {
         self.inner.forget_user(user, sids).await
+    }
+    async fn hold_address_change(
+        &self,
+        key: &str,
+        change: &AddressChange,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .hold_address_change(key, change, expires_at)
+            .await
+    }
+    async fn take_address_change(
+        &self,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<AddressChange>, StoreError> {
+        self.inner.take_address_change(key, now).await
+    }
+    async fn set_email(&self, ids: &[SessionId], email: &str) -> Result<(), StoreError> {
+        self.inner.set_email(ids, email).await
     }
     async fn take(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
         self.inner.take(id).await

@@ -11,6 +11,7 @@ mod common;
 
 mod account;
 mod account_deletion;
+mod address_change;
 mod authorizer;
 mod backchannel;
 mod callback_rules;

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use crate::bearer::{
     Authorized, CredentialsRead, CredentialsRevoke, IdentitiesCreate, IdentitiesDelete,
-    IdentitiesRead, JobsCreate, JobsRead, JobsRevoke, Scope, authorize,
+    IdentitiesRead, IdentitiesUpdate, JobsCreate, JobsRead, JobsRevoke, Scope, authorize,
 };
 use crate::errors::ApiError;
 use crate::faults::Target;
@@ -47,7 +47,9 @@ pub fn router(ctx: Arc<Ctx>) -> Router {
         )
         .route(
             &format!("{realm}/identities/{{identity}}"),
-            get(get_identity).delete(delete_identity),
+            get(get_identity)
+                .patch(update_identity)
+                .delete(delete_identity),
         )
         .route(
             &format!("{realm}/identities/{{identity}}/credential-binding-jobs"),
@@ -341,6 +343,90 @@ async fn get_identity(
 ) -> ApiResult {
     ctx.store
         .read(|inner| ok(json!(identity_or_404(inner, &path.realm, &path.identity)?)))
+}
+
+#[derive(Deserialize)]
+struct UpdateIdentity {
+    identity: Option<NewIdentity>,
+}
+
+/// `UpdateIdentity`: the fields sent change, those omitted stay; a username another
+/// identity of the realm has (compared case-insensitively) is `409`, as on create.
+async fn update_identity(
+    State(ctx): State<Arc<Ctx>>,
+    Path(path): Path<IdentityPath>,
+    _: Authorized<IdentitiesUpdate>,
+    body: Bytes,
+) -> ApiResult {
+    let request: UpdateIdentity = parse(&body)?;
+    let Some(update) = request.identity else {
+        return Err(ApiError::field_violations(vec![(
+            "identity".into(),
+            "missing".into(),
+        )]));
+    };
+    let mut violations = Vec::new();
+    if let Some(v) = update.display_name.as_deref().and_then(name_violation) {
+        violations.push(("identity.display_name".into(), v.into()));
+    }
+    let traits = update.traits.unwrap_or(NewTraits {
+        kind: None,
+        username: None,
+        primary_email_address: None,
+    });
+    if traits
+        .kind
+        .as_deref()
+        .is_some_and(|kind| kind != "traits_v0")
+    {
+        violations.push(("identity.traits.type".into(), "must be traits_v0".into()));
+    }
+    if let Some(v) = traits.username.as_deref().and_then(name_violation) {
+        violations.push(("identity.traits.username".into(), v.into()));
+    }
+    if let Some(email) = &traits.primary_email_address {
+        let valid = email.split('@').count() == 2 && email.split('@').all(|p| !p.is_empty());
+        if !valid {
+            violations.push((
+                "identity.traits.primary_email_address".into(),
+                "invalid email address".into(),
+            ));
+        }
+    }
+    if !violations.is_empty() {
+        return Err(ApiError::field_violations(violations));
+    }
+    ctx.store.write(|inner| {
+        identity_or_404(inner, &path.realm, &path.identity)?;
+        if let Some(username) = &traits.username {
+            let taken = inner.state.identities.iter().any(|i| {
+                i.realm_id == path.realm
+                    && i.id != path.identity
+                    && i.traits.username.to_lowercase() == username.to_lowercase()
+            });
+            if taken {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "username already exists",
+                ));
+            }
+        }
+        let identity = inner
+            .state
+            .identity_mut(&path.realm, &path.identity)
+            .ok_or_else(|| ApiError::not_found("Identity", &path.identity))?;
+        if let Some(name) = update.display_name {
+            identity.display_name = name;
+        }
+        if let Some(username) = traits.username {
+            identity.traits.username = username;
+        }
+        if let Some(email) = traits.primary_email_address {
+            identity.traits.primary_email_address = Some(email);
+        }
+        identity.update_time = model::timestamp(model::now());
+        ok(json!(identity))
+    })
 }
 
 /// Deleting an identity removes its passkeys and binding jobs too; `200` with an empty body.

@@ -38,6 +38,7 @@ scopes! {
     IdentitiesCreate = "identities:create",
     IdentitiesRead = "identities:read",
     IdentitiesDelete = "identities:delete",
+    IdentitiesUpdate = "identities:update",
     JobsCreate = "credential-binding-jobs:create",
     JobsRead = "credential-binding-jobs:read",
     JobsRevoke = "credential-binding-jobs:revoke",

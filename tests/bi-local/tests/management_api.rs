@@ -212,6 +212,64 @@ async fn usernames_are_unique_case_insensitively_and_found_with_the_filter() {
     assert!(all["next_page_token"].is_string());
 }
 
+/// `UpdateIdentity`: what is sent changes, what is omitted stays; a username another
+/// identity has is 409, as on create; an unknown identity 404; a bad value 400.
+#[tokio::test]
+async fn an_identity_is_patched_field_by_field_and_never_onto_another_username() {
+    let bi = start().await;
+    let s = bi.settings();
+    let token = management_token(&s).await;
+    let erin = create_identity(&s, &token, "erin@example.com").await;
+    create_identity(&s, &token, "frank@example.com").await;
+    let id = erin["id"].as_str().expect("id");
+    let patch = |body: Value, target: &str| {
+        http()
+            .patch(format!("{}/identities/{target}", realm_url(&s)))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+
+    let traits = json!({"identity": {"traits": {"type": "traits_v0", "username": "erin@new.example", "primary_email_address": "erin@new.example"}}});
+    let response = patch(traits, id).await.expect("patch");
+    assert_eq!(response.status(), 200);
+    let patched: Value = response.json().await.expect("json");
+    assert_eq!(patched["traits"]["username"], "erin@new.example");
+    assert_eq!(
+        patched["traits"]["primary_email_address"],
+        "erin@new.example"
+    );
+    assert_eq!(patched["display_name"], "erin@example.com", "omitted, kept");
+    assert_ne!(patched["update_time"], erin["update_time"]);
+
+    // Someone else's username, in any case: 409, and nothing changes.
+    let taken = json!({"identity": {"traits": {"username": "FRANK@example.com"}}});
+    let response = patch(taken, id).await.expect("patch");
+    assert_eq!(response.status(), 409);
+    assert_eq!(
+        response.json::<Value>().await.expect("json"),
+        json!({"code": "conflict", "message": "username already exists"})
+    );
+    // Its own, in another case: allowed.
+    let own = json!({"identity": {"traits": {"username": "Erin@New.example"}}});
+    assert_eq!(patch(own, id).await.expect("patch").status(), 200);
+
+    let bad = json!({"identity": {"traits": {"primary_email_address": "not-an-address"}}});
+    let response = patch(bad, id).await.expect("patch");
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["code"], "bad_request");
+    let unknown = json!({"identity": {"display_name": "x"}});
+    assert_eq!(
+        patch(unknown, "0000000000000000")
+            .await
+            .expect("patch")
+            .status(),
+        404
+    );
+    bi.stop().await;
+}
+
 #[tokio::test]
 async fn the_static_api_token_works_and_bad_tokens_get_beyond_identity_errors() {
     let bi = start().await;

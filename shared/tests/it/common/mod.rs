@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod events;
+pub mod mail;
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -21,6 +22,7 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::tower::Service;
 use lambda_http::{Adapter, Body, Context, LambdaEvent, Request, Response, service_fn};
 use passkey_auth::events::Events;
+use passkey_auth::mail::Mailer;
 use passkey_auth::management::{BiManagementClient, RetryPolicy};
 use passkey_auth::oidc::OidcClient;
 use passkey_auth::oidc::jwks::JwksPolicy;
@@ -349,6 +351,14 @@ impl Stack {
         let events = || {
             Events::from_config(config.app.event_bus.as_deref(), &event_env, &aws).expect("events")
         };
+        // Mail (AUTH_EMAIL_FROM) goes to the same moto server's SES, where the tests read it.
+        let mut mail_env = vars.clone();
+        mail_env
+            .entry("AWS_ENDPOINT_URL_SESV2".into())
+            .or_insert_with(|| dynamo.endpoint.clone());
+        let mail_env = Env::from_pairs(mail_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let mailer =
+            Mailer::from_config(config.app.email_from.as_deref(), &mail_env, &aws).expect("mailer");
         Self {
             signin: Arc::new(SignIn::new(config.clone(), provider(), store()).expect("signin")),
             callback: Arc::new(
@@ -369,8 +379,12 @@ impl Stack {
                     .with_answer_floor(std::time::Duration::ZERO)
                     .with_events(events()),
             ),
+            // No answer floor for a change of address either: the tests of it set theirs.
             account: Arc::new(
-                AccountRoutes::new(management.clone(), api(), store()).with_events(events()),
+                AccountRoutes::new(management.clone(), api(), store())
+                    .with_events(events())
+                    .with_mailer(mailer)
+                    .with_answer_floor(std::time::Duration::ZERO),
             ),
             events: probe,
             bi,
