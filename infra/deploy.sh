@@ -31,6 +31,7 @@
 # SESSION_CHECK_RATE, SIGN_IN_RATE, ACCOUNT_RATE and REGISTER_RATE (the API's throttles,
 # requests per second for everyone together; docs/deploy.md, "Capacity"); EVENTS=on (an
 # EventBridge bus, NAME-events, that the account's events go to; docs/events.md);
+# EMAIL_FROM (the sender of the product's own mail, verified in SES: changes of address);
 # ALARM_TOPIC_ARN (an SNS topic for the alarms), EXAMPLE_PROTECTED_ROUTE=true (adds GET
 # /api/example/me behind the session authorizer) and AUTHORIZER_CACHE_SECONDS (default 0:
 # how long API Gateway may reuse the authorizer's answer for one Cookie header). AWS
@@ -156,6 +157,9 @@ for name in ("SESSION_CHECK_RATE", "SIGN_IN_RATE", "ACCOUNT_RATE", "REGISTER_RAT
     rate = os.environ.get(name, "")
     if rate and not (re.fullmatch(r"[1-9][0-9]{0,5}", rate) and int(rate) <= 10000):
         fail(f"{name} must be requests per second, 1 to 10000 (the Region's API Gateway quota)")
+email_from = os.environ.get("EMAIL_FROM", "")
+if email_from and not re.fullmatch(r"[a-z0-9._+'&-]+@[a-z0-9.-]+", email_from):
+    fail("EMAIL_FROM must be an email address in lower case that SES has verified, such as no-reply@example.com")
 if os.environ.get("EVENTS", "off") not in ("on", "off"):
     fail("EVENTS must be on (the account's events to an EventBridge bus of the stack) or off")
 for key, value in out.items():
@@ -373,6 +377,7 @@ values = {
     "AccountRate": os.environ.get("ACCOUNT_RATE", "50"),
     "RegisterRate": os.environ.get("REGISTER_RATE", "10"),
     "Events": os.environ.get("EVENTS", "off"),
+    "EmailFrom": os.environ.get("EMAIL_FROM", ""),
     "AlarmTopicArn": os.environ.get("ALARM_TOPIC_ARN", ""),
     "ExampleProtectedRoute": os.environ.get("EXAMPLE_PROTECTED_ROUTE", "false"),
     "AuthorizerCacheSeconds": os.environ.get("AUTHORIZER_CACHE_SECONDS", "0"),

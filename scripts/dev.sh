@@ -50,6 +50,10 @@ load_dotenv .env
 export AUTH_URL="${AUTH_URL:-http://localhost:$SITE_PORT}"
 export SESSION_TABLE="${SESSION_TABLE:-auth-sessions}"
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DYNAMODB_PORT"
+# The product's own mail (a change of address) goes to the same moto server's SES, which
+# keeps it: the mail line below says where to read it.
+export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$DYNAMODB_PORT"
+export AUTH_EMAIL_FROM="${AUTH_EMAIL_FROM:-no-reply@example.com}"
 # With an app in front, home is the app's and the account page is /account (as the
 # deployed stack sets it with APP_UPSTREAM).
 [ -n "$APP" ] && export AUTH_ACCOUNT_PAGE="${AUTH_ACCOUNT_PAGE:-/account}"
@@ -92,7 +96,7 @@ if [ -z "${AUTH_SECRET:-}" ]; then
   export AUTH_SECRET
 fi
 # Single-quoted: cargo lambda's .env parser refuses a bare value ending in '=' (base64).
-env | grep -E '^(AUTH_|BEYOND_IDENTITY_|SESSION_|AWS_ENDPOINT_URL_DYNAMODB=|AWS_ACCESS_KEY_ID=|AWS_SECRET_ACCESS_KEY=|AWS_REGION=|RUST_LOG=)' \
+env | grep -E '^(AUTH_|BEYOND_IDENTITY_|SESSION_|AWS_ENDPOINT_URL_DYNAMODB=|AWS_ENDPOINT_URL_SESV2=|AWS_ACCESS_KEY_ID=|AWS_SECRET_ACCESS_KEY=|AWS_REGION=|RUST_LOG=)' \
   | sort | sed -E "s/^([A-Z0-9_]+)=(.*)$/\1='\2'/" >"$DEV_DIR/functions.env"
 port_in_use "$FUNCTIONS_PORT" && die "port $FUNCTIONS_PORT is taken; stop what listens there or set DEV_FUNCTIONS_PORT"
 say "building the functions (${FUNCTIONS[*]})"
@@ -143,6 +147,7 @@ cat <<TXT
   Local stack is up. Open $AUTH_URL
     Site          $AUTH_URL  (mode $site_mode; /api/auth/* proxied to the functions)$app_line
     DynamoDB      http://127.0.0.1:$DYNAMODB_PORT  (table $SESSION_TABLE)
+    Mail          http://127.0.0.1:$DYNAMODB_PORT/moto-api/data.json  (what the functions sent, under "ses"; from $AUTH_EMAIL_FROM)
     Provider      $provider
     Functions     http://127.0.0.1:$FUNCTIONS_PORT/lambda-url/<function>/api/auth/...  ($(IFS=,; echo "${FUNCTIONS[*]}"), under cargo lambda watch)
     Settings      $DEV_DIR/functions.env  (logs in $LOG_DIR)

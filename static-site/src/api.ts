@@ -3,6 +3,8 @@
 
 import type {
   AccountPasskey,
+  AddressConfirmed,
+  AddressRequested,
   BindingLink,
   BindingOwner,
   Done,
@@ -93,6 +95,16 @@ export const listPasskeys = () => call<PasskeyList>('GET', '/api/auth/passkeys')
 
 export const revokePasskey = (id: string, confirm: boolean) =>
   call<PasskeyRevoked>('POST', '/api/auth/passkeys/revoke', { id, confirm });
+
+/** Asks for a change of the account's address: a link to confirm it goes to the new one. */
+export const askForAddress = (email: string) => call<AddressRequested>('POST', '/api/auth/account/address', { email });
+
+/** Confirms a change of address with its link's token (signed in as the account). */
+export const confirmAddress = (token: string) =>
+  call<AddressConfirmed>('POST', '/api/auth/account/address/confirm', { token });
+
+/** The query of the account page that carries a confirmation link's token. */
+export const CONFIRM_ADDRESS = 'confirm-address';
 
 /** Deletes the signed-in user's account: its identity and passkeys, every session (docs/account.md). */
 export const deleteAccount = () => call<Done>('POST', '/api/auth/account/delete', {});

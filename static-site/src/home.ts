@@ -6,7 +6,10 @@ import './style.css';
 import {
   type AccountPasskey,
   ApiError,
+  askForAddress,
   bindJob,
+  CONFIRM_ADDRESS,
+  confirmAddress,
   deleteAccount,
   endSession,
   type ListedSession,
@@ -55,10 +58,14 @@ function show(current: SessionAnswer | null): void {
   sections.signedIn.hidden = !current;
   sections.signedOut.hidden = !!current;
   byId<HTMLAnchorElement>('sign-in').href = signInUrl(HOME);
-  if (current)
+  if (current) {
     byId('who-heading').textContent = t('home.signedInAs', {
       name: current.user.name ?? current.user.email ?? current.user.id,
     });
+    // Without an address from the provider there is none to change.
+    byId('address').hidden = !current.user.email;
+    byId('address-current').textContent = t('home.addressCurrent', { address: current.user.email ?? '' });
+  }
 }
 
 /** The session ended elsewhere (revoked, signed out everywhere): show the signed-out page. */
@@ -317,6 +324,54 @@ async function deleteMyAccount(button?: HTMLButtonElement): Promise<void> {
   announce(t('home.deleted'), 'success', ...here);
 }
 
+/** Asks for a change of address (after the fresh sign-in it needed, when it did). */
+async function askForNewAddress(email: string, button?: HTMLButtonElement): Promise<void> {
+  const done = button ? busy(button, t('home.sending')) : () => {};
+  try {
+    await askForAddress(email);
+    announce(t('home.newAddressSent'), 'success');
+    byId<HTMLInputElement>('new-email').value = '';
+  } catch (error) {
+    if (reauthenticate(error, { action: 'change-address', email }, HOME, me)) {
+      leaving = true;
+      return;
+    }
+    if (error instanceof ApiError && error.code === 'not_found') {
+      byId('address-form').replaceWith(el('p', { class: 'hint' }, t('home.addressUnavailable')));
+      return;
+    }
+    if (!signedOutMeanwhile(error)) {
+      announce(apiMessage(error), 'error');
+      byId<HTMLInputElement>('new-email').focus();
+    }
+  } finally {
+    done();
+  }
+}
+
+/**
+ * A confirmation link came back here (`?confirm-address=`): signed in, it is confirmed;
+ * signed out, a sign-in comes back with it. The token leaves the address bar at once.
+ */
+async function confirmNewAddress(token: string, current: SessionAnswer | null): Promise<void> {
+  if (!current) {
+    const signIn = el(
+      'a',
+      { class: 'button', href: signInUrl(`${HOME}?${CONFIRM_ADDRESS}=${token}`) },
+      t('home.signIn'),
+    );
+    announce(t('home.addressConfirmSignIn'), 'info', el('p', {}, signIn));
+    return;
+  }
+  try {
+    const { email } = await confirmAddress(token);
+    show(await session());
+    announce(t('home.addressChanged', { address: email }), 'success');
+  } catch (error) {
+    if (!signedOutMeanwhile(error)) announce(apiMessage(error), 'error');
+  }
+}
+
 /** The answers of a deletion that Beyond Identity did not complete. */
 const UPSTREAM_ERRORS = ['upstream_unavailable', 'upstream_busy', 'upstream_timeout'];
 
@@ -327,6 +382,8 @@ async function resume(pending: Pending): Promise<void> {
       return addPasskeyHosted();
     case 'delete-account':
       return deleteMyAccount();
+    case 'change-address':
+      return askForNewAddress(pending.email);
     case 'end-session':
       return endOther(pending.id);
     case 'revoke-passkey':
@@ -349,6 +406,8 @@ async function load(): Promise<void> {
   // say the link was theirs: someone else's link must not sign this browser in as them.
   const enrolled = params.has(ENROLLED);
   if (enrolled) history.replaceState(null, '', location.pathname);
+  const confirmation = params.get(CONFIRM_ADDRESS);
+  if (confirmation) history.replaceState(null, '', location.pathname);
   let current: SessionAnswer | null;
   try {
     current = await session();
@@ -358,6 +417,7 @@ async function load(): Promise<void> {
     return;
   }
   show(current);
+  if (confirmation) await confirmNewAddress(confirmation, current);
   const hostedLink = sessionStorage.getItem(HOSTED_LINK);
   if (enrolled && hostedLink && current) reportBinding(hostedLink);
   sessionStorage.removeItem(HOSTED_LINK);
@@ -373,8 +433,8 @@ async function load(): Promise<void> {
   }
   const pending = takePending(
     HOSTED
-      ? ['end-session', 'revoke-passkey', 'delete-account', 'add-passkey']
-      : ['end-session', 'revoke-passkey', 'delete-account'],
+      ? ['end-session', 'revoke-passkey', 'delete-account', 'change-address', 'add-passkey']
+      : ['end-session', 'revoke-passkey', 'delete-account', 'change-address'],
     current.user.id,
   );
   if (pending && !code) {
@@ -416,6 +476,18 @@ byId<HTMLButtonElement>('add-passkey').addEventListener('click', (event) => {
   }
   remember({ action: 'add-passkey' }, me);
   location.assign('/device');
+});
+
+byId<HTMLFormElement>('address-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = byId<HTMLInputElement>('new-email');
+  const email = input.value.trim();
+  if (!email) {
+    announce(t('home.emailMissing'), 'error');
+    input.focus();
+    return;
+  }
+  void askForNewAddress(email, (event.target as HTMLFormElement).querySelector('button') as HTMLButtonElement);
 });
 
 deletion.open.addEventListener('click', () => {

@@ -10,6 +10,7 @@ import { announce } from './ui';
 export type Pending =
   | { action: 'add-passkey' }
   | { action: 'delete-account' }
+  | { action: 'change-address'; email: string }
   | { action: 'end-session'; id: string }
   | { action: 'revoke-passkey'; id: string; confirm: boolean };
 

@@ -186,7 +186,7 @@ refused "does not hold auth.example.com" DOMAIN_NAME=auth.example.com CERTIFICAT
 [ "$(aws cloudformation describe-stacks --stack-name moto-test --query 'Stacks[0].StackStatus' --output text)" = UPDATE_COMPLETE ] || die "a refused deploy changed the stack"
 
 say "fourth deploy: the team's app behind the sign-in, on a custom domain, with events"
-EVENTS=on APP_UPSTREAM=https://app.example.net/prod DOMAIN_NAME=auth.example.com CERTIFICATE_ARN="$cert_arn" HOSTED_ZONE_ID="$zone_id" \
+EVENTS=on EMAIL_FROM=no-reply@example.com APP_UPSTREAM=https://app.example.net/prod DOMAIN_NAME=auth.example.com CERTIFICATE_ARN="$cert_arn" HOSTED_ZONE_ID="$zone_id" \
   AUTH_LANDING_PAGE=/dashboard deploy >"$LOG_DIR/deploy4.log" 2>&1 || { cat "$LOG_DIR/deploy4.log" >&2; die "the deploy with an app and a domain failed"; }
 grep -q "Deployed: https://auth.example.com (your app at https://app.example.net; the account page at https://auth.example.com/account)" "$LOG_DIR/deploy4.log" \
   || { cat "$LOG_DIR/deploy4.log" >&2; die "the deploy does not name the domain, the app and the account page"; }
@@ -209,6 +209,7 @@ for fn in ["signin", "callback", "session", "register", "bind-job"]:
     # The bus's name is moto's placeholder for a Ref it cannot resolve; the functions
     # that publish get it, signin does not (tests/infra/test_template.py checks the rest).
     assert env.get("AUTH_EVENT_BUS") == (None if fn == "signin" else outputs["EventBusName"]), (fn, env)
+    assert env.get("AUTH_EMAIL_FROM") == ("no-reply@example.com" if fn == "bind-job" else None), (fn, env)
 app_secret = boto3.client("ssm").get_parameter(Name="/moto-test/APP_ORIGIN_VERIFY_SECRET", WithDecryption=True)["Parameter"]
 assert app_secret["Type"] == "SecureString" and len(app_secret["Value"]) >= 32
 origin_secret = boto3.client("ssm").get_parameter(Name="/moto-test/ORIGIN_VERIFY_SECRET", WithDecryption=True)["Parameter"]["Value"]
@@ -222,6 +223,7 @@ refused "set one" WAF_RATE_LIMIT=500 WAF_WEB_ACL_ARN=arn:aws:wafv2:us-east-1:123
 refused "WAF_WEB_ACL_ARN must be a web ACL of CLOUDFRONT scope" WAF_WEB_ACL_ARN=arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/mine/0123abcd
 refused "SIGN_IN_RATE must be requests per second" SIGN_IN_RATE=0
 refused "EVENTS must be on" EVENTS=yes
+refused "EMAIL_FROM must be an email address" EMAIL_FROM=NoReply@Example.com
 deploy_eu() {
   AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1 infra/deploy.sh --stack moto-eu --zips "$LOG_DIR/zips" \
     --template "$LOG_DIR/template.json" --waf-template "$LOG_DIR/waf.json" --no-tenant-check

@@ -34,6 +34,8 @@ ROUTES = {
     ("GET", "/api/auth/passkeys"): "bind-job",
     ("POST", "/api/auth/passkeys/revoke"): "bind-job",
     ("POST", "/api/auth/account/delete"): "bind-job",
+    ("POST", "/api/auth/account/address"): "bind-job",
+    ("POST", "/api/auth/account/address/confirm"): "bind-job",
     ("POST", "/api/auth/backchannel-logout"): "callback",
 }
 
@@ -193,7 +195,7 @@ class Functions(unittest.TestCase):
         config = source("shared/src/config.rs")
         names = lambda body: set(re.findall(r'"((?:AUTH|AUDIT|SESSION|BEYOND_IDENTITY|ORIGIN)_[A-Z_]+)"', body))
         # Alternatives and optional settings the template does not need to set.
-        optional = {"BEYOND_IDENTITY_DISCOVERY", "AUTH_SCOPES", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE", "SESSION_RECENT_SIGN_IN", "BEYOND_IDENTITY_AUTH_BASE_URL", "BEYOND_IDENTITY_API_BASE_URL", "AUDIT_KEY", "AUTH_EVENT_BUS"}
+        optional = {"BEYOND_IDENTITY_DISCOVERY", "AUTH_SCOPES", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE", "SESSION_RECENT_SIGN_IN", "BEYOND_IDENTITY_AUTH_BASE_URL", "BEYOND_IDENTITY_API_BASE_URL", "AUDIT_KEY", "AUTH_EVENT_BUS", "AUTH_EMAIL_FROM"}
         app = names(rust_fn(config, "read_app")) | names(rust_fn(config, "read_sessions"))
         provider = names(rust_fn(config, "read_provider"))
         needs = {
@@ -268,6 +270,9 @@ class Permissions(unittest.TestCase):
             "get_many": [(".batch_get_item()", "session#")],
             "forget": [(".update_item()", "user#")],
             "forget_user": [(".delete_item()", "sid#"), (".delete_item()", "seen#"), (".update_item()", "user#")],
+            "hold_address_change": [(".put_item()", "address#")],
+            "take_address_change": [(".delete_item()", "address#")],
+            "set_email": [(".update_item()", "session#")],
         }
         store_ops = {}
         for method in ["get", "touch", "delete"]:
@@ -294,7 +299,7 @@ class Permissions(unittest.TestCase):
         # The rules' own methods, from each of their impl blocks (the store trait and the
         # tests' stores declare methods of the same names).
         session = impl_blocks(source("shared/src/session.rs"), "impl<S: SessionStore> Sessions<S>")
-        methods = ["start", "resolve", "resolve_keyed", "end", "claim_flow", "list", "revoke", "revoke_all_before", "revoke_all", "end_provider_session", "claim_logout_token", "first_sign_in", "erase_user"]
+        methods = ["start", "resolve", "resolve_keyed", "end", "claim_flow", "list", "revoke", "revoke_all_before", "revoke_all", "end_provider_session", "claim_logout_token", "first_sign_in", "erase_user", "hold_address_change", "take_address_change", "show_email"]
         rules = {}
         verifier_resolve = rust_fn(records, "resolve")
         for method in methods:
@@ -331,8 +336,9 @@ class Permissions(unittest.TestCase):
             granted = set()
             for statement in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
                 if "Fn::If" in statement:
-                    # The events grant, when the stack has a bus (Events).
-                    self.assertEqual(statement["Fn::If"][0], "HasEvents", crate)
+                    # The events grant, when the stack has a bus (Events), and the mail
+                    # grant, when it has a sender (EmailFrom).
+                    self.assertIn(statement["Fn::If"][0], ["HasEvents", "HasEmail"], crate)
                     continue
                 actions = statement["Action"]
                 actions = actions if isinstance(actions, list) else [actions]
@@ -481,8 +487,8 @@ class FrontDoor(unittest.TestCase):
         groups = {
             "SessionCheckRate": ["GET /api/auth/session", "GET /api/auth/verify", "POST /api/auth/session"],
             "SignInRate": ["GET /api/auth/signin", "GET /api/auth/callback/beyondidentity", "POST /api/auth/signout", "GET /api/auth/signin/beyondidentity", "POST /api/auth/signin/beyondidentity", "GET /api/auth/csrf", "GET /api/auth/providers", "GET /api/auth/error"],
-            "AccountRate": ["POST /api/auth/backchannel-logout", "GET /api/auth/sessions", "POST /api/auth/sessions/revoke", "POST /api/auth/signout-everywhere", "GET /api/auth/passkeys", "POST /api/auth/passkeys/revoke", "POST /api/auth/account/delete"],
-            "RegisterRate": ["POST /api/auth/register", "POST /api/auth/binding-owner", "POST /api/auth/binding-complete", "POST /api/auth/bind-job"],
+            "AccountRate": ["POST /api/auth/backchannel-logout", "GET /api/auth/sessions", "POST /api/auth/sessions/revoke", "POST /api/auth/signout-everywhere", "GET /api/auth/passkeys", "POST /api/auth/passkeys/revoke", "POST /api/auth/account/delete", "POST /api/auth/account/address/confirm"],
+            "RegisterRate": ["POST /api/auth/register", "POST /api/auth/binding-owner", "POST /api/auth/binding-complete", "POST /api/auth/bind-job", "POST /api/auth/account/address"],
         }
         self.assertEqual(sorted(r for g in groups.values() for r in g), sorted(f"{m} {p}" for m, p in ROUTES))
         resources, _ = resolve(SignInRate=7)
@@ -780,6 +786,38 @@ class Events(unittest.TestCase):
         deploy = source("infra/deploy.sh")
         self.assertIn('"Events": os.environ.get("EVENTS", "off")', deploy)
         self.assertEqual(TEMPLATE["Parameters"]["Events"]["AllowedValues"], ["off", "on"])
+
+
+class Mail(unittest.TestCase):
+    """The product's own mail (shared/src/mail.rs): only with EmailFrom, only for the
+    function that sends it, and only from that sender."""
+
+    def senders(self):
+        return {crate for crate in function_resources() if "Mailer::from_config(" in source(f"functions/{crate}/src/main.rs")}
+
+    def test_without_a_sender_no_function_may_send_or_is_told_a_sender(self):
+        resources, _ = resolve()
+        for crate, (logical, _) in function_resources().items():
+            self.assertNotIn("AUTH_EMAIL_FROM", resources[logical]["Properties"]["Environment"]["Variables"], crate)
+            statements = resources[f"{logical.removesuffix('Function')}Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            self.assertFalse([st for st in statements if "ses:" in json.dumps(st)], crate)
+
+    def test_with_a_sender_only_the_account_function_sends_and_only_from_it(self):
+        self.assertEqual(self.senders(), {"bind-job"})
+        resources, _ = resolve(EmailFrom="no-reply@example.com")
+        for crate, (logical, _) in function_resources().items():
+            env = resources[logical]["Properties"]["Environment"]["Variables"]
+            statements = resources[f"{logical.removesuffix('Function')}Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            grants = [st for st in statements if "ses:" in json.dumps(st)]
+            if crate in self.senders():
+                self.assertEqual(env["AUTH_EMAIL_FROM"], "no-reply@example.com")
+                self.assertEqual(len(grants), 1, crate)
+                self.assertEqual(grants[0]["Action"], "ses:SendEmail")
+                self.assertEqual(grants[0]["Condition"], {"StringEquals": {"ses:FromAddress": "no-reply@example.com"}})
+            else:
+                self.assertNotIn("AUTH_EMAIL_FROM", env, crate)
+                self.assertEqual(grants, [], crate)
+        self.assertIn('"EmailFrom": os.environ.get("EMAIL_FROM", "")', source("infra/deploy.sh"))
 
 
 def of_type_in(resources, kind):

@@ -23,10 +23,11 @@ use passkey_auth::config::{CALLBACK_PATH, Env};
 
 /// Scopes the functions need from the management token (register and bind-job: binding
 /// jobs and whose passkey a link makes, the account page's list and revoke of the user's
-/// passkeys, and the deletion of the account).
+/// passkeys, and the change of address and deletion of the account).
 pub const PRODUCT_SCOPES: &[&str] = &[
     "identities:create",
     "identities:read",
+    "identities:update",
     "identities:delete",
     "credential-binding-jobs:create",
     "credential-binding-jobs:read",

@@ -134,6 +134,7 @@ async fn each_misconfiguration_is_named_with_its_fix() {
     let report = tenant::check(&env_of(&s, &[("BEYOND_IDENTITY_API_TOKEN", &token)])).await;
     let failed = failures(&report);
     let expected = [
+        "the management token has the scope identities:update (needed by the functions) | fix: grant identities:update",
         "the management token has the scope identities:delete (needed by the functions) | fix: grant identities:delete",
         "the management token has the scope credential-binding-jobs:create (needed by the functions) | fix: grant credential-binding-jobs:create",
         "the management token has the scope credential-binding-jobs:read (needed by the functions) | fix: grant credential-binding-jobs:read",

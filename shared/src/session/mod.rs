@@ -417,9 +417,14 @@ mod tests {
             self.wrote();
             self.inner.take_address_change(key, now).await
         }
-        async fn set_email(&self, ids: &[SessionId], email: &str) -> Result<(), StoreError> {
+        async fn set_email(
+            &self,
+            id: &SessionId,
+            email: &str,
+            name: Option<&str>,
+        ) -> Result<(), StoreError> {
             self.wrote();
-            self.inner.set_email(ids, email).await
+            self.inner.set_email(id, email, name).await
         }
         async fn take(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
             self.wrote();

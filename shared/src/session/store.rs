@@ -78,11 +78,13 @@ pub trait SessionStore: SessionRecords {
         key: &str,
         now: i64,
     ) -> impl Future<Output = Result<Option<AddressChange>, StoreError>> + Send;
-    /// The address these sessions show, each that still exists.
+    /// The address a session shows (and its name, when `name` is given), if it still
+    /// exists.
     fn set_email(
         &self,
-        ids: &[SessionId],
+        id: &SessionId,
         email: &str,
+        name: Option<&str>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Records a one-time marker `key` until `expires_at`; `false` if it was already
     /// there. Makes each sign-in flow single-use on the server, not only in the browser.
@@ -154,10 +156,11 @@ impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
     }
     fn set_email(
         &self,
-        ids: &[SessionId],
+        id: &SessionId,
         email: &str,
+        name: Option<&str>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).set_email(ids, email)
+        (**self).set_email(id, email, name)
     }
     fn take(
         &self,

@@ -124,21 +124,26 @@ impl<S: SessionStore> Sessions<S> {
             .await
     }
 
-    /// Every live session of `user` shows `email` from its next request. Returns how many.
+    /// Every live session of `user` shows the address `new` instead of `old` from its next
+    /// request (and as its name too, where the name was the old address). Returns how many.
     pub async fn show_email(
         &self,
         user: &User,
-        email: &str,
+        old: &str,
+        new: &str,
         now: i64,
     ) -> Result<usize, StoreError> {
-        let ids: Vec<SessionId> = self
-            .list(user, now)
-            .await?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        self.store.set_email(&ids, email).await?;
-        Ok(ids.len())
+        let sessions = self.list(user, now).await?;
+        for (id, session) in &sessions {
+            let was_address = session
+                .user
+                .name
+                .as_deref()
+                .is_some_and(|name| name.eq_ignore_ascii_case(old));
+            let name = was_address.then_some(new);
+            self.store.set_email(id, new, name).await?;
+        }
+        Ok(sessions.len())
     }
 
     /// Ends the sessions a provider's back-channel logout names (OpenID Back-Channel Logout

@@ -360,26 +360,32 @@ impl SessionStore for DynamoSessionStore {
         )
     }
 
-    async fn set_email(&self, ids: &[SessionId], email: &str) -> Result<(), StoreError> {
-        for id in ids {
-            // The session item's `email` (passkey_verifier::item), only where it still is.
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", s(id.as_str()))
-                .update_expression("SET email = :email")
-                .condition_expression("attribute_exists(pk)")
-                .expression_attribute_values(":email", s(email))
-                .send()
-                .await;
-            if let Err(e) = result
-                && !is_condition_failure(&e)
-            {
-                return Err(unavailable(e));
-            }
+    async fn set_email(
+        &self,
+        id: &SessionId,
+        email: &str,
+        name: Option<&str>,
+    ) -> Result<(), StoreError> {
+        // The session item's `email` and `name` (passkey_verifier::item), only where it
+        // still is.
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(id.as_str()))
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":email", s(email));
+        update = match name {
+            Some(name) => update
+                .update_expression("SET email = :email, #name = :name")
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_values(":name", s(name)),
+            None => update.update_expression("SET email = :email"),
+        };
+        match update.send().await {
+            Err(e) if !is_condition_failure(&e) => Err(unavailable(e)),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     async fn claim(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {

@@ -188,12 +188,17 @@ impl SessionStore for MemorySessionStore {
             .map(|(change, _)| change))
     }
 
-    async fn set_email(&self, ids: &[SessionId], email: &str) -> Result<(), StoreError> {
+    async fn set_email(
+        &self,
+        id: &SessionId,
+        email: &str,
+        name: Option<&str>,
+    ) -> Result<(), StoreError> {
         self.check()?;
-        let mut sessions = self.lock();
-        for id in ids {
-            if let Some(session) = sessions.get_mut(id) {
-                session.user.email = Some(email.to_owned());
+        if let Some(session) = self.lock().get_mut(id) {
+            session.user.email = Some(email.to_owned());
+            if let Some(name) = name {
+                session.user.name = Some(name.to_owned());
             }
         }
         Ok(())

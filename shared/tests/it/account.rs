@@ -478,8 +478,13 @@ where
     ) -> Result<Option<AddressChange>, StoreError> {
         self.inner.take_address_change(key, now).await
     }
-    async fn set_email(&self, ids: &[SessionId], email: &str) -> Result<(), StoreError> {
-        self.inner.set_email(ids, email).await
+    async fn set_email(
+        &self,
+        id: &SessionId,
+        email: &str,
+        name: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.inner.set_email(id, email, name).await
     }
     async fn take(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
         self.inner.take(id).await

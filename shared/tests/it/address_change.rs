@@ -127,10 +127,11 @@ async fn a_confirmed_change_moves_the_identity_and_every_session_and_tells_both_
     assert_eq!(moved["traits"]["username"], new.as_str());
     assert_eq!(moved["traits"]["primary_email_address"], new.as_str());
     assert_eq!(moved["display_name"], new.as_str());
-    // Both sessions show it.
+    // Both sessions show it, as their address and as their name (which was the address).
     for cookie in [&laptop, &phone] {
         let session = stack.get_session(&[cookie]).await.json();
         assert_eq!(session["user"]["email"], new.as_str(), "{session}");
+        assert_eq!(session["user"]["name"], new.as_str(), "{session}");
     }
     // The old address is told, and where to go if it was not its owner.
     let notices = mails(&stack, &old).await;

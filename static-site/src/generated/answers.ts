@@ -73,6 +73,16 @@ export type UrlRefusal = { error: string, message: string, url: string, };
 export type Done = { ok: boolean, };
 
 /**
+ * `POST /api/auth/account/address`: accepted, whether or not the address can be used.
+ */
+export type AddressRequested = { ok: boolean, message: string, };
+
+/**
+ * `POST /api/auth/account/address/confirm`: the account's address now.
+ */
+export type AddressConfirmed = { ok: boolean, email: string, };
+
+/**
  * `POST /api/auth/signout`.
  */
 export type SignedOutAnswer = { ok: boolean, 

@@ -68,6 +68,17 @@ export const en = {
   'home.deletedRemoveFromDevice': 'Remove its passkey from this device',
   'home.deleteIncomplete':
     'You are signed out everywhere, but the account could not be deleted yet. Sign in again and delete it once more. {reason}',
+  'home.addressHeading': 'Your email address',
+  'home.addressCurrent': 'Your account’s address is {address}.',
+  'home.newAddressLabel': 'New email address',
+  'home.newAddressHelp':
+    'We will email a link to the new address. Open it within an hour, in a browser where you are signed in.',
+  'home.newAddressSubmit': 'Change my address',
+  'home.newAddressSent':
+    'If this address can be used, an email with a link to confirm it is on its way. Open it within an hour, in a browser where you are signed in.',
+  'home.addressChanged': 'Your address is now {address}. We told your old address.',
+  'home.addressConfirmSignIn': 'Sign in to confirm your new address.',
+  'home.addressUnavailable': 'Changing the address is not available on this site.',
   'home.signIn': 'Sign in with a passkey',
   'home.registerHeading': 'New here, or on a new device?',
   'home.emailLabel': 'Email address',
@@ -165,6 +176,11 @@ export const en = {
   'api.upstream_unavailable': 'Beyond Identity is unavailable right now. Please try again shortly.',
   'api.upstream_timeout': 'Beyond Identity did not answer in time. Please try again.',
   'api.session_store_unavailable': 'Your session cannot be reached right now. Please try again shortly.',
+  'api.link_expired': 'This link has expired or was used already. Ask for a new one from your account page.',
+  'api.wrong_account': 'This link is for another account. Sign in as its owner to use it.',
+  'api.address_taken': 'This address belongs to another account.',
+  'api.address_moved': 'Your address changed since this link was sent. Ask for a new one.',
+  'api.mail_unavailable': 'The email could not be sent. Please try again shortly.',
   'api.internal_error': 'Something went wrong on our side. Please try again.',
 
   // The SDK's errors (src/sdk/errors.ts reads their type).

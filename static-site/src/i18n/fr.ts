@@ -70,6 +70,17 @@ export const fr: Messages = {
   'home.deletedRemoveFromDevice': 'Retirer sa clé d’accès de cet appareil',
   'home.deleteIncomplete':
     'Vous êtes déconnecté partout, mais le compte n’a pas encore pu être supprimé. Reconnectez-vous et supprimez-le à nouveau. {reason}',
+  'home.addressHeading': 'Votre adresse e-mail',
+  'home.addressCurrent': 'L’adresse de votre compte est {address}.',
+  'home.newAddressLabel': 'Nouvelle adresse e-mail',
+  'home.newAddressHelp':
+    'Nous enverrons un lien à la nouvelle adresse. Ouvrez-le dans l’heure, dans un navigateur où vous êtes connecté.',
+  'home.newAddressSubmit': 'Changer mon adresse',
+  'home.newAddressSent':
+    'Si cette adresse peut être utilisée, un e-mail avec un lien pour la confirmer est en route. Ouvrez-le dans l’heure, dans un navigateur où vous êtes connecté.',
+  'home.addressChanged': 'Votre adresse est maintenant {address}. Nous avons prévenu votre ancienne adresse.',
+  'home.addressConfirmSignIn': 'Connectez-vous pour confirmer votre nouvelle adresse.',
+  'home.addressUnavailable': 'Le changement d’adresse n’est pas disponible sur ce site.',
   'home.signIn': 'Se connecter avec une clé d’accès',
   'home.registerHeading': 'Nouveau, ou sur un nouvel appareil ?',
   'home.emailLabel': 'Adresse e-mail',
@@ -172,6 +183,12 @@ export const fr: Messages = {
   'api.upstream_unavailable': 'Beyond Identity est indisponible pour le moment. Veuillez réessayer bientôt.',
   'api.upstream_timeout': 'Beyond Identity n’a pas répondu à temps. Veuillez réessayer.',
   'api.session_store_unavailable': 'Votre session est injoignable pour le moment. Veuillez réessayer bientôt.',
+  'api.link_expired': 'Ce lien a expiré ou a déjà servi. Demandez-en un nouveau depuis la page de votre compte.',
+  'api.wrong_account':
+    'Ce lien est destiné à un autre compte. Connectez-vous en tant que son titulaire pour l’utiliser.',
+  'api.address_taken': 'Cette adresse appartient à un autre compte.',
+  'api.address_moved': 'Votre adresse a changé depuis l’envoi de ce lien. Demandez-en un nouveau.',
+  'api.mail_unavailable': 'L’e-mail n’a pas pu être envoyé. Veuillez réessayer dans un instant.',
   'api.internal_error': 'Une erreur s’est produite de notre côté. Veuillez réessayer.',
 
   'sdk.BiometricsCanceled': 'La demande a été annulée.',

@@ -208,7 +208,7 @@ impl<M: ManagementApi, S: SessionStore + CounterStore + Clone> AccountRoutes<M, 
             AddressChanged::Moved => return Err(AuthError::AddressMoved),
         }
         self.sessions
-            .show_email(&session.user, &change.new, now)
+            .show_email(&session.user, &change.old, &change.new, now)
             .await?;
         self.notify_old_address(mailer, &change).await;
         let what = What::AddressChanged {
