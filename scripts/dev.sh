@@ -59,6 +59,9 @@ export AUTH_EMAIL_FROM="${AUTH_EMAIL_FROM:-no-reply@example.com}"
 [ -n "$APP" ] && export AUTH_ACCOUNT_PAGE="${AUTH_ACCOUNT_PAGE:-/account}"
 
 start_dynamodb "$DYNAMODB_PORT" "$SESSION_TABLE"
+# SES sends only from an identity it knows (a deployment verifies it in SES).
+.venv/bin/aws sesv2 create-email-identity --email-identity "$AUTH_EMAIL_FROM" \
+  --endpoint-url "$AWS_ENDPOINT_URL_SESV2" --region "$AWS_REGION" >/dev/null 2>&1 || true
 
 if [ -n "${BEYOND_IDENTITY_ISSUER:-}${BEYOND_IDENTITY_DISCOVERY:-}" ]; then
   provider="the OpenID provider in your settings: ${BEYOND_IDENTITY_ISSUER:-$BEYOND_IDENTITY_DISCOVERY}"

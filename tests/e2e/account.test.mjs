@@ -3,7 +3,7 @@
 // and the fresh sign-in that sensitive actions ask for.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SITE, accessible, ageSignIn, browser, registerAndBind, shot, unique } from './harness.mjs';
+import { SITE, accessible, ageSignIn, browser, mailTo, registerAndBind, shot, unique } from './harness.mjs';
 
 const sessionsList = (page) => page.getByRole('list', { name: 'Where you are signed in' });
 const passkeysList = (page) => page.getByRole('list', { name: 'Your passkeys' });
@@ -268,5 +268,42 @@ test('deleting the account: a keyboard confirmation names it, every browser is s
   } finally {
     await first.close();
     await second.close();
+  }
+});
+
+test('changing the address: a link mailed to the new one confirms it, the old one is told', async () => {
+  const b = await browser();
+  try {
+    const { page } = b;
+    const old = unique('lee');
+    const address = unique('lee.new');
+    await registerAndBind(page, old);
+    await page.getByRole('heading', { name: `Signed in as ${old}` }).waitFor();
+    await page.getByText(`Your account’s address is ${old}.`).waitFor();
+    await page.getByLabel('New email address').fill(address);
+    await page.getByRole('button', { name: 'Change my address' }).click();
+    await page.getByText('an email with a link to confirm it is on its way').waitFor();
+    await accessible(page, 'the account page, a change of address asked');
+
+    // The link comes back to the account page, which confirms it and forgets it.
+    const mail = await mailTo(address);
+    assert.equal(mail.subject, 'Confirm your new address');
+    const link = mail.text.split(/\s+/).find((word) => word.includes('confirm-address='));
+    assert.ok(link, mail.text);
+    await page.goto(link);
+    await page.getByText(`Your address is now ${address}. We told your old address.`).waitFor();
+    await page.getByRole('heading', { name: `Signed in as ${address}` }).waitFor();
+    await page.getByText(`Your account’s address is ${address}.`).waitFor();
+    assert.equal(new URL(page.url()).search, '', 'the token left the address bar');
+    await shot(page, '25-address-changed');
+    await accessible(page, 'the account page, the address changed');
+    assert.equal((await mailTo(old)).subject, "Your account's address was changed");
+
+    // The same link again: spent.
+    await page.goto(link);
+    await page.getByText('This link has expired or was used already').waitFor();
+    assert.deepEqual(b.errors.filter((e) => !/status of 400/.test(e)), []);
+  } finally {
+    await b.close();
   }
 });

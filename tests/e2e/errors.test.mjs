@@ -10,7 +10,7 @@ test('a used enrolment link is explained, with a way to get a new one', async ()
   try {
     const address = unique('eve');
     await page.goto(SITE);
-    await page.getByLabel('Email address').fill(address);
+    await page.getByLabel('Email address', { exact: true }).fill(address);
     await page.getByRole('button', { name: 'Email me a link' }).click();
     await page.getByText('an email with a link to set up your passkey is on its way').waitFor();
     const link = await emailLink(address);
@@ -41,7 +41,7 @@ test('someone else’s enrolment link names its owner, and declining it binds no
     // The owner registers; the link reaches someone else (sent to them on purpose, say).
     const address = unique('mal');
     await owner.page.goto(SITE);
-    await owner.page.getByLabel('Email address').fill(address);
+    await owner.page.getByLabel('Email address', { exact: true }).fill(address);
     await owner.page.getByRole('button', { name: 'Email me a link' }).click();
     await owner.page.getByText('an email with a link to set up your passkey is on its way').waitFor();
     const link = await emailLink(address);
@@ -74,7 +74,7 @@ test('a forged binding link is refused', async () => {
     await page.getByRole('alert').getByText('not valid').waitFor();
     await accessible(page, '/bind, a forged link');
     await page.getByRole('link', { name: 'Get a new link' }).click();
-    await page.getByLabel('Email address').waitFor();
+    await page.getByLabel('Email address', { exact: true }).waitFor();
   } finally {
     await b.close();
   }
@@ -127,7 +127,7 @@ test('a device without a passkey is sent to registration', async () => {
     await shot(page, '10-no-passkey');
     await accessible(page, '/bi-authenticate, no passkey');
     await page.getByRole('link', { name: 'Set up a passkey' }).click();
-    await page.getByLabel('Email address').waitFor();
+    await page.getByLabel('Email address', { exact: true }).waitFor();
   } finally {
     await b.close();
   }

@@ -104,6 +104,17 @@ export async function emailLink(address) {
   return mine[mine.length - 1].link;
 }
 
+/**
+ * The newest message the functions mailed to `address` (the product's own mail, which
+ * `make dev` sends to the local moto server's SES), or an error if there is none.
+ */
+export async function mailTo(address) {
+  const data = await (await fetch(`http://127.0.0.1:${process.env.DEV_DYNAMODB_PORT}/moto-api/data.json`)).json();
+  const mine = (data.ses?.Message ?? []).filter((m) => m.destinations?.ToAddresses?.includes(address));
+  if (mine.length === 0) throw new Error(`no mail to ${address}`);
+  return { subject: mine[mine.length - 1].subject, text: mine[mine.length - 1].body };
+}
+
 export function unique(name) {
   return `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
 }
@@ -111,7 +122,7 @@ export function unique(name) {
 /** Registers on the account page and follows the emailed link: binds, then signs in. */
 export async function registerAndBind(page, address) {
   await page.goto(ACCOUNT);
-  await page.getByLabel('Email address').fill(address);
+  await page.getByLabel('Email address', { exact: true }).fill(address);
   await page.getByRole('button', { name: 'Email me a link' }).click();
   await page.getByText('an email with a link to set up your passkey is on its way').waitFor();
   await page.goto(await emailLink(address));

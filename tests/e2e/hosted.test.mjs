@@ -39,7 +39,7 @@ test('hosted mode: the hosted pages bind and sign in; home adds a passkey throug
     await shot(page, '40-hosted-home-signed-out');
     await accessible(page, 'home in hosted mode, signed out');
 
-    await page.getByLabel('Email address').fill(address);
+    await page.getByLabel('Email address', { exact: true }).fill(address);
     await page.getByRole('button', { name: 'Email me a link' }).click();
     await page.getByText('an email with a link to set up your passkey is on its way').waitFor();
 

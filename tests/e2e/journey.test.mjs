@@ -14,7 +14,7 @@ test('register, bind, sign in, sign out and sign in again', async () => {
     await shot(page, '01-home-signed-out');
     await accessible(page, 'home, signed out');
 
-    await page.getByLabel('Email address').fill(`  ${address.toUpperCase()} `);
+    await page.getByLabel('Email address', { exact: true }).fill(`  ${address.toUpperCase()} `);
     await page.getByRole('button', { name: 'Email me a link' }).click();
     await page.getByText('an email with a link to set up your passkey is on its way').waitFor();
     await shot(page, '02-registered');
@@ -116,7 +116,7 @@ test('the accessibility check finds what it is for: an input without its label f
   const { page } = b;
   try {
     await page.goto(SITE);
-    await page.getByLabel('Email address').waitFor();
+    await page.getByLabel('Email address', { exact: true }).waitFor();
     await page.evaluate(() => document.querySelector('label[for="email"]').remove());
     await assert.rejects(accessible(page, 'home without the email label'), /label/);
   } finally {
@@ -134,7 +134,7 @@ test('in French (the browser asks for fr-FR): register, bind, sign in and sign o
     assert.equal(await page.title(), 'Se connecter avec une clé d’accès');
     await page.getByRole('link', { name: 'Se connecter avec une clé d’accès' }).waitFor();
     await accessible(page, 'home in French, signed out');
-    await page.getByLabel('Adresse e-mail').fill(address);
+    await page.getByLabel('Adresse e-mail', { exact: true }).fill(address);
     await page.getByRole('button', { name: 'M’envoyer un lien' }).click();
     await page.getByText('un e-mail avec un lien pour créer votre clé d’accès est en route').waitFor();
     await page.goto(await emailLink(address));

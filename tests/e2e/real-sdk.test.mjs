@@ -164,7 +164,7 @@ test('with the real SDK, /bi-authenticate on a device with no passkey says so an
     await shot(page, '11-real-sdk-no-passkey');
     assert.deepEqual(await b.violations(), []);
     await page.getByRole('link', { name: 'Set up a passkey' }).click();
-    await page.getByLabel('Email address').waitFor();
+    await page.getByLabel('Email address', { exact: true }).waitFor();
   } finally {
     await b.close();
   }
@@ -176,7 +176,7 @@ test('the real SDK binds a passkey, signs in, signs in again, and is refused in 
   try {
     const address = unique('sam');
     await page.goto(SITE);
-    await page.getByLabel('Email address').fill(address);
+    await page.getByLabel('Email address', { exact: true }).fill(address);
     await page.getByRole('button', { name: 'Email me a link' }).click();
     await page.getByText('an email with a link to set up your passkey is on its way').waitFor();
 

@@ -49,3 +49,24 @@ pub async fn mails_to(endpoint: &str, address: &str) -> Vec<Mail> {
         })
         .collect()
 }
+
+/// Has moto's SES know `sender`, as a deployment has SES verify it: it refuses mail from
+/// an identity it does not know. Known already is fine.
+pub async fn verify_sender(endpoint: &str, sender: &str) {
+    let answer = bi_local::sdk::http()
+        .post(format!("{endpoint}/v2/email/identities"))
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/ses/aws4_request, \
+             SignedHeaders=host, Signature=0",
+        )
+        .json(&serde_json::json!({ "EmailIdentity": sender }))
+        .send()
+        .await
+        .expect("moto answers");
+    let status = answer.status().as_u16();
+    assert!(
+        status == 200 || status == 400,
+        "CreateEmailIdentity: {status}"
+    );
+}

@@ -359,6 +359,9 @@ impl Stack {
         let mail_env = Env::from_pairs(mail_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let mailer =
             Mailer::from_config(config.app.email_from.as_deref(), &mail_env, &aws).expect("mailer");
+        if let Some(sender) = &config.app.email_from {
+            mail::verify_sender(&dynamo.endpoint, sender).await;
+        }
         Self {
             signin: Arc::new(SignIn::new(config.clone(), provider(), store()).expect("signin")),
             callback: Arc::new(
