@@ -288,3 +288,28 @@ async fn a_bus_that_fails_or_hangs_never_fails_a_sign_in_nor_holds_it_past_the_b
     );
     drop(silent);
 }
+
+#[tokio::test]
+async fn without_events_a_binding_report_asks_nothing_of_beyond_identity() {
+    let stack = Stack::start().await;
+    let answer = stack
+        .post_register(r#"{"email":"di@example.com"}"#, now())
+        .await;
+    assert_eq!(answer.status(), 202);
+    let emailed = stack.bi.outbox().pop().expect("an email").link;
+    let response = http().get(&emailed).send().await.expect("follow");
+    let link = response.headers()["location"]
+        .to_str()
+        .expect("a /bind link")
+        .to_owned();
+    // Beyond Identity's API fails from now on: a call to it would be a 502.
+    stack.bi.inject([bi_local::Fault {
+        target: bi_local::Target::Api,
+        status: Some(503),
+        retry_after: None,
+        delay_ms: None,
+        flaw: None,
+        times: None,
+    }]);
+    report_binding(&stack, &link).await;
+}
