@@ -5,7 +5,7 @@ use crate::common;
 
 use std::process::{Command, Output};
 
-use bi_local::sdk::{enrolled_user, http, realm_url};
+use bi_local::sdk::enrolled_user;
 use common::Stack;
 
 /// Runs the command on a thread of its own: bi-local answers it from this test's runtime.
@@ -27,18 +27,6 @@ async fn run(stack: &Stack, args: &[&str]) -> Output {
         .expect("joined")
 }
 
-async fn identity_status(stack: &Stack, id: &str) -> u16 {
-    let s = stack.bi.settings();
-    http()
-        .get(format!("{}/identities/{id}", realm_url(&s)))
-        .bearer_auth(&s.api_token)
-        .send()
-        .await
-        .expect("get identity")
-        .status()
-        .as_u16()
-}
-
 #[tokio::test]
 async fn an_operator_deletes_an_account_only_when_told_yes_and_again_changes_nothing() {
     let stack = Stack::start().await;
@@ -54,7 +42,7 @@ async fn an_operator_deletes_an_account_only_when_told_yes_and_again_changes_not
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--yes"));
     assert!(stack.is_signed_in(&first).await);
-    assert_eq!(identity_status(&stack, sub).await, 200);
+    assert_eq!(stack.identity(sub).await.0, 200);
 
     let done = run(&stack, &["account", "delete", "--user", sub, "--yes"]).await;
     let text = String::from_utf8_lossy(&done.stdout);
@@ -73,7 +61,7 @@ async fn an_operator_deletes_an_account_only_when_told_yes_and_again_changes_not
     assert!(!stack.is_signed_in(&first).await);
     assert!(!stack.is_signed_in(&second).await);
     assert!(stack.is_signed_in(&bobs).await);
-    assert_eq!(identity_status(&stack, sub).await, 404);
+    assert_eq!(stack.identity(sub).await.0, 404);
 
     // Again: nothing left to do, and it says so.
     let again = run(&stack, &["account", "delete", "--user", sub, "--yes"]).await;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use bi_local::sdk::{Passkey, enrolled_user, http};
+use bi_local::sdk::{Passkey, enrolled_user};
 use common::{Stack, error_of, event, post, session_id};
 use passkey_auth::account::AddressChange;
 use passkey_auth::routes::session::SessionRoutes;
@@ -647,23 +647,6 @@ async fn passkeys_of(stack: &Stack, cookie: &str) -> Vec<Value> {
         .clone()
 }
 
-/// Sign-in with a passkey through bi-local: the status `authenticate` answers.
-async fn try_sign_in(stack: &Stack, passkey: &Passkey) -> u16 {
-    let answer = stack
-        .get_signin("/api/auth/signin?callbackUrl=%2F", &[])
-        .await;
-    let response = http()
-        .get(answer.location())
-        .send()
-        .await
-        .expect("authorize");
-    let location = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
-    passkey.authenticate(&stack.bi, &location).await.0
-}
-
 #[tokio::test]
 async fn passkeys_are_listed_and_revoked_at_beyond_identity_by_their_owner_only() {
     let stack = Stack::start().await;
@@ -705,7 +688,7 @@ async fn passkeys_are_listed_and_revoked_at_beyond_identity_by_their_owner_only(
         )
         .await;
     assert_eq!(error_of(&answer), (404, json!("not_found")));
-    assert_eq!(try_sign_in(&stack, &bob).await, 200);
+    assert_eq!(stack.try_passkey(&bob).await, 200);
     assert_eq!(passkeys_of(&stack, &bobs).await[0]["state"], "ACTIVE");
 
     // The last active passkey needs an explicit confirmation.
@@ -731,7 +714,7 @@ async fn passkeys_are_listed_and_revoked_at_beyond_identity_by_their_owner_only(
     let listed = passkeys_of(&stack, &session).await;
     assert_eq!(listed[0]["state"], "REVOKED");
     // A revoked passkey can no longer sign in.
-    assert_ne!(try_sign_in(&stack, &alice).await, 200);
+    assert_ne!(stack.try_passkey(&alice).await, 200);
     // Revoking it again (no confirmation needed: it is active no longer) gives the same
     // answer and asks nothing of Beyond Identity: the credential is not updated again.
     let answer = stack
@@ -781,6 +764,6 @@ async fn a_second_passkey_can_be_revoked_without_confirmation_and_binding_needs_
         "another passkey stays active: {:?}",
         answer.0
     );
-    assert_ne!(try_sign_in(&stack, &alice).await, 200);
-    assert_eq!(try_sign_in(&stack, &second).await, 200);
+    assert_ne!(stack.try_passkey(&alice).await, 200);
+    assert_eq!(stack.try_passkey(&second).await, 200);
 }

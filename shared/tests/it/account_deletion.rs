@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use bi_local::sdk::{Passkey, enrolled_user, http, realm_url};
+use bi_local::sdk::{enrolled_user, http, realm_url};
 use bi_local::{Fault, Options, Target};
 use common::{Stack, error_of, event, post, session_id};
 use passkey_auth::now;
@@ -15,19 +15,6 @@ const DELETE: &str = "/api/auth/account/delete";
 
 fn delete(cookie: &str) -> Value {
     post(DELETE, &[cookie], "{}")
-}
-
-/// The identity as Beyond Identity's management API has it: the status and the body.
-async fn identity(stack: &Stack, id: &str) -> u16 {
-    let s = stack.bi.settings();
-    http()
-        .get(format!("{}/identities/{id}", realm_url(&s)))
-        .bearer_auth(&s.api_token)
-        .send()
-        .await
-        .expect("get identity")
-        .status()
-        .as_u16()
 }
 
 async fn identities_named(stack: &Stack, email: &str) -> Vec<String> {
@@ -48,23 +35,6 @@ async fn identities_named(stack: &Stack, email: &str) -> Vec<String> {
         .filter(|i| i["traits"]["username"] == email)
         .map(|i| i["id"].as_str().expect("id").to_owned())
         .collect()
-}
-
-/// Sign-in with a passkey through bi-local: the status its `authenticate` answers.
-async fn try_passkey(stack: &Stack, passkey: &Passkey) -> u16 {
-    let answer = stack
-        .get_signin("/api/auth/signin?callbackUrl=%2F", &[])
-        .await;
-    let response = http()
-        .get(answer.location())
-        .send()
-        .await
-        .expect("authorize");
-    let location = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
-    passkey.authenticate(&stack.bi, &location).await.0
 }
 
 fn cleared(answer: &common::Answer) -> bool {
@@ -124,7 +94,7 @@ async fn deleting_ends_every_session_and_sign_in_and_removes_the_identity_and_th
         (403, json!("forbidden_origin"))
     );
     assert!(stack.is_signed_in(&phone).await);
-    assert_eq!(identity(&stack, &alice_id).await, 200);
+    assert_eq!(stack.identity(&alice_id).await.0, 200);
 
     let answer = stack.account_at(delete(&laptop), now()).await;
     assert_eq!(answer.status(), 200, "{:?}", answer.0);
@@ -136,8 +106,8 @@ async fn deleting_ends_every_session_and_sign_in_and_removes_the_identity_and_th
     assert!(!stack.is_signed_in(&phone).await);
     assert!(stack.is_signed_in(&bobs).await);
     // The identity and its passkey are gone at Beyond Identity.
-    assert_eq!(identity(&stack, &alice_id).await, 404);
-    assert_ne!(try_passkey(&stack, &alice).await, 200);
+    assert_eq!(stack.identity(&alice_id).await.0, 404);
+    assert_ne!(stack.try_passkey(&alice).await, 200);
     // The sign-in under way makes no session.
     let answer = stack.get_callback(&under_way, &[&flow]).await;
     assert_eq!(answer.status(), 303, "{:?}", answer.0);
@@ -221,7 +191,7 @@ async fn a_provider_failure_leaves_no_session_and_deleting_again_completes_it() 
         .send()
         .await
         .expect("clear");
-    assert_eq!(identity(&stack, &alice_id).await, 200, "still there");
+    assert_eq!(stack.identity(&alice_id).await.0, 200, "still there");
 
     // The owner signs in again (the passkey still works; a sign-in that begins after
     // the deletion began) and deletes once more.
@@ -235,7 +205,7 @@ async fn a_provider_failure_leaves_no_session_and_deleting_again_completes_it() 
     );
     let answer = stack.account_at(delete(&again), later).await;
     assert_eq!(answer.status(), 200, "{:?}", answer.0);
-    assert_eq!(identity(&stack, &alice_id).await, 404);
+    assert_eq!(stack.identity(&alice_id).await.0, 404);
     assert!(stack.items("session").await.is_empty());
 }
 

@@ -9,12 +9,12 @@ use crate::common;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use bi_local::Options;
-use bi_local::sdk::{enrolled_user, http, realm_url};
+use bi_local::sdk::enrolled_user;
 use common::mail::{Mail, mails_to};
 use common::{Stack, error_of, post};
 use passkey_auth::now;
 use passkey_auth::routes::account::address::{ASKED_MESSAGE, CONFIRM_QUERY};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const ASK: &str = "/api/auth/account/address";
 const CONFIRM: &str = "/api/auth/account/address/confirm";
@@ -60,19 +60,6 @@ async fn token_sent_to(stack: &Stack, to: &str) -> String {
     last.link_query(CONFIRM_QUERY).expect("a link")
 }
 
-async fn identity(stack: &Stack, id: &str) -> Value {
-    let s = stack.bi.settings();
-    http()
-        .get(format!("{}/identities/{id}", realm_url(&s)))
-        .bearer_auth(&s.api_token)
-        .send()
-        .await
-        .expect("identity")
-        .json()
-        .await
-        .expect("json")
-}
-
 #[tokio::test]
 async fn a_confirmed_change_moves_the_identity_and_every_session_and_tells_both_addresses() {
     let stack = stack(true).await;
@@ -111,7 +98,7 @@ async fn a_confirmed_change_moves_the_identity_and_every_session_and_tells_both_
     let answer = confirm(&stack, &laptop, &first, now()).await;
     assert_eq!(error_of(&answer), (400, json!("link_expired")));
     assert_eq!(
-        identity(&stack, &id).await["traits"]["username"],
+        stack.identity(&id).await.1["traits"]["username"],
         old.as_str()
     );
 
@@ -123,7 +110,7 @@ async fn a_confirmed_change_moves_the_identity_and_every_session_and_tells_both_
     assert_eq!(answer.json(), json!({"ok": true, "email": new}));
 
     // Beyond Identity has the new address, as username, primary address and name.
-    let moved = identity(&stack, &id).await;
+    let moved = stack.identity(&id).await.1;
     assert_eq!(moved["traits"]["username"], new.as_str());
     assert_eq!(moved["traits"]["primary_email_address"], new.as_str());
     assert_eq!(moved["display_name"], new.as_str());
@@ -190,7 +177,7 @@ async fn a_change_the_address_lost_meanwhile_or_that_expired_changes_nothing() {
     let answer = confirm(&stack, &cookie, &token, now()).await;
     assert_eq!(error_of(&answer), (409, json!("address_taken")));
     assert_eq!(
-        identity(&stack, &id).await["traits"]["username"],
+        stack.identity(&id).await.1["traits"]["username"],
         old.as_str()
     );
 
@@ -205,7 +192,7 @@ async fn a_change_the_address_lost_meanwhile_or_that_expired_changes_nothing() {
     let answer = confirm(&stack, &cookie, &first, now()).await;
     assert_eq!(error_of(&answer), (409, json!("address_moved")));
     assert_eq!(
-        identity(&stack, &id).await["traits"]["username"],
+        stack.identity(&id).await.1["traits"]["username"],
         two.as_str()
     );
 

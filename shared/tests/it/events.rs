@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use bi_local::Options;
-use bi_local::sdk::{Passkey, http};
+use bi_local::sdk::Passkey;
 use common::events::EventProbe;
 use common::{Stack, post, session_id};
 use passkey_auth::events::PUBLISH_BUDGET;
@@ -63,13 +63,7 @@ async fn register_and_bind(stack: &Stack, email: &str) -> Passkey {
         .post_register(&json!({ "email": email }).to_string(), now())
         .await;
     assert_eq!(answer.status(), 202, "{:?}", answer.0);
-    let emailed = stack.bi.outbox().pop().expect("an email").link;
-    // The email's link goes through Beyond Identity to the site's /bind page.
-    let response = http().get(&emailed).send().await.expect("follow");
-    let link = response.headers()["location"]
-        .to_str()
-        .expect("a /bind link")
-        .to_owned();
+    let link = stack.emailed_bind_link().await;
     let mut passkey = Passkey::new();
     assert_eq!(passkey.bind(&stack.bi, &link).await.0, 200);
     report_binding(stack, &link).await;
@@ -296,12 +290,7 @@ async fn without_events_a_binding_report_asks_nothing_of_beyond_identity() {
         .post_register(r#"{"email":"di@example.com"}"#, now())
         .await;
     assert_eq!(answer.status(), 202);
-    let emailed = stack.bi.outbox().pop().expect("an email").link;
-    let response = http().get(&emailed).send().await.expect("follow");
-    let link = response.headers()["location"]
-        .to_str()
-        .expect("a /bind link")
-        .to_owned();
+    let link = stack.emailed_bind_link().await;
     // Beyond Identity's API fails from now on: a call to it would be a 502.
     stack.bi.inject([bi_local::Fault {
         target: bi_local::Target::Api,

@@ -132,6 +132,12 @@ pub(crate) fn name_violation(value: &str) -> Option<&'static str> {
     }
 }
 
+/// What is wrong with a primary email address, as Beyond Identity says it.
+fn email_violation(email: &str) -> Option<&'static str> {
+    let valid = email.split('@').count() == 2 && email.split('@').all(|p| !p.is_empty());
+    (!valid).then_some("invalid email address")
+}
+
 #[derive(Deserialize)]
 struct CreateIdentity {
     identity: Option<NewIdentity>,
@@ -181,14 +187,12 @@ async fn create_identity(
     if let Some(v) = name_violation(&username) {
         violations.push(("identity.traits.username".into(), v.into()));
     }
-    if let Some(email) = &traits.primary_email_address {
-        let valid = email.split('@').count() == 2 && email.split('@').all(|p| !p.is_empty());
-        if !valid {
-            violations.push((
-                "identity.traits.primary_email_address".into(),
-                "invalid email address".into(),
-            ));
-        }
+    if let Some(v) = traits
+        .primary_email_address
+        .as_deref()
+        .and_then(email_violation)
+    {
+        violations.push(("identity.traits.primary_email_address".into(), v.into()));
     }
     if !violations.is_empty() {
         return Err(ApiError::field_violations(violations));
@@ -384,14 +388,12 @@ async fn update_identity(
     if let Some(v) = traits.username.as_deref().and_then(name_violation) {
         violations.push(("identity.traits.username".into(), v.into()));
     }
-    if let Some(email) = &traits.primary_email_address {
-        let valid = email.split('@').count() == 2 && email.split('@').all(|p| !p.is_empty());
-        if !valid {
-            violations.push((
-                "identity.traits.primary_email_address".into(),
-                "invalid email address".into(),
-            ));
-        }
+    if let Some(v) = traits
+        .primary_email_address
+        .as_deref()
+        .and_then(email_violation)
+    {
+        violations.push(("identity.traits.primary_email_address".into(), v.into()));
     }
     if !violations.is_empty() {
         return Err(ApiError::field_violations(violations));

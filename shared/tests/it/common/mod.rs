@@ -833,6 +833,51 @@ impl Stack {
         )
     }
 
+    /// An identity as Beyond Identity's management API answers for it: status and body.
+    pub async fn identity(&self, id: &str) -> (u16, Value) {
+        let s = self.bi.settings();
+        let response = bi_local::sdk::http()
+            .get(format!("{}/identities/{id}", bi_local::sdk::realm_url(&s)))
+            .bearer_auth(&s.api_token)
+            .send()
+            .await
+            .expect("get identity");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A sign-in with `passkey` through bi-local: the status its `authenticate` answers.
+    pub async fn try_passkey(&self, passkey: &bi_local::sdk::Passkey) -> u16 {
+        let answer = self
+            .get_signin("/api/auth/signin?callbackUrl=%2F", &[])
+            .await;
+        let response = bi_local::sdk::http()
+            .get(answer.location())
+            .send()
+            .await
+            .expect("authorize");
+        let location = response.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        passkey.authenticate(&self.bi, &location).await.0
+    }
+
+    /// The newest enrolment email's link, followed through Beyond Identity to the
+    /// site's `/bind` link, as a browser would.
+    pub async fn emailed_bind_link(&self) -> String {
+        let emailed = self.bi.outbox().pop().expect("an email").link;
+        let response = bi_local::sdk::http()
+            .get(&emailed)
+            .send()
+            .await
+            .expect("follow");
+        response.headers()["location"]
+            .to_str()
+            .expect("a /bind link")
+            .to_owned()
+    }
+
     /// Whether a session cookie is signed in, as `GET /api/auth/session` answers now.
     /// Has bi-local sign with a new key; the old ones stay in its JWKS only with
     /// `keep_old`.
